@@ -1,0 +1,177 @@
+import 'reflect-metadata';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { MikroORM } from '@mikro-orm/core';
+import express from 'express';
+import pino, { type Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { connectBroker, type BrokerConnection } from './bridge/broker';
+import type { Config } from './config';
+import { formatError } from './errors';
+import { serveGraphqlWs, type GraphqlWsServer } from './http/graphql-ws';
+import { healthRoutes } from './http/health.routes';
+import { Metrics } from './http/metrics';
+import { closeWebSocketServer, routeUpgrades } from './http/websocket';
+import { LogMailer, SmtpMailer, type Mailer } from './mail/mailer';
+import { ormOptions } from './mikro-orm.config';
+import { buildChatSchema } from './schema/build-schema';
+import { bearerToken, buildContext, type Context } from './schema/context';
+import type { Services } from './services';
+import { AuthService } from './services/auth.service';
+import { systemClock, type Clock } from './services/clock';
+
+/** What tests and embedders may replace; production uses the defaults. */
+export interface AppOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** How often WebSockets are checked for ended sessions (default 15 s; the contract allows 60 s). */
+  sessionCheckMs?: number;
+}
+
+/** A running server. */
+export interface App {
+  /** Base HTTP URL, e.g. http://127.0.0.1:4000 (the bound port when started on port 0). */
+  readonly url: string;
+  readonly config: Config;
+  readonly orm: MikroORM;
+  readonly broker: BrokerConnection;
+  readonly services: Services;
+  readonly graphqlWs: GraphqlWsServer;
+  readonly logger: Logger;
+  /** Drains HTTP, closes sockets, then the broker, the mailer and the ORM. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: config → database (migrated) → broker → services → schema → HTTP + WebSockets.
+ *
+ * @throws when the database cannot be opened or migrated, or a port cannot be bound; whatever was already
+ * opened is closed again before the error propagates.
+ */
+export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const closers: (() => Promise<unknown>)[] = [];
+  const closeAll = async () => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+    }
+  };
+
+  try {
+    const orm = await MikroORM.init(ormOptions(config.database, (message) => logger.debug(message)));
+    closers.push(() => orm.close());
+    if (config.database.migrateOnStart) await orm.getMigrator().up();
+
+    const broker = await connectBroker(config, logger);
+    closers.push(() => broker.close());
+
+    const mailer: Mailer = config.mail.smtpUrl
+      ? new SmtpMailer(config.mail.smtpUrl, config.mail.from)
+      : new LogMailer(logger);
+    closers.push(() => mailer.close());
+
+    const services: Services = {
+      auth: new AuthService(orm, mailer, clock, {
+        secret: config.auth.secret,
+        sessionTtlDays: config.auth.sessionTtlDays,
+        loginCodesPerAddressPerHour: config.auth.loginCodesPerAddressPerHour,
+      }),
+    };
+
+    const schema = await buildChatSchema();
+    const metrics = new Metrics();
+    const formatErrorFor = (formatted: Parameters<typeof formatError>[0], error: unknown) =>
+      formatError(formatted, error, (err) => logger.error({ err }, 'internal error in a GraphQL operation'));
+
+    const expressApp = express();
+    expressApp.set('trust proxy', config.http.trustProxy);
+    expressApp.disable('x-powered-by');
+    const httpServer: Server = createServer(expressApp);
+
+    const graphqlWss = new WebSocketServer({ noServer: true });
+    const graphqlWs = serveGraphqlWs(graphqlWss, {
+      schema,
+      services,
+      trustProxy: expressApp.get('trust proxy fn'),
+      formatError: (error) => formatErrorFor(error.toJSON(), error),
+      sessionCheckMs: options.sessionCheckMs ?? 15_000,
+    });
+    const upgrades: Record<string, WebSocketServer> = { '/graphql': graphqlWss };
+    if (broker.embedded) {
+      const mqttWss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => protocols.values().next().value ?? false });
+      mqttWss.on('connection', (socket, request) => broker.embedded!.handleWebSocket(socket, request));
+      upgrades['/mqtt'] = mqttWss;
+      closers.push(() => closeWebSocketServer(mqttWss));
+    }
+    routeUpgrades(httpServer, upgrades);
+
+    const apollo = new ApolloServer<Context>({
+      schema,
+      csrfPrevention: true,
+      introspection: true,
+      includeStacktraceInErrorResponses: false,
+      formatError: formatErrorFor,
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        { serverWillStart: async () => ({ drainServer: () => graphqlWs.dispose() }) },
+        config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
+        metrics.apolloPlugin(),
+      ],
+    });
+    await apollo.start();
+    closers.push(async () => {
+      await apollo.stop();
+      await closeWebSocketServer(graphqlWss);
+    });
+
+    expressApp.use(
+      healthRoutes({
+        database: async () => {
+          await orm.em.getConnection().execute('select 1');
+        },
+        broker: () => broker.isReady(),
+      }),
+    );
+    expressApp.use(metrics.routes());
+    expressApp.use(
+      '/graphql',
+      express.json({ limit: '100kb' }),
+      expressMiddleware(apollo, {
+        context: ({ req }) => buildContext(services, bearerToken(req.headers.authorization), req.ip ?? 'unknown'),
+      }),
+    );
+
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.http.port, config.http.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = httpServer.address() as AddressInfo;
+    const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    logger.info({ url, database: config.database.embedded ? 'embedded SQLite' : 'MySQL' }, 'chat server listening');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      config,
+      orm,
+      broker,
+      services,
+      graphqlWs,
+      logger,
+      stop: () => (stopping ??= closeAll()),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

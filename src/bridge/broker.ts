@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
+
+/** The server's connection to its MQTT broker: Mosquitto at MQTT_URL, or the embedded Aedes broker. */
+export interface BrokerConnection {
+  readonly client: MqttClient;
+  /** Set when the broker runs inside this process. */
+  readonly embedded: EmbeddedBroker | undefined;
+  /** The address the server's own client connects to. */
+  readonly url: string;
+  /** Whether the broker answers now (the client is connected). */
+  isReady(): boolean;
+  /** Ends the client (after in-flight publishes), then stops the embedded broker if there is one. */
+  close(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  /** How long `connectBroker` waits for a first connection before it returns anyway (the client keeps trying). */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * Connects to the broker: MQTT_URL when set, otherwise an embedded broker started on MQTT_EMBEDDED_PORT.
+ *
+ * An external broker that is down at start does not stop the server: the client reconnects every second,
+ * and /readyz answers 503 until it is connected.
+ *
+ * @throws when the embedded broker's port cannot be bound.
+ */
+export async function connectBroker(
+  config: Config,
+  logger: Logger,
+  options: BrokerOptions = {},
+): Promise<BrokerConnection> {
+  const embedded = config.mqtt.url ? undefined : await startEmbeddedBroker(config.http.host, config.mqtt.embeddedPort);
+  const url = config.mqtt.url ?? `mqtt://127.0.0.1:${embedded!.port}`;
+  const client = mqtt.connect(url, {
+    clientId: `chat-server-${randomUUID()}`,
+    username: config.mqtt.username,
+    password: config.mqtt.password,
+    clean: true,
+    reconnectPeriod: 1000,
+    connectTimeout: 5000,
+  });
+  client.on('error', (error) => logger.warn({ err: error }, 'MQTT broker error'));
+  client.on('offline', () => logger.warn({ url }, 'MQTT broker unreachable; reconnecting'));
+  client.on('connect', () => logger.info({ url, embedded: Boolean(embedded) }, 'MQTT broker connected'));
+
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, options.connectTimeoutMs ?? 5000);
+    client.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
+  return {
+    client,
+    embedded,
+    url,
+    isReady: () => client.connected,
+    close: async () => {
+      await client.endAsync();
+      await embedded?.close();
+    },
+  };
+}

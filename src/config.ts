@@ -1,0 +1,160 @@
+import { z } from 'zod';
+
+/**
+ * The server's configuration: the environment, parsed and checked once at start.
+ *
+ * Nothing else in the server reads `process.env`. `loadConfig` throws a {@link ConfigError} that names the
+ * variable at fault, so a bad deployment stops before it opens a port.
+ */
+export type Config = ReturnType<typeof parse>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const DEVELOPMENT_AUTH_SECRET = 'development-only-secret-do-not-use-in-production';
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1, 0, true, false, yes or no' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['1', 'true', 'yes'].includes(v)));
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(fallback);
+
+const positiveInt = (fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .positive('must be greater than 0')
+    .default(fallback);
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), {
+      message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    });
+
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+/** Express's `trust proxy`: true/false, a hop count, or a list of addresses and subnets. */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((v): boolean | number | string => {
+    if (v === undefined || v === '' || v === 'false') return false;
+    if (v === 'true') return true;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v;
+  });
+
+const env = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: port(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PUBLIC_URL: optional(url(['http:', 'https:'])),
+  DATABASE_URL: z
+    .string()
+    .default('file:./data/chat.sqlite')
+    .refine((v) => v.startsWith('file:') || (URL.canParse(v) && new URL(v).protocol === 'mysql:'), {
+      message: 'must be mysql://user:pass@host:3306/db or file:path',
+    }),
+  MIGRATE_ON_START: flag(true),
+  ALLOW_EMBEDDED: flag(false),
+  MQTT_URL: optional(url(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'])),
+  MQTT_USERNAME: optional(z.string()),
+  MQTT_PASSWORD: optional(z.string()),
+  MQTT_ACCESS_CONTROL: z.enum(['none', 'dynsec'], { message: 'must be none or dynsec' }).default('none'),
+  MQTT_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, 'must be one topic level of letters, digits, dot, dash or underscore')
+    .default('chat'),
+  MQTT_EMBEDDED_PORT: port(1884),
+  MQTT_PUBLIC_URL: optional(url(['mqtt:', 'mqtts:'])),
+  MQTT_PUBLIC_WS_URL: optional(url(['ws:', 'wss:'])),
+  SMTP_URL: optional(url(['smtp:', 'smtps:'])),
+  MAIL_FROM: z.string().min(3).default('Chat <no-reply@localhost>'),
+  STRIPE_SECRET_KEY: optional(z.string()),
+  STRIPE_WEBHOOK_SECRET: optional(z.string()),
+  STRIPE_API_URL: optional(url(['http:', 'https:'])),
+  SESSION_TTL_DAYS: positiveInt(30),
+  LOGIN_CODES_PER_ADDRESS_PER_HOUR: positiveInt(30),
+  AUTH_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
+  TRUST_PROXY: trustProxy,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+function parse(raw: z.infer<typeof env>) {
+  const production = raw.NODE_ENV === 'production';
+  const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
+  const embeddedDatabase = raw.DATABASE_URL.startsWith('file:');
+  const embeddedBroker = raw.MQTT_URL === undefined;
+
+  const refuse = (variable: string, why: string) => {
+    throw new ConfigError(`${variable}: ${why}`);
+  };
+  if (production) {
+    if (embeddedDatabase && !raw.ALLOW_EMBEDDED)
+      refuse('DATABASE_URL', 'the embedded SQLite store is refused in production; set a mysql:// URL (or ALLOW_EMBEDDED=1)');
+    if (embeddedBroker && !raw.ALLOW_EMBEDDED)
+      refuse('MQTT_URL', 'the embedded broker is refused in production; set the broker URL (or ALLOW_EMBEDDED=1)');
+    if (!embeddedBroker && raw.MQTT_ACCESS_CONTROL === 'none')
+      refuse('MQTT_ACCESS_CONTROL', '"none" is refused in production; use dynsec');
+    if (raw.SMTP_URL === undefined) refuse('SMTP_URL', 'required in production (codes are only logged in development)');
+    if (raw.AUTH_SECRET === undefined) refuse('AUTH_SECRET', 'required in production');
+  }
+
+  return {
+    production,
+    http: { port: raw.PORT, host: raw.HOST, publicUrl, trustProxy: raw.TRUST_PROXY },
+    database: { url: raw.DATABASE_URL, embedded: embeddedDatabase, migrateOnStart: raw.MIGRATE_ON_START },
+    mqtt: {
+      url: raw.MQTT_URL,
+      username: raw.MQTT_USERNAME,
+      password: raw.MQTT_PASSWORD,
+      accessControl: raw.MQTT_ACCESS_CONTROL,
+      topicPrefix: raw.MQTT_TOPIC_PREFIX,
+      embeddedPort: raw.MQTT_EMBEDDED_PORT,
+      publicUrl: raw.MQTT_PUBLIC_URL,
+      publicWsUrl: raw.MQTT_PUBLIC_WS_URL,
+    },
+    mail: { smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM },
+    stripe: {
+      secretKey: raw.STRIPE_SECRET_KEY,
+      webhookSecret: raw.STRIPE_WEBHOOK_SECRET,
+      apiUrl: raw.STRIPE_API_URL,
+    },
+    auth: {
+      sessionTtlDays: raw.SESSION_TTL_DAYS,
+      loginCodesPerAddressPerHour: raw.LOGIN_CODES_PER_ADDRESS_PER_HOUR,
+      secret: raw.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET,
+    },
+    logLevel: raw.LOG_LEVEL,
+  };
+}
+
+/** Every variable the server reads; the docker-compose check compares against this list. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(env.shape);
+
+/**
+ * Parses an environment (normally `process.env`) into a {@link Config}.
+ *
+ * @throws ConfigError naming the first variable that is malformed or refused in production.
+ */
+export function loadConfig(environment: Record<string, string | undefined>): Config {
+  const picked = Object.fromEntries(CONFIG_VARIABLES.map((k) => [k, environment[k]]));
+  const result = env.safeParse(picked);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(`${String(issue.path[0])}: ${issue.message}`);
+  }
+  return parse(result.data);
+}

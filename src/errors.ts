@@ -1,0 +1,81 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/**
+ * The error catalogue: every code a client may see in `extensions.code` (contract, "Errors").
+ * GraphQL validation errors keep the codes Apollo and graphql-js give them.
+ */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  TIER_REQUIRED: 'TIER_REQUIRED',
+  INVALID_CODE: 'INVALID_CODE',
+  WRONG_PASSWORD: 'WRONG_PASSWORD',
+  RATE_LIMITED: 'RATE_LIMITED',
+  PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * A refusal by one of the rules. Services throw these; the transport turns them into GraphQL errors
+ * with `extensions.code`. Anything else that escapes a resolver is masked as INTERNAL_SERVER_ERROR.
+ */
+export class DomainError extends Error {
+  override name = 'DomainError';
+  constructor(
+    readonly code: Exclude<ErrorCode, 'INTERNAL_SERVER_ERROR'>,
+    message: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const unauthenticated = () => new DomainError(ErrorCode.UNAUTHENTICATED, 'You must be signed in.');
+export const badInput = (field: string, message: string) =>
+  new DomainError(ErrorCode.BAD_USER_INPUT, message, { field });
+export const rateLimited = (retryAfterSeconds: number, message = 'Too many attempts; try again later.') =>
+  new DomainError(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
+
+/** Codes graphql-js, Apollo and graphql-ws give to requests that never reached a resolver. */
+const TRANSPORT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * Shapes one error for the wire, for Apollo (HTTP) and graphql-ws alike.
+ *
+ * A {@link DomainError} keeps its code, message and extensions; graphql-js validation errors keep theirs; anything
+ * else becomes `INTERNAL_SERVER_ERROR` with a fixed message, and `onInternal` receives the original so it can be
+ * logged. Stack traces never leave the server.
+ */
+export function formatError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  onInternal: (error: unknown) => void,
+): GraphQLFormattedError {
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const base = { locations: formatted.locations, path: formatted.path };
+  if (original instanceof DomainError) {
+    return { ...base, message: original.message, extensions: { ...original.extensions, code: original.code } };
+  }
+  if (original instanceof GraphQLError && original.extensions?.code === ErrorCode.UNAUTHENTICATED) {
+    return { ...base, message: original.message, extensions: { code: ErrorCode.UNAUTHENTICATED } };
+  }
+  const code = formatted.extensions?.code;
+  const reachedResolver = error instanceof GraphQLError && error.originalError !== undefined;
+  if (!reachedResolver && (code === undefined || TRANSPORT_CODES.has(String(code)))) {
+    const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions: { ...extensions, code: code ?? 'GRAPHQL_VALIDATION_FAILED' } };
+  }
+  onInternal(original);
+  return { ...base, message: 'Internal server error.', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+}

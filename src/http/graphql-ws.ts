@@ -1,0 +1,95 @@
+import type { IncomingMessage } from 'node:http';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import proxyaddr from 'proxy-addr';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { buildContext, bearerToken, type Context } from '../schema/context';
+import type { Services } from '../services';
+import type { GraphQLError } from 'graphql';
+
+interface SocketState {
+  token: string | undefined;
+  sessionId: string | undefined;
+  clientAddress: string;
+}
+
+export interface GraphqlWsOptions {
+  schema: GraphQLSchema;
+  services: Services;
+  /** Express's compiled `trust proxy` function, so sockets read the client address as HTTP requests do. */
+  trustProxy: (address: string, hop: number) => boolean;
+  formatError: (error: GraphQLError) => GraphQLFormattedError;
+  /** How often sockets are checked for sessions that ended (logout elsewhere, expiry). */
+  sessionCheckMs: number;
+}
+
+export interface GraphqlWsServer {
+  /** Closes, within the next check, the sockets of sessions that are no longer active. Runs on a timer too. */
+  checkSessions(): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * graphql-ws on a `ws` server: `connectionParams.authToken` (with or without `Bearer `) authenticates the socket.
+ *
+ * A token that is malformed, unknown, revoked or expired closes the socket with 4403 at `connection_init`; a socket
+ * without a token stays anonymous. Each operation re-reads its session, and a timer closes (4403) the sockets whose
+ * session has ended, so logout and expiry take effect within `sessionCheckMs`.
+ */
+export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions): GraphqlWsServer {
+  const { services } = options;
+  const sockets = new Map<WebSocket, SocketState>();
+
+  const cleanup = useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
+    {
+      schema: options.schema,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const clientAddress = proxyaddr(ctx.extra.request as IncomingMessage & { connection: never }, options.trustProxy);
+        const state: SocketState = { token: undefined, sessionId: undefined, clientAddress };
+        const raw = params.authToken ?? params.Authorization ?? params.authorization;
+        if (raw !== undefined && raw !== null) {
+          const token = bearerToken(raw);
+          const viewer = token ? await services.auth.authenticate(token) : null;
+          if (!viewer) return false;
+          state.token = token;
+          state.sessionId = viewer.session.id;
+        }
+        ctx.extra.state = state;
+        sockets.set(ctx.extra.socket, state);
+        return true;
+      },
+      onClose: (ctx) => {
+        sockets.delete(ctx.extra.socket);
+      },
+      context: (ctx): Promise<Context> => {
+        const state = ctx.extra.state!;
+        return buildContext(services, state.token, state.clientAddress);
+      },
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => options.formatError(e as GraphQLError)) } : result,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e)),
+    },
+    wss,
+  );
+
+  const checkSessions = async () => {
+    const signedIn = [...sockets].filter(([, s]) => s.sessionId !== undefined);
+    if (signedIn.length === 0) return;
+    const active = await services.auth.activeSessionIds(signedIn.map(([, s]) => s.sessionId!));
+    for (const [socket, state] of signedIn) {
+      if (!active.has(state.sessionId!)) socket.close(CloseCode.Forbidden, 'Session ended');
+    }
+  };
+  const timer = setInterval(() => void checkSessions().catch(() => undefined), options.sessionCheckMs);
+  timer.unref();
+
+  return {
+    checkSessions,
+    dispose: async () => {
+      clearInterval(timer);
+      await cleanup.dispose();
+    },
+  };
+}

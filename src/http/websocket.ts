@@ -1,0 +1,25 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+/** WebSocket endpoints by path; an upgrade to any other path is refused with 404. */
+export type UpgradeRoutes = Record<string, WebSocketServer>;
+
+/** Routes the HTTP server's upgrade requests to the WebSocket server of their path. */
+export function routeUpgrades(httpServer: Server, routes: UpgradeRoutes): void {
+  httpServer.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const wss = routes[path];
+    if (!wss) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws: WebSocket) => wss.emit('connection', ws, request));
+  });
+}
+
+/** Ends every socket of a WebSocket server and stops it. */
+export async function closeWebSocketServer(wss: WebSocketServer): Promise<void> {
+  for (const client of wss.clients) client.terminate();
+  await new Promise<void>((resolve) => wss.close(() => resolve()));
+}

@@ -1,0 +1,52 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Logger } from 'pino';
+import { loginCodeMail } from './login-code.mail';
+
+export interface LoginCodeMail {
+  to: string;
+  code: string;
+  expiresAt: Date;
+}
+
+/** Sends the server's mail. `sendLoginCode` rejects when the mail was not accepted for delivery. */
+export interface Mailer {
+  sendLoginCode(mail: LoginCodeMail): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Mails through an SMTP server (SMTP_URL) with nodemailer. */
+export class SmtpMailer implements Mailer {
+  private readonly transport: Transporter;
+
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+  ) {
+    this.transport = nodemailer.createTransport(smtpUrl);
+  }
+
+  async sendLoginCode(mail: LoginCodeMail): Promise<void> {
+    await this.transport.sendMail({ from: this.from, to: mail.to, ...loginCodeMail(mail) });
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+}
+
+/**
+ * The development fallback when SMTP_URL is unset (refused in production): the code is written to the log,
+ * the only place a code is ever logged.
+ */
+export class LogMailer implements Mailer {
+  constructor(private readonly logger: Logger) {}
+
+  async sendLoginCode(mail: LoginCodeMail): Promise<void> {
+    this.logger.info(
+      { to: mail.to, code: mail.code, expiresAt: mail.expiresAt.toISOString() },
+      `login code for ${mail.to}: ${mail.code} (development mail fallback; set SMTP_URL to mail it)`,
+    );
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,34 @@
+import { startApp } from './app';
+import { ConfigError, loadConfig } from './config';
+
+/** Process entry: read the environment, start, and stop cleanly on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const app = await startApp(config);
+  const stop = (signal: string) => {
+    app.logger.info({ signal }, 'stopping');
+    app.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.logger.error({ err }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`The server could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

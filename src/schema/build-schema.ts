@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { AuthResolver } from '../resolvers/auth.resolver';
+import { ViewerResolver } from '../resolvers/viewer.resolver';
+import { authChecker } from './auth-checker';
+import { DateTimeScalar } from './date-time.scalar';
+
+/** Builds the executable schema from the resolvers. Its SDL is committed as src/schema/schema.graphql. */
+export function buildChatSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [AuthResolver, ViewerResolver],
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    authChecker,
+    validate: false,
+  });
+}

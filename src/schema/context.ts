@@ -1,0 +1,24 @@
+import type { Services } from '../services';
+import type { Viewer } from '../services/auth.service';
+
+/** What every resolver sees, built the same way for HTTP requests and graphql-ws operations. */
+export interface Context {
+  /** The signed-in user and session, or null when the request carries no valid token. */
+  viewer: Viewer | null;
+  /** The client's address (behind a proxy, as TRUST_PROXY lets Express read it). */
+  clientAddress: string;
+  services: Services;
+}
+
+/** The token of an `Authorization` header or a `connectionParams.authToken`, with or without `Bearer `. */
+export function bearerToken(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const token = value.replace(/^Bearer\s+/i, '').trim();
+  return token.length > 0 ? token : undefined;
+}
+
+/** Builds a context from a raw token; an unknown, revoked or expired token gives an anonymous context. */
+export async function buildContext(services: Services, token: string | undefined, clientAddress: string): Promise<Context> {
+  const viewer = token ? await services.auth.authenticate(token) : null;
+  return { viewer, clientAddress, services };
+}
