@@ -4,6 +4,7 @@ import { DomainError, ErrorCode, rateLimited, unauthenticated } from '../errors'
 import { LoginCode, LoginCodeRequest, Session, User } from '../entities';
 import type { Mailer } from '../mail/mailer';
 import type { Clock } from './clock';
+import { lockingTransaction } from './transaction';
 import { displayNameSchema, emailSchema, loginCodeSchema, parseField } from './validation';
 
 const MINUTE = 60_000;
@@ -71,7 +72,7 @@ export class AuthService {
     const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
     const expiresAt = new Date(now.getTime() + LOGIN_RULES.codeTtlMs);
     try {
-      await this.orm.em.fork().transactional(async (em) => {
+      await lockingTransaction(this.orm, async (em) => {
         const current = await em.findOne(LoginCode, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (current && now.getTime() - current.createdAt.getTime() < LOGIN_RULES.resendAfterMs) {
           throw rateLimited(
@@ -107,7 +108,7 @@ export class AuthService {
     const email = parseField('email', emailSchema, rawEmail);
     const code = parseField('code', loginCodeSchema, rawCode);
     const now = this.clock();
-    const outcome = await this.orm.em.fork().transactional(async (em) => {
+    const outcome = await lockingTransaction(this.orm, async (em) => {
       const row = await em.findOne(LoginCode, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!row || row.consumedAt || row.expiresAt <= now || row.failedAttempts >= LOGIN_RULES.maxWrongTries) {
         return { ok: false as const };
