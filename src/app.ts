@@ -56,25 +56,26 @@ export interface App {
 export async function startApp(config: Config, options: AppOptions = {}): Promise<App> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const clock = options.clock ?? systemClock;
-  const closers: (() => Promise<unknown>)[] = [];
+  const closers: [string, () => Promise<unknown>][] = [];
   const closeAll = async () => {
-    for (const close of closers.splice(0).reverse()) {
-      await close().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+    for (const [part, close] of closers.splice(0).reverse()) {
+      logger.debug({ part }, 'closing');
+      await close().catch((err: unknown) => logger.error({ err, part }, 'error while stopping'));
     }
   };
 
   try {
     const orm = await MikroORM.init(ormOptions(config.database, (message) => logger.debug(message)));
-    closers.push(() => orm.close());
+    closers.push(['database', () => orm.close()]);
     if (config.database.migrateOnStart) await orm.getMigrator().up();
 
     const broker = await connectBroker(config, logger);
-    closers.push(() => broker.close());
+    closers.push(['broker', () => broker.close()]);
 
     const mailer: Mailer = config.mail.smtpUrl
       ? new SmtpMailer(config.mail.smtpUrl, config.mail.from)
       : new LogMailer(logger);
-    closers.push(() => mailer.close());
+    closers.push(['mailer', () => mailer.close()]);
 
     const services: Services = {
       auth: new AuthService(orm, mailer, clock, {
@@ -98,16 +99,19 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const graphqlWs = serveGraphqlWs(graphqlWss, {
       schema,
       services,
-      trustProxy: expressApp.get('trust proxy fn'),
+      trustProxy: expressApp.get('trust proxy fn') as (address: string, hop: number) => boolean,
       formatError: (error) => formatErrorFor(error.toJSON(), error),
       sessionCheckMs: options.sessionCheckMs ?? 15_000,
     });
     const upgrades: Record<string, WebSocketServer> = { '/graphql': graphqlWss };
     if (broker.embedded) {
-      const mqttWss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => protocols.values().next().value ?? false });
+      const mqttWss = new WebSocketServer({
+        noServer: true,
+        handleProtocols: (protocols) => protocols.values().next().value ?? false,
+      });
       mqttWss.on('connection', (socket, request) => broker.embedded!.handleWebSocket(socket, request));
       upgrades['/mqtt'] = mqttWss;
-      closers.push(() => closeWebSocketServer(mqttWss));
+      closers.push(['mqtt websockets', () => closeWebSocketServer(mqttWss)]);
     }
     routeUpgrades(httpServer, upgrades);
 
@@ -116,6 +120,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       csrfPrevention: true,
       introspection: true,
       includeStacktraceInErrorResponses: false,
+      // main.ts owns the signals: it stops the whole server, not only Apollo.
+      stopOnTerminationSignals: false,
       formatError: formatErrorFor,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -125,10 +131,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       ],
     });
     await apollo.start();
-    closers.push(async () => {
-      await apollo.stop();
-      await closeWebSocketServer(graphqlWss);
-    });
+    closers.push([
+      'http',
+      async () => {
+        await apollo.stop();
+        await closeWebSocketServer(graphqlWss);
+      },
+    ]);
 
     expressApp.use(
       healthRoutes({

@@ -36,14 +36,11 @@ const positiveInt = (fallback: number) =>
     .default(fallback);
 
 const url = (protocols: string[]) =>
-  z
-    .string()
-    .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), {
-      message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-    });
+  z.string().refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), {
+    message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  });
 
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
 /** Express's `trust proxy`: true/false, a hop count, or a list of addresses and subnets. */
 const trustProxy = z
@@ -103,7 +100,10 @@ function parse(raw: z.infer<typeof env>) {
   };
   if (production) {
     if (embeddedDatabase && !raw.ALLOW_EMBEDDED)
-      refuse('DATABASE_URL', 'the embedded SQLite store is refused in production; set a mysql:// URL (or ALLOW_EMBEDDED=1)');
+      refuse(
+        'DATABASE_URL',
+        'the embedded SQLite store is refused in production; set a mysql:// URL (or ALLOW_EMBEDDED=1)',
+      );
     if (embeddedBroker && !raw.ALLOW_EMBEDDED)
       refuse('MQTT_URL', 'the embedded broker is refused in production; set the broker URL (or ALLOW_EMBEDDED=1)');
     if (!embeddedBroker && raw.MQTT_ACCESS_CONTROL === 'none')

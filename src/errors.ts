@@ -70,9 +70,9 @@ export function formatError(
   if (original instanceof GraphQLError && original.extensions?.code === ErrorCode.UNAUTHENTICATED) {
     return { ...base, message: original.message, extensions: { code: ErrorCode.UNAUTHENTICATED } };
   }
-  const code = formatted.extensions?.code;
+  const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
   const reachedResolver = error instanceof GraphQLError && error.originalError !== undefined;
-  if (!reachedResolver && (code === undefined || TRANSPORT_CODES.has(String(code)))) {
+  if (!reachedResolver && (code === undefined || TRANSPORT_CODES.has(code))) {
     const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions: { ...extensions, code: code ?? 'GRAPHQL_VALIDATION_FAILED' } };
   }

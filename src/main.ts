@@ -14,7 +14,11 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await startApp(config);
+  let stopping = false;
   const stop = (signal: string) => {
+    // A second signal (npm and process managers often forward one) must not kill the drain half-way.
+    if (stopping) return;
+    stopping = true;
     app.logger.info({ signal }, 'stopping');
     app.stop().then(
       () => process.exit(0),
@@ -24,8 +28,8 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((error: unknown) => {

@@ -9,15 +9,15 @@ async function migrate(direction: 'up' | 'down'): Promise<void> {
   try {
     const migrator = orm.getMigrator();
     const done = direction === 'up' ? await migrator.up() : await migrator.down();
-    process.stdout.write(
-      done.length ? done.map((m) => `${direction} ${m.name}\n`).join('') : 'nothing to migrate\n',
-    );
+    process.stdout.write(done.length ? done.map((m) => `${direction} ${m.name}\n`).join('') : 'nothing to migrate\n');
   } finally {
     await orm.close();
   }
 }
 
 migrate(process.argv[2] === 'down' ? 'down' : 'up').catch((error: unknown) => {
-  process.stderr.write(`${error instanceof ConfigError ? 'Configuration error' : 'Migration failed'}: ${String(error instanceof Error ? error.message : error)}\n`);
+  process.stderr.write(
+    `${error instanceof ConfigError ? 'Configuration error' : 'Migration failed'}: ${String(error instanceof Error ? error.message : error)}\n`,
+  );
   process.exit(1);
 });

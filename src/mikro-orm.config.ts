@@ -15,7 +15,13 @@ export function ormOptions(database: Config['database'], log: (message: string) 
     entities,
     extensions: [Migrator],
     // MySQL commits DDL implicitly, so only SQLite runs migrations inside a transaction.
-    migrations: { migrationsList, transactional: database.embedded, allOrNothing: database.embedded, snapshot: false, silent: true },
+    migrations: {
+      migrationsList,
+      transactional: database.embedded,
+      allOrNothing: database.embedded,
+      snapshot: false,
+      silent: true,
+    },
     logger: log,
     ensureDatabase: false,
     allowGlobalContext: false,

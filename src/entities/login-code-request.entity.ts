@@ -15,6 +15,6 @@ export class LoginCodeRequest {
   @Property({ type: 'string', length: 64 })
   clientAddress!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', length: 3 })
   createdAt!: Date;
 }

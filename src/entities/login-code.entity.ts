@@ -13,16 +13,16 @@ export class LoginCode {
   @Property({ type: 'string', length: 64 })
   codeHash!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', length: 3 })
   createdAt!: Date;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', length: 3 })
   expiresAt!: Date;
 
   @Property({ type: 'integer' })
   failedAttempts = 0;
 
   /** Set when the code was used; a used code never works again. */
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'datetime', length: 3, nullable: true })
   consumedAt: Date | null = null;
 }

@@ -14,12 +14,12 @@ export class Session {
   @Property({ type: 'string', length: 64, unique: true })
   tokenHash!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', length: 3 })
   createdAt!: Date;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', length: 3 })
   expiresAt!: Date;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'datetime', length: 3, nullable: true })
   revokedAt: Date | null = null;
 }

@@ -13,6 +13,6 @@ export class User {
   @Property({ type: 'string', length: 64 })
   displayName!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'datetime', length: 3 })
   createdAt!: Date;
 }

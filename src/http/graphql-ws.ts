@@ -46,7 +46,10 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
       schema: options.schema,
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
-        const clientAddress = proxyaddr(ctx.extra.request as IncomingMessage & { connection: never }, options.trustProxy);
+        const clientAddress = proxyaddr(
+          ctx.extra.request as IncomingMessage & { connection: never },
+          options.trustProxy,
+        );
         const state: SocketState = { token: undefined, sessionId: undefined, clientAddress };
         const raw = params.authToken ?? params.Authorization ?? params.authorization;
         if (raw !== undefined && raw !== null) {
@@ -68,7 +71,7 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
         return buildContext(services, state.token, state.clientAddress);
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => options.formatError(e as GraphQLError)) } : result,
+        result.errors ? { ...result, errors: result.errors.map((e) => options.formatError(e)) } : result,
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e)),
     },
     wss,

@@ -8,7 +8,10 @@ export interface ReadinessProbe {
 }
 
 const withTimeout = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref()),
+  ]);
 
 /** GET /healthz (the process runs) and GET /readyz (database and broker both answer; 503 with reasons otherwise). */
 export function healthRoutes(probe: ReadinessProbe): Router {

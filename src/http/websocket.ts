@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocketServer, type WebSocket } from 'ws';
 
 /** WebSocket endpoints by path; an upgrade to any other path is refused with 404. */
 export type UpgradeRoutes = Record<string, WebSocketServer>;

@@ -14,7 +14,12 @@ export class Migration20261122000100Foundation extends Migration {
         })
         .createTable('sessions', (t) => {
           uuidPrimary(t);
-          t.string('user_id', 36).notNullable().references('id').inTable('users').onDelete('CASCADE');
+          t.string('user_id', 36)
+            .notNullable()
+            .references('id')
+            .inTable('users')
+            .onDelete('CASCADE')
+            .onUpdate('CASCADE');
           t.string('token_hash', 64).notNullable().unique();
           timestamp(t, 'created_at').notNullable();
           timestamp(t, 'expires_at').notNullable();

@@ -18,7 +18,11 @@ export function bearerToken(value: unknown): string | undefined {
 }
 
 /** Builds a context from a raw token; an unknown, revoked or expired token gives an anonymous context. */
-export async function buildContext(services: Services, token: string | undefined, clientAddress: string): Promise<Context> {
+export async function buildContext(
+  services: Services,
+  token: string | undefined,
+  clientAddress: string,
+): Promise<Context> {
   const viewer = token ? await services.auth.authenticate(token) : null;
   return { viewer, clientAddress, services };
 }

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/core';
-import { DomainError, ErrorCode, rateLimited, unauthenticated } from '../errors';
+import { DomainError, ErrorCode, rateLimited } from '../errors';
 import { LoginCode, LoginCodeRequest, Session, User } from '../entities';
 import type { Mailer } from '../mail/mailer';
 import type { Clock } from './clock';
@@ -83,7 +83,13 @@ export class AuthService {
         await this.checkHourlyCap(em, { email }, LOGIN_RULES.codesPerEmailPerHour, now);
         await this.checkHourlyCap(em, { clientAddress }, this.options.loginCodesPerAddressPerHour, now);
 
-        const fields = { codeHash: this.codeHash(email, code), createdAt: now, expiresAt, failedAttempts: 0, consumedAt: null };
+        const fields = {
+          codeHash: this.codeHash(email, code),
+          createdAt: now,
+          expiresAt,
+          failedAttempts: 0,
+          consumedAt: null,
+        };
         if (current) em.assign(current, fields);
         else em.persist(em.create(LoginCode, { email, ...fields }));
         em.persist(em.create(LoginCodeRequest, { email, clientAddress, createdAt: now }));
@@ -92,7 +98,8 @@ export class AuthService {
       });
     } catch (error) {
       // Two first requests for one address at once: the other one just sent a code.
-      if (error instanceof UniqueConstraintViolationException) throw rateLimited(60, 'A code was sent less than a minute ago.');
+      if (error instanceof UniqueConstraintViolationException)
+        throw rateLimited(60, 'A code was sent less than a minute ago.');
       throw error;
     }
     return { email, expiresAt, resendAfter: new Date(now.getTime() + LOGIN_RULES.resendAfterMs) };
@@ -145,13 +152,19 @@ export class AuthService {
     if (token.length === 0 || token.length > 512) return null;
     const session = await this.orm.em
       .fork()
-      .findOne(Session, { tokenHash: sha256(token), revokedAt: null, expiresAt: { $gt: this.clock() } }, { populate: ['user'] });
+      .findOne(
+        Session,
+        { tokenHash: sha256(token), revokedAt: null, expiresAt: { $gt: this.clock() } },
+        { populate: ['user'] },
+      );
     return session ? { user: session.user, session } : null;
   }
 
   /** Ends a session at once; its token then authenticates nothing. */
   async logout(viewer: Viewer): Promise<void> {
-    await this.orm.em.fork().nativeUpdate(Session, { id: viewer.session.id, revokedAt: null }, { revokedAt: this.clock() });
+    await this.orm.em
+      .fork()
+      .nativeUpdate(Session, { id: viewer.session.id, revokedAt: null }, { revokedAt: this.clock() });
   }
 
   /**

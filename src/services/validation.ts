@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { badInput } from '../errors';
 
 /** Control characters other than newline and tab. */
-const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F]/;
+const CONTROL = /(?![\n\t])\p{Cc}/u;
 
 export const emailSchema = z
   .string()

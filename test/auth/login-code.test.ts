@@ -102,7 +102,11 @@ describe.each(eachProfile)('login codes (%s)', (_name, profile) => {
       expect(codesOf(res)).toEqual(['BAD_USER_INPUT']);
       expect(res.errors![0].extensions!.field).toBe('code');
     }
-    const [row] = await rows<{ failed_attempts: number }>(server, 'select failed_attempts from login_codes where email = ?', [email]);
+    const [row] = await rows<{ failed_attempts: number }>(
+      server,
+      'select failed_attempts from login_codes where email = ?',
+      [email],
+    );
     expect(Number(row.failed_attempts)).toBe(0);
     expect(codesOf(await verify(email, code))).toEqual([]);
   });

@@ -79,7 +79,10 @@ describe.each(eachProfile)('sessions (%s)', (_name, profile) => {
   ])('treats a %s bearer token as no session', async (_kind, token) => {
     const res = await fetch(`${server.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: token.startsWith('Basic') ? token : `Bearer ${token}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: token.startsWith('Basic') ? token : `Bearer ${token}`,
+      },
       body: JSON.stringify({ query: ME }),
     });
     expect(await res.json()).toEqual({ data: { me: null } });

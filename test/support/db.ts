@@ -1,7 +1,11 @@
 import type { TestServer } from './test-server';
 
 /** Reads rows straight from a test server's database, to check what was (or was not) stored. */
-export function rows<T = Record<string, unknown>>(server: TestServer, sql: string, params: unknown[] = []): Promise<T[]> {
+export function rows<T = Record<string, unknown>>(
+  server: TestServer,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   return server.app.orm.em.fork().getConnection().execute(sql, params) as Promise<T[]>;
 }
 

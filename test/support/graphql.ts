@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { Client, createClient } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 
 export interface GraphqlResponse<T = Record<string, unknown>> {
@@ -36,13 +36,18 @@ export function wsClient(baseUrl: string, connectionParams?: unknown): { client:
     connectionParams: connectionParams as Record<string, unknown>,
     lazy: false,
     retryAttempts: 0,
+    onNonLazyError: () => undefined,
     on: { closed: (event) => onClosed((event as { code: number }).code) },
   });
   return { client, closed };
 }
 
 /** Runs one query over a graphql-ws client and resolves with its single result. */
-export function wsQuery<T = Record<string, any>>(client: Client, query: string, variables: Record<string, unknown> = {}) {
+export function wsQuery<T = Record<string, any>>(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown> = {},
+) {
   return new Promise<GraphqlResponse<T>>((resolve, reject) => {
     let result: GraphqlResponse<T> | undefined;
     client.subscribe<T>(

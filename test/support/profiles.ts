@@ -31,13 +31,15 @@ const embedded: Profile = {
   },
 };
 
-function realProfile(serverUrl: string, mqttUrl: string): Profile {
+function realProfile(databaseUrl: string, mqttUrl: string): Profile {
+  // Each test server gets a database of its own beside the one named in TEST_DATABASE_URL.
+  const serverUrl = new URL(databaseUrl);
   return {
     name: 'real',
     mqttUrl,
     createDatabase: async () => {
       const name = uniqueName('chat_test');
-      const admin = await createConnection(serverUrl);
+      const admin = await createConnection(serverUrl.toString());
       try {
         await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
       } finally {
@@ -48,7 +50,7 @@ function realProfile(serverUrl: string, mqttUrl: string): Profile {
       return {
         url: url.toString(),
         drop: async () => {
-          const conn = await createConnection(serverUrl);
+          const conn = await createConnection(serverUrl.toString());
           try {
             await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
           } finally {

@@ -7,7 +7,11 @@ export const VERIFY_CODE = `mutation ($email: String!, $code: String!) {
 }`;
 
 /** Signs in through the real mail hop: request a code, read it from the SMTP sink, verify it. */
-export async function signIn(baseUrl: string, sink: SmtpSink, email: string): Promise<{ token: string; userId: string }> {
+export async function signIn(
+  baseUrl: string,
+  sink: SmtpSink,
+  email: string,
+): Promise<{ token: string; userId: string }> {
   const requested = await gql(baseUrl, REQUEST_CODE, { email });
   if (requested.errors) throw new Error(`requestLoginCode failed: ${JSON.stringify(requested.errors)}`);
   const code = codeIn(await sink.nextMailTo(email.trim().toLowerCase()));

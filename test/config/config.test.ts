@@ -1,0 +1,110 @@
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from '../../src/config';
+
+const production = {
+  NODE_ENV: 'production',
+  DATABASE_URL: 'mysql://u:p@db:3306/chat',
+  MQTT_URL: 'mqtt://broker:1883',
+  MQTT_ACCESS_CONTROL: 'dynsec',
+  SMTP_URL: 'smtp://mail:25',
+  AUTH_SECRET: 's'.repeat(32),
+};
+
+describe('config', () => {
+  it('starts with no variables at all on the embedded defaults', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({ port: 4000, host: '0.0.0.0', publicUrl: 'http://localhost:4000', trustProxy: false });
+    expect(config.database).toEqual({ url: 'file:./data/chat.sqlite', embedded: true, migrateOnStart: true });
+    expect(config.mqtt).toMatchObject({
+      url: undefined,
+      accessControl: 'none',
+      topicPrefix: 'chat',
+      embeddedPort: 1884,
+    });
+    expect(config.mail).toEqual({ smtpUrl: undefined, from: 'Chat <no-reply@localhost>' });
+    expect(config.auth).toMatchObject({ sessionTtlDays: 30, loginCodesPerAddressPerHour: 30 });
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('derives PUBLIC_URL from PORT and accepts MySQL URLs', () => {
+    const config = loadConfig({ PORT: '8080', DATABASE_URL: 'mysql://root@127.0.0.1:3306/chat' });
+    expect(config.http.publicUrl).toBe('http://localhost:8080');
+    expect(config.database.embedded).toBe(false);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'postgres://localhost/chat'],
+    ['MQTT_URL', 'http://broker'],
+    ['MQTT_ACCESS_CONTROL', 'acl'],
+    ['MQTT_TOPIC_PREFIX', 'a/b'],
+    ['MQTT_EMBEDDED_PORT', '-1'],
+    ['SMTP_URL', 'mail.example.com'],
+    ['SESSION_TTL_DAYS', '0'],
+    ['LOGIN_CODES_PER_ADDRESS_PER_HOUR', '1.5'],
+    ['LOG_LEVEL', 'loud'],
+    ['MIGRATE_ON_START', 'maybe'],
+    ['AUTH_SECRET', 'short'],
+    ['PUBLIC_URL', 'ftp://x'],
+  ])('stops on a bad %s (%j) with a message naming it', (variable, value) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('reads TRUST_PROXY as Express does: booleans, hop counts, address lists', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).http.trustProxy).toBe('loopback, 10.0.0.0/8');
+    expect(loadConfig({}).http.trustProxy).toBe(false);
+  });
+
+  it('accepts a complete production configuration', () => {
+    expect(loadConfig(production).production).toBe(true);
+  });
+
+  it.each([
+    ['DATABASE_URL', { DATABASE_URL: undefined }],
+    ['MQTT_URL', { MQTT_URL: undefined }],
+    ['MQTT_ACCESS_CONTROL', { MQTT_ACCESS_CONTROL: 'none' }],
+    ['SMTP_URL', { SMTP_URL: undefined }],
+    ['AUTH_SECRET', { AUTH_SECRET: undefined }],
+  ])('refuses the development fallback for %s in production', (variable, change) => {
+    expect(() => loadConfig({ ...production, ...change })).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('allows the embedded stores in production only with ALLOW_EMBEDDED=1', () => {
+    const embedded = { ...production, DATABASE_URL: undefined, MQTT_URL: undefined, ALLOW_EMBEDDED: '1' };
+    expect(loadConfig(embedded).database.embedded).toBe(true);
+  });
+
+  it('lists every variable of the contract', () => {
+    for (const v of [
+      'PORT',
+      'HOST',
+      'PUBLIC_URL',
+      'DATABASE_URL',
+      'MQTT_URL',
+      'MQTT_USERNAME',
+      'MQTT_PASSWORD',
+      'MQTT_ACCESS_CONTROL',
+      'MQTT_TOPIC_PREFIX',
+      'MQTT_EMBEDDED_PORT',
+      'MQTT_PUBLIC_URL',
+      'MQTT_PUBLIC_WS_URL',
+      'SMTP_URL',
+      'MAIL_FROM',
+      'STRIPE_SECRET_KEY',
+      'STRIPE_WEBHOOK_SECRET',
+      'STRIPE_API_URL',
+      'SESSION_TTL_DAYS',
+      'LOGIN_CODES_PER_ADDRESS_PER_HOUR',
+      'TRUST_PROXY',
+      'NODE_ENV',
+      'LOG_LEVEL',
+      'MIGRATE_ON_START',
+      'ALLOW_EMBEDDED',
+    ]) {
+      expect(CONFIG_VARIABLES).toContain(v);
+    }
+  });
+});

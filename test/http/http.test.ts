@@ -1,0 +1,99 @@
+import mqtt from 'mqtt';
+import { codesOf, gql, wsClient } from '../support/graphql';
+import { eachProfile } from '../support/profiles';
+import { REQUEST_CODE } from '../support/sign-in';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+describe.each(eachProfile)('HTTP surface (%s)', (_name, profile) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(profile);
+  });
+  afterAll(() => server?.stop());
+
+  it('answers /healthz and, with database and broker up, /readyz', async () => {
+    const health = await fetch(`${server.url}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', database: 'up', broker: 'up' });
+  });
+
+  it('serves Prometheus metrics that count GraphQL operations', async () => {
+    await gql(server.url, '{ me { id } }');
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toMatch(/chat_graphql_operations_total\{type="query",outcome="ok"\} [1-9]/);
+    expect(text).toContain('process_resident_memory_bytes');
+  });
+
+  it('shows the Apollo Sandbox landing page to a browser outside production', async () => {
+    const res = await fetch(`${server.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/sandbox/i);
+  });
+
+  it('refuses a cross-site simple request (CSRF prevention)', async () => {
+    const res = await fetch(`${server.url}/graphql?query=%7Bme%7Bid%7D%7D`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(/CSRF/i);
+  });
+
+  it('refuses WebSocket upgrades on paths it does not serve', async () => {
+    const { client, closed } = wsClient(server.url.replace(/$/, '/nowhere'));
+    expect(await closed).not.toBe(1000);
+    await client.dispose();
+  });
+
+  it('masks internal errors: no SQL, no stack trace, code INTERNAL_SERVER_ERROR, and the cause is logged', async () => {
+    await server.app.orm.em.fork().getConnection().execute('drop table login_code_requests');
+    const res = await gql(server.url, REQUEST_CODE, { email: 'masked@example.com' });
+    expect(codesOf(res)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(res.errors![0].message).toBe('Internal server error.');
+    const wire = JSON.stringify(res);
+    expect(wire).not.toMatch(/login_code_requests|select|insert|stack|at /i);
+    expect(server.logs.join('')).toContain('login_code_requests');
+  });
+
+  it('answers /readyz with 503 and the reason when the database is gone', async () => {
+    await server.app.orm.close(true);
+    const res = await fetch(`${server.url}/readyz`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toEqual({ status: 'unavailable', database: 'down', broker: 'up' });
+  });
+});
+
+describe('embedded broker', () => {
+  const embedded = eachProfile.find(([name]) => name === 'embedded')![1];
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(embedded);
+  });
+  afterAll(() => server?.stop());
+
+  it('carries MQTT over WebSockets at /mqtt and over TCP on its own port', async () => {
+    const tcp = await mqtt.connectAsync(`mqtt://127.0.0.1:${server.app.broker.embedded!.port}`);
+    const ws = await mqtt.connectAsync(`${server.url.replace('http', 'ws')}/mqtt`);
+    const topic = `${server.topicPrefix}/probe`;
+    await ws.subscribeAsync(topic, { qos: 1 });
+    const received = new Promise<string>((resolve) => ws.once('message', (_t, payload) => resolve(payload.toString())));
+    await tcp.publishAsync(topic, 'hello', { qos: 1 });
+    expect(await received).toBe('hello');
+    await Promise.all([tcp.endAsync(), ws.endAsync()]);
+  });
+});
+
+describe.each(eachProfile)('stopping (%s)', (_name, profile) => {
+  it('closes open sockets and the port, and can be called twice', async () => {
+    const server = await startTestServer(profile);
+    const { client, closed } = wsClient(server.url);
+    await new Promise<void>((resolve) => client.on('connected', () => resolve()));
+    await Promise.all([server.stop(), server.app.stop()]);
+    expect(await closed).toBe(1001);
+    await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
+    await client.dispose();
+  });
+});
