@@ -5,7 +5,8 @@ import { DAY, TestClock } from '../support/clock';
 import { count, epochMs, rows } from '../support/db';
 import { codesOf, gql, wsClient, wsQuery } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
-import { signIn } from '../support/sign-in';
+import { REQUEST_CODE, VERIFY_CODE, signIn } from '../support/sign-in';
+import { codeIn } from '../support/smtp-sink';
 import { SmtpSink } from '../support/smtp-sink';
 import { startTestServer, type TestServer } from '../support/test-server';
 
@@ -57,6 +58,21 @@ describe.each(eachProfile)('sessions (%s)', (_name, profile) => {
     const after = await gql(server.url, ME, {}, token);
     expect(after.data!.me).toBeNull();
     expect(codesOf(await gql(server.url, LOGOUT, {}, token))).toEqual(['UNAUTHENTICATED']);
+  });
+
+  it('takes the session lifetime from SESSION_TTL_DAYS', async () => {
+    const short = await startTestServer(profile, { env: { SMTP_URL: sink.url, SESSION_TTL_DAYS: '2' } });
+    try {
+      const email = freshEmail('short');
+      await gql(short.url, REQUEST_CODE, { email });
+      const code = codeIn(await sink.nextMailTo(email));
+      const res = await gql(short.url, VERIFY_CODE, { email, code });
+      const issued = res.data!.verifyLoginCode;
+      expect(Date.parse(issued.expiresAt) - Date.now()).toBeGreaterThan(2 * DAY - 60_000);
+      expect(Date.parse(issued.expiresAt) - Date.now()).toBeLessThanOrEqual(2 * DAY);
+    } finally {
+      await short.stop();
+    }
   });
 
   it('ends the session at logout, and only that session', async () => {

@@ -66,6 +66,20 @@ describe.each(eachProfile)('HTTP surface (%s)', (_name, profile) => {
   });
 });
 
+describe.each(eachProfile)('readiness without a broker (%s)', (_name, profile) => {
+  it('starts anyway and answers /readyz with 503 while the broker cannot be reached', async () => {
+    // Port 9 (discard) has no MQTT broker: the client keeps retrying in the background.
+    const server = await startTestServer(profile, { env: { MQTT_URL: 'mqtt://127.0.0.1:9' } });
+    try {
+      const res = await fetch(`${server.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'unavailable', database: 'up', broker: 'down' });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('embedded broker', () => {
   const embedded = eachProfile.find(([name]) => name === 'embedded')![1];
   let server: TestServer;
