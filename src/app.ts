@@ -11,6 +11,7 @@ import express from 'express';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { connectBroker, type BrokerConnection } from './bridge/broker';
+import { Topics } from './bridge/topics';
 import type { Config } from './config';
 import { formatError } from './errors';
 import { serveGraphqlWs, type GraphqlWsServer } from './http/graphql-ws';
@@ -20,9 +21,12 @@ import { closeWebSocketServer, routeUpgrades } from './http/websocket';
 import { LogMailer, SmtpMailer, type Mailer } from './mail/mailer';
 import { ormOptions } from './mikro-orm.config';
 import { buildChatSchema } from './schema/build-schema';
-import { bearerToken, buildContext, type Context } from './schema/context';
+import { bearerToken, buildContext, type Context, type ContextBase } from './schema/context';
 import type { Services } from './services';
 import { AuthService } from './services/auth.service';
+import { ChannelService } from './services/channel.service';
+import { MessageService } from './services/message.service';
+import { PassService } from './services/pass.service';
 import { systemClock, type Clock } from './services/clock';
 
 /** What tests and embedders may replace; production uses the defaults. */
@@ -77,13 +81,19 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       : new LogMailer(logger);
     closers.push(['mailer', () => mailer.close()]);
 
+    const passes = new PassService(orm, clock);
     const services: Services = {
       auth: new AuthService(orm, mailer, clock, {
         secret: config.auth.secret,
         sessionTtlDays: config.auth.sessionTtlDays,
         loginCodesPerAddressPerHour: config.auth.loginCodesPerAddressPerHour,
       }),
+      passes,
+      channels: new ChannelService(orm, passes, clock),
+      messages: new MessageService(orm, clock),
     };
+    await services.channels.ensureDefaultChannels(config.channels.defaults);
+    const contextBase: ContextBase = { services, topics: new Topics(config.mqtt.topicPrefix) };
 
     const schema = await buildChatSchema();
     const metrics = new Metrics();
@@ -98,7 +108,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const graphqlWss = new WebSocketServer({ noServer: true });
     const graphqlWs = serveGraphqlWs(graphqlWss, {
       schema,
-      services,
+      context: contextBase,
       trustProxy: expressApp.get('trust proxy fn') as (address: string, hop: number) => boolean,
       formatError: (error) => formatErrorFor(error.toJSON(), error),
       sessionCheckMs: options.sessionCheckMs ?? 15_000,
@@ -152,7 +162,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       '/graphql',
       express.json({ limit: '100kb' }),
       expressMiddleware(apollo, {
-        context: ({ req }) => buildContext(services, bearerToken(req.headers.authorization), req.ip ?? 'unknown'),
+        context: ({ req }) => buildContext(contextBase, bearerToken(req.headers.authorization), req.ip ?? 'unknown'),
       }),
     );
 

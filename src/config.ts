@@ -86,6 +86,13 @@ const env = z.object({
   LOGIN_CODES_PER_ADDRESS_PER_HOUR: positiveInt(30),
   AUTH_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
   TRUST_PROXY: trustProxy,
+  DEFAULT_CHANNELS: z
+    .string()
+    .default('general')
+    .transform((v) => [...new Set(v.split(',').map((name) => name.trim()))])
+    .refine((names) => names.length > 0 && names.every((n) => n.length >= 1 && n.length <= 64), {
+      message: 'must be a comma-separated list of channel names of 1 to 64 characters',
+    }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -137,6 +144,7 @@ function parse(raw: z.infer<typeof env>) {
       loginCodesPerAddressPerHour: raw.LOGIN_CODES_PER_ADDRESS_PER_HOUR,
       secret: raw.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET,
     },
+    channels: { defaults: raw.DEFAULT_CHANNELS },
     logLevel: raw.LOG_LEVEL,
   };
 }

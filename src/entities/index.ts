@@ -1,9 +1,25 @@
+import { ChannelPasswordFailure } from './channel-password-failure.entity';
+import { Channel } from './channel.entity';
 import { LoginCodeRequest } from './login-code-request.entity';
 import { LoginCode } from './login-code.entity';
+import { Membership } from './membership.entity';
+import { Message } from './message.entity';
+import { Pass } from './pass.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
 
-export { LoginCode, LoginCodeRequest, Session, User };
+export * from './enums';
+export { Channel, ChannelPasswordFailure, LoginCode, LoginCodeRequest, Membership, Message, Pass, Session, User };
 
 /** Every entity, listed once for the ORM (no file-system discovery, so tests and the build see the same set). */
-export const entities = [User, Session, LoginCode, LoginCodeRequest];
+export const entities = [
+  User,
+  Session,
+  LoginCode,
+  LoginCodeRequest,
+  Channel,
+  Membership,
+  Message,
+  Pass,
+  ChannelPasswordFailure,
+];

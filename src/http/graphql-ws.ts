@@ -4,8 +4,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import proxyaddr from 'proxy-addr';
 import type { WebSocket, WebSocketServer } from 'ws';
-import { buildContext, bearerToken, type Context } from '../schema/context';
-import type { Services } from '../services';
+import { buildContext, bearerToken, type Context, type ContextBase } from '../schema/context';
 import type { GraphQLError } from 'graphql';
 
 interface SocketState {
@@ -16,7 +15,7 @@ interface SocketState {
 
 export interface GraphqlWsOptions {
   schema: GraphQLSchema;
-  services: Services;
+  context: ContextBase;
   /** Express's compiled `trust proxy` function, so sockets read the client address as HTTP requests do. */
   trustProxy: (address: string, hop: number) => boolean;
   formatError: (error: GraphQLError) => GraphQLFormattedError;
@@ -38,7 +37,7 @@ export interface GraphqlWsServer {
  * session has ended, so logout and expiry take effect within `sessionCheckMs`.
  */
 export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions): GraphqlWsServer {
-  const { services } = options;
+  const { services } = options.context;
   const sockets = new Map<WebSocket, SocketState>();
 
   const cleanup = useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
@@ -68,7 +67,7 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
       },
       context: (ctx): Promise<Context> => {
         const state = ctx.extra.state!;
-        return buildContext(services, state.token, state.clientAddress);
+        return buildContext(options.context, state.token, state.clientAddress);
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => options.formatError(e)) } : result,

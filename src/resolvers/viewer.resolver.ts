@@ -1,5 +1,7 @@
-import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Tier, type Pass } from '../entities';
 import type { Context } from '../schema/context';
+import { PassType } from './pass.type';
 import { ViewerType } from './viewer.type';
 
 @Resolver(() => ViewerType)
@@ -13,5 +15,22 @@ export class ViewerResolver {
   @Mutation(() => ViewerType)
   updateDisplayName(@Arg('displayName') displayName: string, @Ctx() ctx: Context): Promise<ViewerType> {
     return ctx.services.auth.updateDisplayName(ctx.viewer!, displayName);
+  }
+
+  @FieldResolver(() => Tier, {
+    description: 'the tier in force now: the highest tier among passes that have not expired',
+  })
+  async tier(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<Tier> {
+    return (await ctx.services.passes.standing(viewer.id)).tier;
+  }
+
+  @FieldResolver(() => Date, { nullable: true, description: 'when the current tier ends; null for FREE' })
+  async tierExpiresAt(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<Date | null> {
+    return (await ctx.services.passes.standing(viewer.id)).expiresAt;
+  }
+
+  @FieldResolver(() => [PassType], { description: 'every pass bought, newest first' })
+  passes(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<Pass[]> {
+    return ctx.services.passes.passes(viewer.id);
   }
 }

@@ -2,14 +2,17 @@ import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { AuthResolver } from '../resolvers/auth.resolver';
+import { ChannelResolver } from '../resolvers/channel.resolver';
+import { MessageResolver } from '../resolvers/message.resolver';
 import { ViewerResolver } from '../resolvers/viewer.resolver';
 import { authChecker } from './auth-checker';
 import { DateTimeScalar } from './date-time.scalar';
+import './enums';
 
 /** Builds the executable schema from the resolvers. Its SDL is committed as src/schema/schema.graphql. */
 export function buildChatSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [AuthResolver, ViewerResolver],
+    resolvers: [AuthResolver, ViewerResolver, ChannelResolver, MessageResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     authChecker,
     validate: false,

@@ -1,3 +1,4 @@
+import type { Topics } from '../bridge/topics';
 import type { Services } from '../services';
 import type { Viewer } from '../services/auth.service';
 
@@ -8,7 +9,11 @@ export interface Context {
   /** The client's address (behind a proxy, as TRUST_PROXY lets Express read it). */
   clientAddress: string;
   services: Services;
+  topics: Topics;
 }
+
+/** What every context shares: the services and the topic names. */
+export type ContextBase = Pick<Context, 'services' | 'topics'>;
 
 /** The token of an `Authorization` header or a `connectionParams.authToken`, with or without `Bearer `. */
 export function bearerToken(value: unknown): string | undefined {
@@ -19,10 +24,10 @@ export function bearerToken(value: unknown): string | undefined {
 
 /** Builds a context from a raw token; an unknown, revoked or expired token gives an anonymous context. */
 export async function buildContext(
-  services: Services,
+  base: ContextBase,
   token: string | undefined,
   clientAddress: string,
 ): Promise<Context> {
-  const viewer = token ? await services.auth.authenticate(token) : null;
-  return { viewer, clientAddress, services };
+  const viewer = token ? await base.services.auth.authenticate(token) : null;
+  return { ...base, viewer, clientAddress };
 }

@@ -1,4 +1,5 @@
-import { IsolationLevel, type EntityManager, type MikroORM } from '@mikro-orm/core';
+import { IsolationLevel, type MikroORM } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { MySqlPlatform } from '@mikro-orm/mysql';
 
 /**
@@ -9,8 +10,8 @@ import { MySqlPlatform } from '@mikro-orm/mysql';
  * COMMITTED the second insert of the same key waits, then fails as a unique-key violation the caller can answer.
  * SQLite serialises every transaction anyway and has no isolation levels to choose.
  */
-export function lockingTransaction<T>(orm: MikroORM, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  const em = orm.em.fork();
+export function lockingTransaction<T>(orm: MikroORM, work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
+  const em = orm.em.fork() as SqlEntityManager;
   const isolationLevel = em.getPlatform() instanceof MySqlPlatform ? IsolationLevel.READ_COMMITTED : undefined;
-  return em.transactional(work, { isolationLevel });
+  return em.transactional((tx) => work(tx), { isolationLevel });
 }

@@ -30,3 +30,32 @@ export function parseField<T extends z.ZodType>(field: string, schema: T, value:
   if (!result.success) throw badInput(field, result.error.issues[0].message);
   return result.data;
 }
+
+/** A channel name: 1–64 characters after trimming, no control characters. */
+export const channelNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'Name must not be empty.')
+  .max(64, 'Name must be at most 64 characters.')
+  .refine((v) => !CONTROL.test(v), 'Name must not contain control characters.');
+
+/** A PASSWORD channel's password: 4–128 characters, taken as given (no trimming). */
+export const channelPasswordSchema = z
+  .string()
+  .min(4, 'Password must be at least 4 characters.')
+  .max(128, 'Password must be at most 128 characters.');
+
+/** A message body: trailing whitespace trimmed, then 1–4000 characters, no control characters but newline and tab. */
+export const messageBodySchema = z
+  .string()
+  .transform((v) => v.trimEnd())
+  .refine((v) => v.length > 0, 'Message must not be empty.')
+  .refine((v) => [...v].length <= 4000, 'Message must be at most 4000 characters.')
+  .refine((v) => !CONTROL.test(v), 'Message must not contain control characters other than newline and tab.');
+
+/** The sender's idempotency key: 1–64 characters, no control characters. */
+export const clientMessageIdSchema = z
+  .string()
+  .min(1, 'clientMessageId must not be empty.')
+  .max(64, 'clientMessageId must be at most 64 characters.')
+  .refine((v) => !CONTROL.test(v), 'clientMessageId must not contain control characters.');

@@ -1,0 +1,28 @@
+/** What a user has paid for; FREE users use DEFAULT channels only. Ordered from least to most. */
+export enum Tier {
+  FREE = 'FREE',
+  PLUS = 'PLUS',
+  PRO = 'PRO',
+}
+
+export enum ChannelKind {
+  DEFAULT = 'DEFAULT',
+  PRIVATE = 'PRIVATE',
+  PASSWORD = 'PASSWORD',
+}
+
+export enum MessageKind {
+  USER = 'USER',
+  SYSTEM = 'SYSTEM',
+}
+
+export enum SystemEvent {
+  CHANNEL_CREATED = 'CHANNEL_CREATED',
+  MEMBER_JOINED = 'MEMBER_JOINED',
+  MEMBER_LEFT = 'MEMBER_LEFT',
+}
+
+const TIER_RANK: Record<Tier, number> = { FREE: 0, PLUS: 1, PRO: 2 };
+
+/** Whether `held` is at least `needed`. */
+export const tierAtLeast = (held: Tier, needed: Tier) => TIER_RANK[held] >= TIER_RANK[needed];

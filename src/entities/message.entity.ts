@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Channel } from './channel.entity';
+import { MessageKind, SystemEvent } from './enums';
+import { User } from './user.entity';
+
+/**
+ * A stored message. `(channel, seq)` is unique and gap-free per channel; `(sender, clientMessageId)` makes a
+ * retried send store nothing new. `publishedAt` stays null until the broker has acknowledged the publication.
+ */
+@Entity({ tableName: 'messages' })
+@Unique({ properties: ['channel', 'seq'] })
+@Unique({ properties: ['sender', 'clientMessageId'] })
+@Index({ properties: ['sender', 'createdAt'] })
+@Index({ properties: ['publishedAt'] })
+export class Message {
+  @PrimaryKey({ type: 'string', length: 36 })
+  id: string = randomUUID();
+
+  @ManyToOne(() => Channel, { deleteRule: 'cascade' })
+  channel!: Channel;
+
+  @Property({ type: 'integer' })
+  seq!: number;
+
+  @Enum({ items: () => MessageKind })
+  kind!: MessageKind;
+
+  @Property({ type: 'text' })
+  body!: string;
+
+  /** Null for SYSTEM messages. */
+  @ManyToOne(() => User, { nullable: true, default: null, deleteRule: 'set null' })
+  sender: User | null = null;
+
+  @Enum({ items: () => SystemEvent, nullable: true, default: null })
+  systemEvent: SystemEvent | null = null;
+
+  @Property({ type: 'string', length: 64, nullable: true, default: null })
+  clientMessageId: string | null = null;
+
+  @Property({ type: 'datetime', length: 3 })
+  createdAt!: Date;
+
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  publishedAt: Date | null = null;
+}

@@ -1,0 +1,59 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { Context } from '../schema/context';
+import type { ChannelView, MessagePage } from '../services/views';
+import { ChannelType } from './channel.type';
+import { CreateChannelInput } from './create-channel.input';
+import { HistoryArgs } from './history.args';
+import { MessageConnectionType } from './message.type';
+
+@Resolver(() => ChannelType)
+export class ChannelResolver {
+  @Authorized()
+  @Query(() => [ChannelType], {
+    description: "DEFAULT channels, every PASSWORD channel, and the viewer's own PRIVATE channels",
+  })
+  channels(@Ctx() ctx: Context): Promise<ChannelView[]> {
+    return ctx.services.channels.list(ctx.viewer!);
+  }
+
+  @Authorized()
+  @Query(() => ChannelType, {
+    nullable: true,
+    description: "null when the channel does not exist or is another user's PRIVATE channel",
+  })
+  channel(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ChannelView | null> {
+    return ctx.services.channels.get(ctx.viewer!, id);
+  }
+
+  @Authorized()
+  @Mutation(() => ChannelType)
+  createChannel(@Arg('input') input: CreateChannelInput, @Ctx() ctx: Context): Promise<ChannelView> {
+    return ctx.services.channels.create(ctx.viewer!, input);
+  }
+
+  @Authorized()
+  @Mutation(() => ChannelType, { description: 'password is required for PASSWORD channels; joining again is harmless' })
+  joinChannel(
+    @Arg('channelId', () => ID) channelId: string,
+    @Arg('password', () => String, { nullable: true }) password: string | null,
+    @Ctx() ctx: Context,
+  ): Promise<ChannelView> {
+    return ctx.services.channels.join(ctx.viewer!, channelId, password);
+  }
+
+  @Authorized()
+  @Mutation(() => Boolean)
+  leaveChannel(@Arg('channelId', () => ID) channelId: string, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.channels.leave(ctx.viewer!, channelId);
+  }
+
+  @FieldResolver(() => String, { description: "the MQTT topic on which this channel's stored messages are published" })
+  topic(@Root() channel: ChannelView, @Ctx() ctx: Context): string {
+    return ctx.topics.channel(channel.id);
+  }
+
+  @FieldResolver(() => MessageConnectionType, { description: 'the same as Query.messages for this channel' })
+  messages(@Root() channel: ChannelView, @Args() args: HistoryArgs, @Ctx() ctx: Context): Promise<MessagePage> {
+    return ctx.services.messages.history(ctx.viewer!, channel.id, args);
+  }
+}

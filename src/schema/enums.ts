@@ -1,0 +1,31 @@
+import { registerEnumType } from 'type-graphql';
+import { ChannelKind, MessageKind, SystemEvent, Tier } from '../entities';
+
+registerEnumType(Tier, {
+  name: 'Tier',
+  description: 'What a user has paid for. FREE users use DEFAULT channels only.',
+  valuesConfig: {
+    PLUS: { description: 'may create PRIVATE channels' },
+    PRO: { description: 'may create PRIVATE and PASSWORD channels' },
+  },
+});
+
+registerEnumType(ChannelKind, {
+  name: 'ChannelKind',
+  valuesConfig: {
+    DEFAULT: { description: 'defined by the server; every signed-in user may read and post' },
+    PRIVATE: { description: 'created by a PLUS or PRO user; only its owner may enter' },
+    PASSWORD: { description: 'created by a PRO user; a user enters once with the right password and stays a member' },
+  },
+});
+
+registerEnumType(MessageKind, {
+  name: 'MessageKind',
+  valuesConfig: {
+    SYSTEM: {
+      description: 'written by the server (channel created, member joined, member left); shown in a distinct style',
+    },
+  },
+});
+
+registerEnumType(SystemEvent, { name: 'SystemEvent' });

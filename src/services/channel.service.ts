@@ -1,0 +1,239 @@
+import { createHash } from 'node:crypto';
+import { type EntityManager, type MikroORM, type QueryResult } from '@mikro-orm/core';
+import * as argon2 from 'argon2';
+import {
+  Channel,
+  ChannelKind,
+  ChannelPasswordFailure,
+  Membership,
+  MessageKind,
+  SystemEvent,
+  Tier,
+  tierAtLeast,
+  type User,
+} from '../entities';
+import { badInput, DomainError, ErrorCode, rateLimited } from '../errors';
+import type { Viewer } from './auth.service';
+import { canAccess, hiddenFrom, isMember, notFound } from './channel-access';
+import type { Clock } from './clock';
+import { appendMessage } from './message-log';
+import type { PassService } from './pass.service';
+import { lockingTransaction } from './transaction';
+import { channelNameSchema, channelPasswordSchema, parseField } from './validation';
+import { channelView, type ChannelView } from './views';
+
+const MINUTE = 60_000;
+
+/** The contract's PASSWORD-channel throttle: 10 wrong tries in 15 minutes by one user on one channel. */
+export const JOIN_RULES = { maxWrongPasswords: 10, windowMs: 15 * MINUTE } as const;
+
+export interface CreateChannel {
+  name: string;
+  kind: ChannelKind;
+  password?: string | null;
+}
+
+/** The stable id of a DEFAULT channel: the same name gives the same id on every instance and database. */
+export function defaultChannelId(name: string): string {
+  const hex = createHash('sha256').update(`default-channel:${name}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Channels, who may enter them, and the SYSTEM messages that record their life. */
+export class ChannelService {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly passes: PassService,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Creates the configured DEFAULT channels that are missing, each with a CHANNEL_CREATED message. Safe to run
+   * on several instances at once: each channel and its first message are created once.
+   */
+  async ensureDefaultChannels(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const id = defaultChannelId(name);
+      await lockingTransaction(this.orm, async (em) => {
+        const now = this.clock();
+        const inserted: QueryResult<Channel> = await em
+          .createQueryBuilder(Channel)
+          .insert({ id, name, kind: ChannelKind.DEFAULT, lastSeq: 0, createdAt: now })
+          .onConflict('id')
+          .ignore()
+          .execute('run');
+        if (inserted.affectedRows === 1) {
+          const body = `Channel ${name} created`;
+          await appendMessage(
+            em,
+            id,
+            { kind: MessageKind.SYSTEM, body, systemEvent: SystemEvent.CHANNEL_CREATED },
+            now,
+          );
+        }
+      });
+    }
+  }
+
+  /** DEFAULT channels, every PASSWORD channel, and the viewer's own PRIVATE channels, oldest first. */
+  async list(viewer: Viewer): Promise<ChannelView[]> {
+    const em = this.orm.em.fork();
+    const userId = viewer.user.id;
+    const channels = await em.find(
+      Channel,
+      {
+        $or: [
+          { kind: { $in: [ChannelKind.DEFAULT, ChannelKind.PASSWORD] } },
+          { kind: ChannelKind.PRIVATE, owner: userId },
+        ],
+      },
+      { populate: ['owner'], orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+    const memberships = await em.find(
+      Membership,
+      { user: userId, channel: { $in: channels.filter((c) => c.kind === ChannelKind.PASSWORD).map((c) => c.id) } },
+      { fields: ['channel'] },
+    );
+    const joined = new Set(memberships.map((m) => m.channel.id));
+    return channels.map((c) => channelView(c, canAccess(c, userId, joined.has(c.id))));
+  }
+
+  /** One channel, or null when it does not exist or is another user's PRIVATE channel. */
+  async get(viewer: Viewer, channelId: string): Promise<ChannelView | null> {
+    const em = this.orm.em.fork();
+    const channel = await em.findOne(Channel, { id: channelId }, { populate: ['owner'] });
+    if (!channel || hiddenFrom(channel, viewer.user.id)) return null;
+    return this.view(em, channel, viewer.user.id);
+  }
+
+  /**
+   * Creates a PRIVATE or PASSWORD channel owned by the viewer, with a CHANNEL_CREATED message.
+   *
+   * @throws DomainError BAD_USER_INPUT for a bad name, a DEFAULT kind, a PASSWORD channel without a valid password
+   * or another kind with one; TIER_REQUIRED (with `requiredTier`) when PRIVATE lacks PLUS or PASSWORD lacks PRO.
+   */
+  async create(viewer: Viewer, input: CreateChannel): Promise<ChannelView> {
+    const name = parseField('name', channelNameSchema, input.name);
+    if (input.kind === ChannelKind.DEFAULT) {
+      throw badInput('kind', 'DEFAULT channels are defined by the server; create PRIVATE or PASSWORD.');
+    }
+    let passwordHash: string | null = null;
+    if (input.kind === ChannelKind.PASSWORD) {
+      if (input.password == null) throw badInput('password', 'A PASSWORD channel needs a password.');
+      const password = parseField('password', channelPasswordSchema, input.password);
+      passwordHash = await argon2.hash(password, { type: argon2.argon2id });
+    } else if (input.password != null) {
+      throw badInput('password', 'Only PASSWORD channels take a password.');
+    }
+    const requiredTier = input.kind === ChannelKind.PASSWORD ? Tier.PRO : Tier.PLUS;
+    const { tier } = await this.passes.standing(viewer.user.id);
+    if (!tierAtLeast(tier, requiredTier)) {
+      throw new DomainError(
+        ErrorCode.TIER_REQUIRED,
+        `Creating a ${input.kind} channel needs the ${requiredTier} tier.`,
+        {
+          requiredTier,
+        },
+      );
+    }
+
+    const id = await lockingTransaction(this.orm, async (em) => {
+      const now = this.clock();
+      const owner = em.getReference<User>('User', viewer.user.id);
+      const channel = em.create(Channel, { name, kind: input.kind, owner, passwordHash, lastSeq: 0, createdAt: now });
+      if (input.kind === ChannelKind.PASSWORD) em.create(Membership, { channel, user: owner, joinedAt: now });
+      await em.flush();
+      const body = `${viewer.user.displayName} created ${name}`;
+      await appendMessage(
+        em,
+        channel.id,
+        { kind: MessageKind.SYSTEM, body, systemEvent: SystemEvent.CHANNEL_CREATED },
+        now,
+      );
+      return channel.id;
+    });
+    return (await this.get(viewer, id))!;
+  }
+
+  /**
+   * Enters a channel. For a PASSWORD channel the right password makes the viewer a member (with a MEMBER_JOINED
+   * message); joining again, or joining a DEFAULT or one's own PRIVATE channel, changes nothing.
+   *
+   * @throws DomainError NOT_FOUND for an unknown id or another user's PRIVATE channel; BAD_USER_INPUT when a
+   * PASSWORD channel is joined without a password; WRONG_PASSWORD; RATE_LIMITED after 10 wrong passwords by the
+   * viewer on the channel within 15 minutes (the right password is refused too until the window passes).
+   */
+  async join(viewer: Viewer, channelId: string, password: string | null | undefined): Promise<ChannelView> {
+    const userId = viewer.user.id;
+    const em = this.orm.em.fork();
+    const channel = await em.findOne(Channel, { id: channelId });
+    if (!channel || hiddenFrom(channel, userId)) throw notFound();
+    if (channel.kind !== ChannelKind.PASSWORD || (await isMember(em, channel.id, userId))) {
+      return (await this.get(viewer, channel.id))!;
+    }
+    if (password == null) throw badInput('password', 'This channel needs its password.');
+
+    // The try is recorded before the password is checked and counted with the others, so concurrent tries
+    // (several requests, several instances) cannot together get past the limit.
+    const attempt = em.create(ChannelPasswordFailure, { channelId: channel.id, userId, createdAt: this.clock() });
+    await em.flush();
+    const since = new Date(attempt.createdAt.getTime() - JOIN_RULES.windowMs);
+    const tries = await em.find(
+      ChannelPasswordFailure,
+      { channelId: channel.id, userId, createdAt: { $gt: since } },
+      { orderBy: { createdAt: 'asc', id: 'asc' }, fields: ['id', 'createdAt'] },
+    );
+    if (tries.length > JOIN_RULES.maxWrongPasswords) {
+      await em.nativeDelete(ChannelPasswordFailure, { id: attempt.id });
+      const freesUpAt = tries[0].createdAt.getTime() + JOIN_RULES.windowMs;
+      throw rateLimited((freesUpAt - attempt.createdAt.getTime()) / 1000, 'Too many wrong passwords; try again later.');
+    }
+    const right = password.length <= 1024 && (await argon2.verify(channel.passwordHash!, password));
+    if (!right) throw new DomainError(ErrorCode.WRONG_PASSWORD, 'Wrong password.');
+
+    await em.nativeDelete(ChannelPasswordFailure, { id: attempt.id });
+    await lockingTransaction(this.orm, async (tx) => {
+      if (await isMember(tx, channel.id, userId)) return;
+      const now = this.clock();
+      tx.create(Membership, { channel: channel.id, user: userId, joinedAt: now });
+      const body = `${viewer.user.displayName} joined`;
+      await appendMessage(
+        tx,
+        channel.id,
+        { kind: MessageKind.SYSTEM, body, systemEvent: SystemEvent.MEMBER_JOINED },
+        now,
+      );
+    });
+    return (await this.get(viewer, channel.id))!;
+  }
+
+  /**
+   * Leaves a PASSWORD channel (with a MEMBER_LEFT message); entering again needs the password. Returns false when
+   * there was nothing to leave (not a member, or a DEFAULT or PRIVATE channel, which have no members).
+   *
+   * @throws DomainError NOT_FOUND for an unknown id or another user's PRIVATE channel.
+   */
+  async leave(viewer: Viewer, channelId: string): Promise<boolean> {
+    const userId = viewer.user.id;
+    const channel = await this.orm.em.fork().findOne(Channel, { id: channelId });
+    if (!channel || hiddenFrom(channel, userId)) throw notFound();
+    if (channel.kind !== ChannelKind.PASSWORD) return false;
+    return lockingTransaction(this.orm, async (em) => {
+      const removed = await em.nativeDelete(Membership, { channel: channel.id, user: userId });
+      if (removed === 0) return false;
+      const body = `${viewer.user.displayName} left`;
+      await appendMessage(
+        em,
+        channel.id,
+        { kind: MessageKind.SYSTEM, body, systemEvent: SystemEvent.MEMBER_LEFT },
+        this.clock(),
+      );
+      return true;
+    });
+  }
+
+  private async view(em: EntityManager, channel: Channel, userId: string): Promise<ChannelView> {
+    const member = channel.kind === ChannelKind.PASSWORD && (await isMember(em, channel.id, userId));
+    return channelView(channel, canAccess(channel, userId, member));
+  }
+}

@@ -1,0 +1,172 @@
+import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { Message, MessageKind, type User } from '../entities';
+import { badInput, rateLimited } from '../errors';
+import type { Viewer } from './auth.service';
+import { accessibleChannel, assertAccess } from './channel-access';
+import type { Clock } from './clock';
+import { decodeCursor, encodeCursor } from './cursor';
+import { appendMessage } from './message-log';
+import { lockingTransaction } from './transaction';
+import { clientMessageIdSchema, messageBodySchema, parseField } from './validation';
+import { messageView, userView, type MessagePage, type MessageView } from './views';
+
+/** The contract's send limit and page sizes. */
+export const MESSAGE_RULES = { sendsPerWindow: 30, sendWindowMs: 10_000, defaultPage: 50, maxPage: 100 } as const;
+
+export interface SendMessage {
+  channelId: string;
+  body: string;
+  clientMessageId: string;
+}
+
+export interface HistoryArgs {
+  first?: number | null;
+  after?: string | null;
+  last?: number | null;
+  before?: string | null;
+}
+
+/** A window of one channel's history: seqs strictly between `after` and `before`, `limit` from one end. */
+export interface PageWindow {
+  channelId: string;
+  after: number;
+  before: number | undefined;
+  limit: number;
+  /** `asc` takes the oldest of the window (first/after), `desc` the newest (last/before). */
+  from: 'asc' | 'desc';
+}
+
+/**
+ * The one query behind every history page: a range scan of the (channel_id, seq) index from one end, so a page deep
+ * in a long history reads as many rows as the newest page.
+ */
+export function pageQuery(em: SqlEntityManager, window: PageWindow) {
+  return em
+    .createQueryBuilder(Message, 'm')
+    .select('*')
+    .leftJoinAndSelect('m.sender', 's')
+    .where({ channel: window.channelId, seq: { $gt: window.after, ...(window.before ? { $lt: window.before } : {}) } })
+    .orderBy({ seq: window.from })
+    .limit(window.limit);
+}
+
+/** Storing messages and reading history. */
+export class MessageService {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Stores a USER message (the transaction of "the path of one message") and returns it. A retry with the same
+   * `clientMessageId` returns the first message and stores nothing.
+   *
+   * @throws DomainError BAD_USER_INPUT for a bad body or clientMessageId, or a clientMessageId reused with another
+   * body or channel; NOT_FOUND / FORBIDDEN as for history; RATE_LIMITED past 30 messages in 10 s. Nothing is stored
+   * then.
+   */
+  async send(viewer: Viewer, input: SendMessage): Promise<MessageView> {
+    const body = parseField('body', messageBodySchema, input.body);
+    const clientMessageId = parseField('clientMessageId', clientMessageIdSchema, input.clientMessageId);
+    const userId = viewer.user.id;
+    const em = this.orm.em.fork() as SqlEntityManager;
+
+    const earlier = await this.earlierSend(em, userId, clientMessageId);
+    if (earlier) return this.sameSend(earlier, input.channelId, body);
+    await accessibleChannel(em, input.channelId, userId);
+    const now = this.clock();
+    await this.checkSendRate(em, userId, now);
+
+    try {
+      const stored = await lockingTransaction(this.orm, (tx) =>
+        appendMessage(
+          tx,
+          input.channelId,
+          { kind: MessageKind.USER, body, sender: tx.getReference<User>('User', userId), clientMessageId },
+          now,
+          (channel) => assertAccess(tx, channel, userId),
+        ),
+      );
+      return { ...messageView(stored), sender: userView(viewer.user) };
+    } catch (error) {
+      // The same clientMessageId sent twice at once: the other one was stored first.
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      const first = await this.earlierSend(this.orm.em.fork() as SqlEntityManager, userId, clientMessageId);
+      if (!first) throw error;
+      return this.sameSend(first, input.channelId, body);
+    }
+  }
+
+  /**
+   * A page of a channel's history in ascending seq order: `last`/`before` page back from the newest message,
+   * `first`/`after` forward; the newest 50 when neither is given.
+   *
+   * @throws DomainError BAD_USER_INPUT for first/last outside 1–100, both given, or a malformed cursor or one of
+   * another channel; NOT_FOUND for an unknown id or another user's PRIVATE channel; FORBIDDEN for a PASSWORD
+   * channel the viewer has not joined.
+   */
+  async history(viewer: Viewer, channelId: string, args: HistoryArgs): Promise<MessagePage> {
+    for (const field of ['first', 'last'] as const) {
+      const n = args[field];
+      if (n != null && (n < 1 || n > MESSAGE_RULES.maxPage)) {
+        throw badInput(field, `${field} must be between 1 and ${MESSAGE_RULES.maxPage}.`);
+      }
+    }
+    if (args.first != null && args.last != null) throw badInput('last', 'Give first or last, not both.');
+    const em = this.orm.em.fork() as SqlEntityManager;
+    const channel = await accessibleChannel(em, channelId, viewer.user.id);
+    const after = args.after != null ? decodeCursor('after', args.after, channel.id) : 0;
+    const before = args.before != null ? decodeCursor('before', args.before, channel.id) : undefined;
+
+    const forward = args.first != null;
+    const limit = args.first ?? args.last ?? MESSAGE_RULES.defaultPage;
+    const rows = await pageQuery(em, {
+      channelId: channel.id,
+      after,
+      before,
+      limit,
+      from: forward ? 'asc' : 'desc',
+    }).getResultList();
+    const nodes = (forward ? rows : rows.reverse()).map(messageView);
+
+    // Seqs have no gaps, so whether anything lies before or after the page follows from the seqs themselves.
+    const lastSeq = channel.lastSeq;
+    const low = nodes.length ? nodes[0].seq : Math.min(after, lastSeq) + 1;
+    const high = nodes.length ? nodes[nodes.length - 1].seq : Math.min(before ?? lastSeq + 1, lastSeq + 1) - 1;
+    const edges = nodes.map((node) => ({ cursor: encodeCursor(channel.id, node.seq), node }));
+    return {
+      edges,
+      pageInfo: {
+        hasPreviousPage: low > 1,
+        hasNextPage: high < lastSeq,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+    };
+  }
+
+  private earlierSend(em: SqlEntityManager, userId: string, clientMessageId: string): Promise<Message | null> {
+    return em.findOne(Message, { sender: userId, clientMessageId }, { populate: ['sender'] });
+  }
+
+  /** A retry must match the first send; a reused clientMessageId for something else is refused. */
+  private sameSend(earlier: Message, channelId: string, body: string): MessageView {
+    if (earlier.channel.id !== channelId || earlier.body !== body) {
+      throw badInput('clientMessageId', 'This clientMessageId was already used for another message.');
+    }
+    return messageView(earlier);
+  }
+
+  private async checkSendRate(em: SqlEntityManager, userId: string, now: Date): Promise<void> {
+    const { sendsPerWindow, sendWindowMs } = MESSAGE_RULES;
+    const recent = await em.find(
+      Message,
+      { sender: userId, createdAt: { $gt: new Date(now.getTime() - sendWindowMs) } },
+      { orderBy: { createdAt: 'desc' }, limit: sendsPerWindow, fields: ['createdAt'] },
+    );
+    if (recent.length < sendsPerWindow) return;
+    const freesUpAt = recent[sendsPerWindow - 1].createdAt.getTime() + sendWindowMs;
+    throw rateLimited((freesUpAt - now.getTime()) / 1000, 'You are sending too fast; wait a moment.');
+  }
+}

@@ -1,0 +1,67 @@
+import type { Channel, ChannelKind, Message, MessageKind, SystemEvent } from '../entities';
+
+/** Another user, as everyone may see them. */
+export interface UserView {
+  id: string;
+  displayName: string;
+}
+
+/** A channel as one viewer sees it: what they may do there is part of the view. */
+export interface ChannelView {
+  id: string;
+  name: string;
+  kind: ChannelKind;
+  owner: UserView | null;
+  createdAt: Date;
+  canAccess: boolean;
+  /** The newest seq, or 0 when the viewer cannot access the channel. */
+  lastSeq: number;
+}
+
+/** A stored message: the GraphQL `Message` and the `message` of the MQTT payload. */
+export interface MessageView {
+  id: string;
+  channelId: string;
+  seq: number;
+  kind: MessageKind;
+  body: string;
+  sender: UserView | null;
+  systemEvent: SystemEvent | null;
+  clientMessageId: string | null;
+  createdAt: Date;
+}
+
+/** A page of history, Relay-style, in ascending seq order. */
+export interface MessagePage {
+  edges: { cursor: string; node: MessageView }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+export const userView = (user: { id: string; displayName: string }): UserView => ({
+  id: user.id,
+  displayName: user.displayName,
+});
+
+/** Needs `message.sender` loaded (or null). */
+export const messageView = (message: Message): MessageView => ({
+  id: message.id,
+  channelId: message.channel.id,
+  seq: message.seq,
+  kind: message.kind,
+  body: message.body,
+  sender: message.sender ? userView(message.sender) : null,
+  systemEvent: message.systemEvent,
+  clientMessageId: message.clientMessageId,
+  createdAt: message.createdAt,
+});
+
+/** Needs `channel.owner` loaded (or null). */
+export const channelView = (channel: Channel, canAccess: boolean): ChannelView => ({
+  id: channel.id,
+  name: channel.name,
+  kind: channel.kind,
+  owner: channel.owner ? userView(channel.owner) : null,
+  createdAt: channel.createdAt,
+  canAccess,
+  lastSeq: canAccess ? channel.lastSeq : 0,
+});
