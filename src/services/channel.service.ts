@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type EntityManager, type MikroORM, type QueryResult } from '@mikro-orm/core';
+import { LockMode, type EntityManager, type MikroORM, type QueryResult } from '@mikro-orm/core';
 import * as argon2 from 'argon2';
 import {
   Channel,
@@ -10,7 +10,7 @@ import {
   SystemEvent,
   Tier,
   tierAtLeast,
-  type User,
+  User,
 } from '../entities';
 import { badInput, DomainError, ErrorCode, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
@@ -139,7 +139,7 @@ export class ChannelService {
 
     const id = await lockingTransaction(this.orm, async (em) => {
       const now = this.clock();
-      const owner = em.getReference<User>('User', viewer.user.id);
+      const owner = em.getReference(User, viewer.user.id);
       const channel = em.create(Channel, { name, kind: input.kind, owner, passwordHash, lastSeq: 0, createdAt: now });
       if (input.kind === ChannelKind.PASSWORD) em.create(Membership, { channel, user: owner, joinedAt: now });
       await em.flush();
@@ -173,26 +173,28 @@ export class ChannelService {
     }
     if (password == null) throw badInput('password', 'This channel needs its password.');
 
-    // The try is recorded before the password is checked and counted with the others, so concurrent tries
-    // (several requests, several instances) cannot together get past the limit.
-    const attempt = em.create(ChannelPasswordFailure, { channelId: channel.id, userId, createdAt: this.clock() });
-    await em.flush();
-    const since = new Date(attempt.createdAt.getTime() - JOIN_RULES.windowMs);
-    const tries = await em.find(
-      ChannelPasswordFailure,
-      { channelId: channel.id, userId, createdAt: { $gt: since } },
-      { orderBy: { createdAt: 'asc', id: 'asc' }, fields: ['id', 'createdAt'] },
-    );
-    if (tries.length > JOIN_RULES.maxWrongPasswords) {
-      await em.nativeDelete(ChannelPasswordFailure, { id: attempt.id });
-      const freesUpAt = tries[0].createdAt.getTime() + JOIN_RULES.windowMs;
-      throw rateLimited((freesUpAt - attempt.createdAt.getTime()) / 1000, 'Too many wrong passwords; try again later.');
-    }
+    // The try is recorded before the password is checked, under the user's row lock, so concurrent tries (several
+    // requests, several instances) are counted one after another and cannot together get past the limit.
+    const slot = await lockingTransaction(this.orm, async (tx) => {
+      const now = this.clock();
+      await tx.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const tries = await tx.find(
+        ChannelPasswordFailure,
+        { channelId: channel.id, userId, createdAt: { $gt: new Date(now.getTime() - JOIN_RULES.windowMs) } },
+        { orderBy: { createdAt: 'asc' }, fields: ['createdAt'] },
+      );
+      if (tries.length >= JOIN_RULES.maxWrongPasswords) {
+        return { refusedFor: (tries[0].createdAt.getTime() + JOIN_RULES.windowMs - now.getTime()) / 1000 };
+      }
+      return { attempt: tx.create(ChannelPasswordFailure, { channelId: channel.id, userId, createdAt: now }) };
+    });
+    const { attempt } = slot;
+    if (!attempt) throw rateLimited(slot.refusedFor, 'Too many wrong passwords; try again later.');
     const right = password.length <= 1024 && (await argon2.verify(channel.passwordHash!, password));
     if (!right) throw new DomainError(ErrorCode.WRONG_PASSWORD, 'Wrong password.');
 
-    await em.nativeDelete(ChannelPasswordFailure, { id: attempt.id });
     await lockingTransaction(this.orm, async (tx) => {
+      await tx.nativeDelete(ChannelPasswordFailure, { id: attempt.id });
       if (await isMember(tx, channel.id, userId)) return;
       const now = this.clock();
       tx.create(Membership, { channel: channel.id, user: userId, joinedAt: now });

@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Message, MessageKind, type User } from '../entities';
+import { Message, MessageKind, User } from '../entities';
 import { badInput, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
 import { accessibleChannel, assertAccess } from './channel-access';
@@ -83,7 +83,7 @@ export class MessageService {
         appendMessage(
           tx,
           input.channelId,
-          { kind: MessageKind.USER, body, sender: tx.getReference<User>('User', userId), clientMessageId },
+          { kind: MessageKind.USER, body, sender: tx.getReference(User, userId), clientMessageId },
           now,
           (channel) => assertAccess(tx, channel, userId),
         ),

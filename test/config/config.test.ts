@@ -51,6 +51,16 @@ describe('config', () => {
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}: `));
   });
 
+  it('reads DEFAULT_CHANNELS as a comma-separated list, general by default', () => {
+    expect(loadConfig({}).channels.defaults).toEqual(['general']);
+    expect(loadConfig({ DEFAULT_CHANNELS: 'general, random ,general' }).channels.defaults).toEqual([
+      'general',
+      'random',
+    ]);
+    expect(() => loadConfig({ DEFAULT_CHANNELS: 'ok,,x' })).toThrow(/^DEFAULT_CHANNELS: /);
+    expect(() => loadConfig({ DEFAULT_CHANNELS: 'x'.repeat(65) })).toThrow(/^DEFAULT_CHANNELS: /);
+  });
+
   it('reads TRUST_PROXY as Express does: booleans, hop counts, address lists', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);

@@ -1,0 +1,107 @@
+import { defaultChannelId } from '../../src/services/channel.service';
+import { TestUser } from '../support/chat';
+import { rows } from '../support/db';
+import { codesOf } from '../support/graphql';
+import { eachProfile, type Profile } from '../support/profiles';
+import { SmtpSink } from '../support/smtp-sink';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+const SENDERS = 20;
+const PER_SENDER = 5;
+
+/**
+ * Every sender sends its messages one after another, and each send goes out twice at once (a client retrying
+ * before the first answer came back). The channel must end with seq 1..N, no gap, no repeat, each message once.
+ */
+async function sendConcurrently(users: TestUser[], channelId: string) {
+  const answers = await Promise.all(
+    users.map(async (user, u) => {
+      const ids: string[] = [];
+      for (let i = 0; i < PER_SENDER; i++) {
+        const clientMessageId = `u${u}-m${i}`;
+        const [a, b] = await Promise.all([
+          user.send(channelId, `hello ${u}/${i}`, clientMessageId),
+          user.send(channelId, `hello ${u}/${i}`, clientMessageId),
+        ]);
+        expect(codesOf(a)).toEqual([]);
+        expect(codesOf(b)).toEqual([]);
+        expect(b.data!.sendMessage.id).toBe(a.data!.sendMessage.id);
+        ids.push(a.data!.sendMessage.id);
+      }
+      return ids;
+    }),
+  );
+  return answers.flat();
+}
+
+async function expectGapFree(server: TestServer, channelId: string, sentIds: string[]) {
+  const stored = await rows<{ id: string; seq: number; client_message_id: string | null; sender_id: string | null }>(
+    server,
+    'select id, seq, client_message_id, sender_id from messages where channel_id = ? order by seq',
+    [channelId],
+  );
+  const seqs = stored.map((r) => Number(r.seq));
+  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  const users = stored.filter((r) => r.client_message_id !== null);
+  expect(users).toHaveLength(SENDERS * PER_SENDER);
+  expect(new Set(users.map((r) => `${r.sender_id}/${r.client_message_id}`)).size).toBe(SENDERS * PER_SENDER);
+  expect(new Set(sentIds)).toEqual(new Set(users.map((r) => r.id)));
+}
+
+async function signInMany(servers: TestServer[], sink: SmtpSink): Promise<TestUser[]> {
+  const users: TestUser[] = [];
+  for (let i = 0; i < SENDERS; i++) users.push(await TestUser.signIn(servers[i % servers.length], sink, `sender${i}`));
+  return users;
+}
+
+describe.each(eachProfile)('concurrent senders on one instance (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  let server: TestServer;
+  beforeAll(async () => {
+    await sink.start();
+    server = await startTestServer(profile, {
+      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', DEFAULT_CHANNELS: 'busy' },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await sink.stop();
+  });
+
+  it(`gets seq 1..N with each of ${SENDERS}×${PER_SENDER} messages stored once, every send retried`, async () => {
+    const users = await signInMany([server], sink);
+    const ids = await sendConcurrently(users, defaultChannelId('busy'));
+    await expectGapFree(server, defaultChannelId('busy'), ids);
+  });
+});
+
+const real = eachProfile.filter(([name]) => name === 'real');
+const describeReal = real.length
+  ? describe.each(real)
+  : (title: string) => describe.skip(`${title} (needs the real profile)`, () => undefined);
+
+describeReal('concurrent senders on two instances sharing one MySQL (%s)', (_name: string, profile: Profile) => {
+  const sink = new SmtpSink();
+  let first: TestServer;
+  let second: TestServer;
+  beforeAll(async () => {
+    await sink.start();
+    const env = { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', DEFAULT_CHANNELS: 'busy' };
+    first = await startTestServer(profile, { env });
+    second = await startTestServer(profile, {
+      databaseUrl: first.databaseUrl,
+      env: { ...env, MIGRATE_ON_START: 'false' },
+    });
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await first?.stop();
+    await sink.stop();
+  });
+
+  it(`gets seq 1..N with each of ${SENDERS}×${PER_SENDER} messages stored once, every send retried`, async () => {
+    const users = await signInMany([first, second], sink);
+    const ids = await sendConcurrently(users, defaultChannelId('busy'));
+    await expectGapFree(first, defaultChannelId('busy'), ids);
+  });
+});
