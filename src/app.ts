@@ -11,6 +11,9 @@ import express from 'express';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { connectBroker, type BrokerConnection } from './bridge/broker';
+import { LiveMessages, type LiveMessagesOptions } from './bridge/live-messages';
+import { ChatPubSub } from './bridge/pub-sub';
+import { Relay, type RelayOptions } from './bridge/relay';
 import { Topics } from './bridge/topics';
 import type { Config } from './config';
 import { formatError } from './errors';
@@ -28,6 +31,7 @@ import { ChannelService } from './services/channel.service';
 import { MessageService } from './services/message.service';
 import { PassService } from './services/pass.service';
 import { systemClock, type Clock } from './services/clock';
+import type { MessageView } from './services/views';
 
 /** What tests and embedders may replace; production uses the defaults. */
 export interface AppOptions {
@@ -35,6 +39,8 @@ export interface AppOptions {
   logger?: Logger;
   /** How often WebSockets are checked for ended sessions (default 15 s; the contract allows 60 s). */
   sessionCheckMs?: number;
+  relay?: RelayOptions;
+  live?: LiveMessagesOptions;
 }
 
 /** A running server. */
@@ -81,6 +87,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       : new LogMailer(logger);
     closers.push(['mailer', () => mailer.close()]);
 
+    const metrics = new Metrics();
+    const topics = new Topics(config.mqtt.topicPrefix);
+    const relay = new Relay(orm, broker, topics, clock, logger, metrics, options.relay);
+    relay.start();
+    closers.push(['relay', () => relay.stop()]);
+
+    // Services hand every committed message to the relay, which publishes it to the broker.
+    const onStored = (message: MessageView) => relay.publish(message);
     const passes = new PassService(orm, clock);
     const services: Services = {
       auth: new AuthService(orm, mailer, clock, {
@@ -89,14 +103,16 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         loginCodesPerAddressPerHour: config.auth.loginCodesPerAddressPerHour,
       }),
       passes,
-      channels: new ChannelService(orm, passes, clock),
-      messages: new MessageService(orm, clock),
+      channels: new ChannelService(orm, passes, clock, onStored),
+      messages: new MessageService(orm, clock, onStored),
     };
     await services.channels.ensureDefaultChannels(config.channels.defaults);
-    const contextBase: ContextBase = { services, topics: new Topics(config.mqtt.topicPrefix) };
+    const live = new LiveMessages(broker, topics, services.messages, services.channels, logger, metrics, options.live);
+    closers.push(['live subscriptions', () => live.close()]);
+    const pubSub = new ChatPubSub(relay, live);
+    const contextBase: ContextBase = { services, topics };
 
-    const schema = await buildChatSchema();
-    const metrics = new Metrics();
+    const schema = await buildChatSchema(pubSub);
     const formatErrorFor = (formatted: Parameters<typeof formatError>[0], error: unknown) =>
       formatError(formatted, error, (err) => logger.error({ err }, 'internal error in a GraphQL operation'));
 
@@ -112,6 +128,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       trustProxy: expressApp.get('trust proxy fn') as (address: string, hop: number) => boolean,
       formatError: (error) => formatErrorFor(error.toJSON(), error),
       sessionCheckMs: options.sessionCheckMs ?? 15_000,
+      metrics,
     });
     const upgrades: Record<string, WebSocketServer> = { '/graphql': graphqlWss };
     if (broker.embedded) {

@@ -14,6 +14,8 @@ export const ErrorCode = {
   WRONG_PASSWORD: 'WRONG_PASSWORD',
   RATE_LIMITED: 'RATE_LIMITED',
   PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
+  /** Added to the contract's list: a subscription whose client read too slowly was ended; resume with afterSeq. */
+  SLOW_CONSUMER: 'SLOW_CONSUMER',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -25,7 +25,7 @@ export function ormOptions(database: Config['database'], log: (message: string) 
     logger: log,
     ensureDatabase: false,
     allowGlobalContext: false,
-    debug: false,
+    debug: process.env.ORM_DEBUG === '1',
   };
   if (database.embedded) {
     return defineLibSql({ ...common, dbName: database.url.slice('file:'.length) });

@@ -4,6 +4,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import proxyaddr from 'proxy-addr';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { Metrics } from './metrics';
 import { buildContext, bearerToken, type Context, type ContextBase } from '../schema/context';
 import type { GraphQLError } from 'graphql';
 
@@ -21,6 +22,7 @@ export interface GraphqlWsOptions {
   formatError: (error: GraphQLError) => GraphQLFormattedError;
   /** How often sockets are checked for sessions that ended (logout elsewhere, expiry). */
   sessionCheckMs: number;
+  metrics: Metrics;
 }
 
 export interface GraphqlWsServer {
@@ -60,10 +62,12 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
         }
         ctx.extra.state = state;
         sockets.set(ctx.extra.socket, state);
+        options.metrics.sockets.set(sockets.size);
         return true;
       },
       onClose: (ctx) => {
         sockets.delete(ctx.extra.socket);
+        options.metrics.sockets.set(sockets.size);
       },
       context: (ctx): Promise<Context> => {
         const state = ctx.extra.state!;

@@ -1,4 +1,5 @@
-import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Topic, type MessageAddedRequest } from '../bridge/pub-sub';
 import type { Context } from '../schema/context';
 import type { MessagePage, MessageView } from '../services/views';
 import { HistoryArgs } from './history.args';
@@ -20,6 +21,23 @@ export class MessageResolver {
     @Ctx() ctx: Context,
   ): Promise<MessagePage> {
     return ctx.services.messages.history(ctx.viewer!, channelId, args);
+  }
+
+  @Subscription(() => MessageType, {
+    description: [
+      'Stored messages of one channel as they are stored. With `afterSeq`, every stored message with a',
+      'greater seq is sent first, then live ones, with no gap and no repeat between the two.',
+    ].join('\n'),
+    topics: Topic.MessageAdded,
+    topicId: ({ args, context }: { args: { channelId: string; afterSeq?: number | null }; context: Context }) =>
+      ({ viewer: context.viewer, channelId: args.channelId, afterSeq: args.afterSeq }) satisfies MessageAddedRequest,
+  })
+  messageAdded(
+    @Root() message: MessageView,
+    @Arg('channelId', () => ID) _channelId: string,
+    @Arg('afterSeq', () => Int, { nullable: true }) _afterSeq?: number,
+  ): MessageView {
+    return message;
   }
 
   @Authorized()

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
-import { buildSchema } from 'type-graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
 import { AuthResolver } from '../resolvers/auth.resolver';
 import { ChannelResolver } from '../resolvers/channel.resolver';
 import { MessageResolver } from '../resolvers/message.resolver';
@@ -10,11 +10,12 @@ import { DateTimeScalar } from './date-time.scalar';
 import './enums';
 
 /** Builds the executable schema from the resolvers. Its SDL is committed as src/schema/schema.graphql. */
-export function buildChatSchema(): Promise<GraphQLSchema> {
+export function buildChatSchema(pubSub: PubSub): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [AuthResolver, ViewerResolver, ChannelResolver, MessageResolver],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     authChecker,
     validate: false,
+    pubSub,
   });
 }

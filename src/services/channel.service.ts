@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { LockMode, type EntityManager, type MikroORM, type QueryResult } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import * as argon2 from 'argon2';
 import {
   Channel,
   ChannelKind,
   ChannelPasswordFailure,
   Membership,
+  type Message,
   MessageKind,
   SystemEvent,
   Tier,
@@ -20,7 +22,7 @@ import { appendMessage } from './message-log';
 import type { PassService } from './pass.service';
 import { lockingTransaction } from './transaction';
 import { channelNameSchema, channelPasswordSchema, parseField } from './validation';
-import { channelView, type ChannelView } from './views';
+import { channelView, messageView, type ChannelView, type MessageStored } from './views';
 
 const MINUTE = 60_000;
 
@@ -32,6 +34,8 @@ export interface CreateChannel {
   kind: ChannelKind;
   password?: string | null;
 }
+
+type RecordSystemMessage = (channelId: string, event: SystemEvent, body: string, now: Date) => Promise<void>;
 
 /** The stable id of a DEFAULT channel: the same name gives the same id on every instance and database. */
 export function defaultChannelId(name: string): string {
@@ -45,6 +49,7 @@ export class ChannelService {
     private readonly orm: MikroORM,
     private readonly passes: PassService,
     private readonly clock: Clock,
+    private readonly onStored: MessageStored,
   ) {}
 
   /**
@@ -54,7 +59,7 @@ export class ChannelService {
   async ensureDefaultChannels(names: readonly string[]): Promise<void> {
     for (const name of names) {
       const id = defaultChannelId(name);
-      await lockingTransaction(this.orm, async (em) => {
+      await this.withSystemMessages(async (em, record) => {
         const now = this.clock();
         const inserted: QueryResult<Channel> = await em
           .createQueryBuilder(Channel)
@@ -62,15 +67,7 @@ export class ChannelService {
           .onConflict('id')
           .ignore()
           .execute('run');
-        if (inserted.affectedRows === 1) {
-          const body = `Channel ${name} created`;
-          await appendMessage(
-            em,
-            id,
-            { kind: MessageKind.SYSTEM, body, systemEvent: SystemEvent.CHANNEL_CREATED },
-            now,
-          );
-        }
+        if (inserted.affectedRows === 1) await record(id, SystemEvent.CHANNEL_CREATED, `Channel ${name} created`, now);
       });
     }
   }
@@ -137,19 +134,13 @@ export class ChannelService {
       );
     }
 
-    const id = await lockingTransaction(this.orm, async (em) => {
+    const id = await this.withSystemMessages(async (em, record) => {
       const now = this.clock();
       const owner = em.getReference(User, viewer.user.id);
       const channel = em.create(Channel, { name, kind: input.kind, owner, passwordHash, lastSeq: 0, createdAt: now });
       if (input.kind === ChannelKind.PASSWORD) em.create(Membership, { channel, user: owner, joinedAt: now });
       await em.flush();
-      const body = `${viewer.user.displayName} created ${name}`;
-      await appendMessage(
-        em,
-        channel.id,
-        { kind: MessageKind.SYSTEM, body, systemEvent: SystemEvent.CHANNEL_CREATED },
-        now,
-      );
+      await record(channel.id, SystemEvent.CHANNEL_CREATED, `${viewer.user.displayName} created ${name}`, now);
       return channel.id;
     });
     return (await this.get(viewer, id))!;
@@ -193,18 +184,12 @@ export class ChannelService {
     const right = password.length <= 1024 && (await argon2.verify(channel.passwordHash!, password));
     if (!right) throw new DomainError(ErrorCode.WRONG_PASSWORD, 'Wrong password.');
 
-    await lockingTransaction(this.orm, async (tx) => {
+    await this.withSystemMessages(async (tx, record) => {
       await tx.nativeDelete(ChannelPasswordFailure, { id: attempt.id });
       if (await isMember(tx, channel.id, userId)) return;
       const now = this.clock();
       tx.create(Membership, { channel: channel.id, user: userId, joinedAt: now });
-      const body = `${viewer.user.displayName} joined`;
-      await appendMessage(
-        tx,
-        channel.id,
-        { kind: MessageKind.SYSTEM, body, systemEvent: SystemEvent.MEMBER_JOINED },
-        now,
-      );
+      await record(channel.id, SystemEvent.MEMBER_JOINED, `${viewer.user.displayName} joined`, now);
     });
     return (await this.get(viewer, channel.id))!;
   }
@@ -220,18 +205,38 @@ export class ChannelService {
     const channel = await this.orm.em.fork().findOne(Channel, { id: channelId });
     if (!channel || hiddenFrom(channel, userId)) throw notFound();
     if (channel.kind !== ChannelKind.PASSWORD) return false;
-    return lockingTransaction(this.orm, async (em) => {
+    return this.withSystemMessages(async (em, record) => {
       const removed = await em.nativeDelete(Membership, { channel: channel.id, user: userId });
       if (removed === 0) return false;
-      const body = `${viewer.user.displayName} left`;
-      await appendMessage(
-        em,
-        channel.id,
-        { kind: MessageKind.SYSTEM, body, systemEvent: SystemEvent.MEMBER_LEFT },
-        this.clock(),
-      );
+      await record(channel.id, SystemEvent.MEMBER_LEFT, `${viewer.user.displayName} left`, this.clock());
       return true;
     });
+  }
+
+  /** Which of these users may read a channel now (subscriptions re-check this when someone leaves). */
+  async usersWithAccess(channelId: string, userIds: string[]): Promise<Set<string>> {
+    const em = this.orm.em.fork();
+    const channel = await em.findOne(Channel, { id: channelId });
+    if (!channel) return new Set();
+    const members =
+      channel.kind === ChannelKind.PASSWORD
+        ? new Set((await em.find(Membership, { channel: channelId, user: { $in: userIds } })).map((m) => m.user.id))
+        : new Set<string>();
+    return new Set(userIds.filter((id) => canAccess(channel, id, members.has(id))));
+  }
+
+  /** Runs `work` in a transaction; the SYSTEM messages it records are handed to `onStored` after the commit. */
+  private async withSystemMessages<T>(
+    work: (em: SqlEntityManager, record: RecordSystemMessage) => Promise<T>,
+  ): Promise<T> {
+    const stored: Message[] = [];
+    const result = await lockingTransaction(this.orm, (em) =>
+      work(em, async (channelId, systemEvent, body, now) => {
+        stored.push(await appendMessage(em, channelId, { kind: MessageKind.SYSTEM, body, systemEvent }, now));
+      }),
+    );
+    for (const message of stored) this.onStored(messageView(message));
+    return result;
   }
 
   private async view(em: EntityManager, channel: Channel, userId: string): Promise<ChannelView> {

@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Message, MessageKind, User } from '../entities';
+import { Channel, Message, MessageKind, User } from '../entities';
 import { badInput, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
 import { accessibleChannel, assertAccess } from './channel-access';
@@ -9,10 +9,17 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { appendMessage } from './message-log';
 import { lockingTransaction } from './transaction';
 import { clientMessageIdSchema, messageBodySchema, parseField } from './validation';
-import { messageView, userView, type MessagePage, type MessageView } from './views';
+import { messageView, userView, type MessagePage, type MessageStored, type MessageView } from './views';
 
 /** The contract's send limit and page sizes. */
-export const MESSAGE_RULES = { sendsPerWindow: 30, sendWindowMs: 10_000, defaultPage: 50, maxPage: 100 } as const;
+export const MESSAGE_RULES = {
+  sendsPerWindow: 30,
+  sendWindowMs: 10_000,
+  defaultPage: 50,
+  maxPage: 100,
+  /** The longest replay `messageAdded(afterSeq:)` serves; further back, clients page history. */
+  maxReplay: 1000,
+} as const;
 
 export interface SendMessage {
   channelId: string;
@@ -56,6 +63,7 @@ export class MessageService {
   constructor(
     private readonly orm: MikroORM,
     private readonly clock: Clock,
+    private readonly onStored: MessageStored,
   ) {}
 
   /**
@@ -88,7 +96,9 @@ export class MessageService {
           (channel) => assertAccess(tx, channel, userId),
         ),
       );
-      return { ...messageView(stored), sender: userView(viewer.user) };
+      const view = { ...messageView(stored), sender: userView(viewer.user) };
+      this.onStored(view);
+      return view;
     } catch (error) {
       // The same clientMessageId sent twice at once: the other one was stored first.
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
@@ -144,6 +154,34 @@ export class MessageService {
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
     };
+  }
+
+  /**
+   * The seq of the newest message in a channel the viewer may read (for subscriptions).
+   *
+   * @throws DomainError NOT_FOUND / FORBIDDEN as for history.
+   */
+  async readableLastSeq(viewer: Viewer, channelId: string): Promise<number> {
+    return (await accessibleChannel(this.orm.em.fork(), channelId, viewer.user.id)).lastSeq;
+  }
+
+  /** The newest seq of a channel, 0 when it has no message or does not exist. */
+  async lastSeq(channelId: string): Promise<number> {
+    const channel = await this.orm.em.fork().findOne(Channel, { id: channelId }, { fields: ['lastSeq'] });
+    return channel?.lastSeq ?? 0;
+  }
+
+  /** The stored messages with `after < seq <= upTo`, in seq order, at most `limit` of them (no access check). */
+  async between(
+    channelId: string,
+    after: number,
+    upTo: number,
+    limit = MESSAGE_RULES.maxReplay,
+  ): Promise<MessageView[]> {
+    if (upTo <= after) return [];
+    const em = this.orm.em.fork() as SqlEntityManager;
+    const rows = await pageQuery(em, { channelId, after, before: upTo + 1, limit, from: 'asc' }).getResultList();
+    return rows.map(messageView);
   }
 
   private earlierSend(em: SqlEntityManager, userId: string, clientMessageId: string): Promise<Message | null> {

@@ -37,6 +37,12 @@ export interface MessagePage {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
+/**
+ * Told of each message once the transaction that stored it has committed: the relay publishes it. Called after the
+ * commit and never before, so a message that fails to store is published nowhere. Must not throw.
+ */
+export type MessageStored = (message: MessageView) => void;
+
 export const userView = (user: { id: string; displayName: string }): UserView => ({
   id: user.id,
   displayName: user.displayName,

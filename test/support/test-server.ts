@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { startApp, type App } from '../../src/app';
+import { startApp, type App, type AppOptions } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import type { TestClock } from './clock';
 import type { Profile } from './profiles';
@@ -15,6 +15,8 @@ export interface TestServerOptions {
   /** Share another server's topic prefix (several instances on one broker). */
   topicPrefix?: string;
   sessionCheckMs?: number;
+  relay?: AppOptions['relay'];
+  live?: AppOptions['live'];
 }
 
 /** A server started for a test on free ports with its own database and topic prefix, plus what it logged. */
@@ -58,7 +60,13 @@ export async function startTestServer(profile: Profile, options: TestServerOptio
   });
   let app: App;
   try {
-    app = await startApp(config, { logger, clock: options.clock?.now, sessionCheckMs: options.sessionCheckMs });
+    app = await startApp(config, {
+      logger,
+      clock: options.clock?.now,
+      sessionCheckMs: options.sessionCheckMs,
+      relay: options.relay,
+      live: options.live,
+    });
   } catch (error) {
     await database?.drop();
     throw error;

@@ -1,0 +1,195 @@
+import type { Logger } from 'pino';
+import { MessageKind, SystemEvent } from '../entities';
+import { badInput, DomainError, ErrorCode, unauthenticated } from '../errors';
+import type { Metrics } from '../http/metrics';
+import type { Viewer } from '../services/auth.service';
+import { forbidden } from '../services/channel-access';
+import type { ChannelService } from '../services/channel.service';
+import { MESSAGE_RULES, type MessageService } from '../services/message.service';
+import type { MessageView } from '../services/views';
+import type { BrokerConnection } from './broker';
+import { ChannelFeed } from './channel-feed';
+import { decodePayload } from './payload';
+import { SubscriberQueue } from './subscriber-queue';
+import type { Topics } from './topics';
+
+export interface LiveMessagesOptions {
+  /** How long an early seq waits for the missing ones before they are read from the database (default 250 ms). */
+  gapWaitMs?: number;
+  /** How many messages may wait for one subscriber before its subscription ends with SLOW_CONSUMER (default 1000). */
+  subscriberBuffer?: number;
+}
+
+/**
+ * The bridge from the broker to `Subscription.messageAdded`. It subscribes to a channel's topic while at least one
+ * local subscriber watches the channel (reference counted), validates every payload, and hands each subscriber the
+ * channel's messages in seq order, without gaps or repeats.
+ */
+export class LiveMessages {
+  private readonly feeds = new Map<string, ChannelFeed>();
+  private readonly gapWaitMs: number;
+  private readonly subscriberBuffer: number;
+  private readonly topicPattern: RegExp;
+
+  constructor(
+    private readonly broker: BrokerConnection,
+    private readonly topics: Topics,
+    private readonly messages: MessageService,
+    private readonly channels: ChannelService,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    options: LiveMessagesOptions = {},
+  ) {
+    this.gapWaitMs = options.gapWaitMs ?? 250;
+    this.subscriberBuffer = options.subscriberBuffer ?? 1000;
+    this.topicPattern = new RegExp(`^${topics.prefix.replace(/[.]/g, '\\.')}/channel/([^/]+)$`);
+    broker.client.on('message', (topic, payload) => this.route(topic, payload));
+    // Publications made while the connection was down never reach this instance: catch up from the database.
+    broker.client.on('connect', () => {
+      void this.resyncAll();
+      setTimeout(() => void this.resyncAll(), 4 * this.gapWaitMs).unref();
+    });
+  }
+
+  /**
+   * Opens a live stream of a channel's messages for one viewer. With `afterSeq`, the stored messages after it come
+   * first (read from the database), then the live ones, with no gap and no repeat between the two: the stream
+   * subscribes to the live feed first, holds what arrives, replays, then lets the held messages through.
+   *
+   * @throws DomainError UNAUTHENTICATED without a session; NOT_FOUND / FORBIDDEN as for history; BAD_USER_INPUT
+   * for a negative afterSeq or a replay of more than 1000 messages (page the history instead).
+   */
+  async subscribe(
+    viewer: Viewer | null,
+    channelId: string,
+    afterSeq?: number | null,
+  ): Promise<AsyncIterableIterator<MessageView>> {
+    if (!viewer) throw unauthenticated();
+    if (afterSeq != null && afterSeq < 0) throw badInput('afterSeq', 'afterSeq must be 0 or more.');
+    await this.messages.readableLastSeq(viewer, channelId);
+
+    const feed = this.acquire(channelId);
+    let queue: SubscriberQueue | undefined;
+    try {
+      await feed.ready;
+      const position = feed.delivered;
+      if (afterSeq != null && position - afterSeq > MESSAGE_RULES.maxReplay) {
+        throw badInput(
+          'afterSeq',
+          `More than ${MESSAGE_RULES.maxReplay} messages were missed; load them with Query.messages, then subscribe from the newest.`,
+        );
+      }
+      const subscriber = new SubscriberQueue(
+        viewer.user.id,
+        afterSeq ?? position,
+        this.subscriberBuffer,
+        () =>
+          new DomainError(
+            ErrorCode.SLOW_CONSUMER,
+            'Messages arrived faster than they were read; subscribe again with afterSeq.',
+          ),
+        () => {
+          feed.subscribers.delete(subscriber);
+          this.metrics.subscriptions.dec();
+          this.release(feed);
+        },
+      );
+      queue = subscriber;
+      feed.subscribers.add(subscriber);
+      this.metrics.subscriptions.inc();
+      const replay =
+        afterSeq != null && afterSeq < position ? await this.messages.between(channelId, afterSeq, position) : [];
+      subscriber.startLive(replay);
+      return subscriber;
+    } catch (error) {
+      if (queue) await queue.return();
+      else this.release(feed);
+      throw error;
+    }
+  }
+
+  /** Ends every live subscription (shutdown). */
+  async close(): Promise<void> {
+    for (const feed of [...this.feeds.values()]) {
+      for (const subscriber of [...feed.subscribers]) await subscriber.return();
+    }
+  }
+
+  private acquire(channelId: string): ChannelFeed {
+    let feed = this.feeds.get(channelId);
+    if (!feed) {
+      const created = new ChannelFeed(
+        channelId,
+        {
+          between: (after, upTo) => this.messages.between(channelId, after, upTo),
+          lastSeq: () => this.messages.lastSeq(channelId),
+        },
+        (message, from) => this.deliver(message, from),
+        this.gapWaitMs,
+        this.logger,
+      );
+      created.ready = (async () => {
+        await this.broker.client.subscribeAsync(this.topics.channel(channelId), { qos: 1 });
+        created.start(await this.messages.lastSeq(channelId));
+      })();
+      created.ready.catch(() => undefined);
+      this.feeds.set(channelId, created);
+      feed = created;
+    }
+    feed.refs += 1;
+    return feed;
+  }
+
+  private release(feed: ChannelFeed): void {
+    feed.refs -= 1;
+    if (feed.refs > 0 || this.feeds.get(feed.channelId) !== feed) return;
+    this.feeds.delete(feed.channelId);
+    feed.close();
+    if (this.broker.client.connected) {
+      this.broker.client
+        .unsubscribeAsync(this.topics.channel(feed.channelId))
+        .catch((err: unknown) => this.logger.debug({ err }, 'unsubscribe failed'));
+    }
+  }
+
+  private route(topic: string, payload: Buffer): void {
+    const channelId = this.topicPattern.exec(topic)?.[1];
+    const feed = channelId ? this.feeds.get(channelId) : undefined;
+    if (!feed) return;
+    const message = decodePayload(payload, feed.channelId);
+    if (!message) {
+      this.logger.warn({ topic, bytes: payload.length }, 'dropped a malformed message payload');
+      return;
+    }
+    feed.receive(message);
+  }
+
+  private deliver(message: MessageView, feed: ChannelFeed): void {
+    for (const subscriber of feed.subscribers) subscriber.push(message);
+    this.metrics.deliveries.inc(feed.subscribers.size);
+    if (message.kind === MessageKind.SYSTEM && message.systemEvent === SystemEvent.MEMBER_LEFT) {
+      void this.dropLeavers(feed);
+    }
+  }
+
+  /** After someone leaves a channel, ends the live subscriptions of whoever may no longer read it. */
+  private async dropLeavers(feed: ChannelFeed): Promise<void> {
+    const subscribers = [...feed.subscribers];
+    try {
+      const allowed = await this.channels.usersWithAccess(feed.channelId, [
+        ...new Set(subscribers.map((s) => s.userId)),
+      ]);
+      for (const subscriber of subscribers) if (!allowed.has(subscriber.userId)) subscriber.fail(forbidden());
+    } catch (err) {
+      this.logger.warn({ err, channelId: feed.channelId }, 'could not re-check access after a member left');
+    }
+  }
+
+  private async resyncAll(): Promise<void> {
+    for (const feed of this.feeds.values()) {
+      await feed
+        .resync()
+        .catch((err: unknown) => this.logger.warn({ err, channelId: feed.channelId }, 'resync failed'));
+    }
+  }
+}
