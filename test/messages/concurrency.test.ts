@@ -2,7 +2,7 @@ import { defaultChannelId } from '../../src/services/channel.service';
 import { TestUser } from '../support/chat';
 import { rows } from '../support/db';
 import { codesOf } from '../support/graphql';
-import { eachProfile, type Profile } from '../support/profiles';
+import { describeReal, eachProfile } from '../support/profiles';
 import { SmtpSink } from '../support/smtp-sink';
 import { startTestServer, type TestServer } from '../support/test-server';
 
@@ -75,12 +75,7 @@ describe.each(eachProfile)('concurrent senders on one instance (%s)', (_name, pr
   });
 });
 
-const real = eachProfile.filter(([name]) => name === 'real');
-const describeReal = real.length
-  ? describe.each(real)
-  : (title: string) => describe.skip(`${title} (needs the real profile)`, () => undefined);
-
-describeReal('concurrent senders on two instances sharing one MySQL (%s)', (_name: string, profile: Profile) => {
+describeReal('concurrent senders on two instances sharing one MySQL (%s)', (_name, profile) => {
   const sink = new SmtpSink();
   let first: TestServer;
   let second: TestServer;

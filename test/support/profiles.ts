@@ -78,3 +78,15 @@ export const profiles: Profile[] = loadProfiles();
 
 /** For `describe.each`: one row per profile, named. */
 export const eachProfile = profiles.map((p) => [p.name, p] as const);
+
+/**
+ * `describe.each` over the real profile only, for what the embedded profile cannot do by design (several
+ * instances, external brokers). Without the real profile the block is reported as skipped, with the reason.
+ */
+export const describeReal = (title: string, body: (name: string, profile: Profile) => void) => {
+  const real = eachProfile.filter(([name]) => name === 'real');
+  if (real.length) describe.each(real)(title, body);
+  else
+    describe.skip(`${title.replace('%s', 'real')} (needs TEST_DATABASE_URL and TEST_MQTT_URL)`, () =>
+      it.todo('runs on the real profile'));
+};

@@ -1,0 +1,155 @@
+import { defaultChannelId } from '../../src/services/channel.service';
+import { TestUser } from '../support/chat';
+import { LiveSubscription } from '../support/live';
+import { TestMosquitto } from '../support/mosquitto';
+import { describeReal } from '../support/profiles';
+import { SmtpSink } from '../support/smtp-sink';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+const env = (sink: SmtpSink) => ({
+  SMTP_URL: sink.url,
+  LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
+  DEFAULT_CHANNELS: 'lobby',
+});
+const lobby = defaultChannelId('lobby');
+
+/** Sends `perUser` messages from each user, users in parallel, and returns the stored messages. */
+async function sendFrom(users: TestUser[], perUser: number, tag: string) {
+  const sent = await Promise.all(
+    users.map(async (user, u) => {
+      const mine = [];
+      for (let i = 0; i < perUser; i++) {
+        const res = await user.send(lobby, `${tag} ${u}/${i}`);
+        if (res.errors) throw new Error(JSON.stringify(res.errors));
+        mine.push(res.data!.sendMessage);
+      }
+      return mine;
+    }),
+  );
+  return sent.flat().sort((a, b) => a.seq - b.seq);
+}
+
+function expectExactly(live: LiveSubscription, stored: any[]) {
+  expect(live.seqs).toEqual(stored.map((m) => m.seq));
+  expect(live.messages).toEqual(stored);
+}
+
+describeReal('two instances on one broker and one database (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    await sink.start();
+    a = await startTestServer(profile, { env: env(sink) });
+    b = await startTestServer(profile, {
+      databaseUrl: a.databaseUrl,
+      topicPrefix: a.topicPrefix,
+      env: { ...env(sink), MIGRATE_ON_START: 'false' },
+    });
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+    await sink.stop();
+  });
+
+  it('brings messages sent through either instance to subscribers on both, in seq order, each once', async () => {
+    const onA = await TestUser.signIn(a, sink, 'on-a');
+    const onB = await TestUser.signIn(b, sink, 'on-b');
+    const [liveA, liveB] = [await LiveSubscription.from(onA, lobby), await LiveSubscription.from(onB, lobby)];
+    try {
+      const stored = await sendFrom(
+        [onA, onB, await TestUser.signIn(a, sink, 'x'), await TestUser.signIn(b, sink, 'y')],
+        10,
+        'both',
+      );
+      await Promise.all([liveA.received(40), liveB.received(40)]);
+      expectExactly(liveA, stored);
+      expectExactly(liveB, stored);
+    } finally {
+      await Promise.all([liveA.close(), liveB.close()]);
+    }
+  });
+});
+
+describeReal('two instances on two bridged Mosquitto brokers (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  let first: TestMosquitto;
+  let second: TestMosquitto;
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    await sink.start();
+    first = await TestMosquitto.start();
+    const prefix = `t${Date.now().toString(36)}`;
+    second = await TestMosquitto.start({ bridgeTo: first, prefix });
+    a = await startTestServer(profile, { topicPrefix: prefix, env: { ...env(sink), MQTT_URL: first.url } });
+    b = await startTestServer(profile, {
+      databaseUrl: a.databaseUrl,
+      topicPrefix: prefix,
+      env: { ...env(sink), MQTT_URL: second.url, MIGRATE_ON_START: 'false' },
+    });
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+    await second?.stop();
+    await first?.stop();
+    await sink.stop();
+  });
+
+  it('brings every message sent through one instance to a subscriber on the other, in order, once', async () => {
+    const senders = [await TestUser.signIn(a, sink, 'sa1'), await TestUser.signIn(a, sink, 'sa2')];
+    const reader = await TestUser.signIn(b, sink, 'reader');
+    const writerOnB = await TestUser.signIn(b, sink, 'sb');
+    const [onB, onA] = [await LiveSubscription.from(reader, lobby), await LiveSubscription.from(senders[0], lobby)];
+    try {
+      const stored = await sendFrom([...senders, writerOnB], 10, 'bridged');
+      await Promise.all([onB.received(30), onA.received(30)]);
+      expectExactly(onB, stored);
+      expectExactly(onA, stored);
+    } finally {
+      await Promise.all([onB.close(), onA.close()]);
+    }
+  });
+});
+
+describeReal('a broker outage (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  let broker: TestMosquitto;
+  let server: TestServer;
+  beforeAll(async () => {
+    await sink.start();
+    broker = await TestMosquitto.start();
+    server = await startTestServer(profile, {
+      relay: { sweepIntervalMs: 250, sweepAfterMs: 500 },
+      env: { ...env(sink), MQTT_URL: broker.url },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await broker?.stop();
+    await sink.stop();
+  });
+
+  it('delivers every send acknowledged during the outage afterwards, in order, once', async () => {
+    const users = [await TestUser.signIn(server, sink, 'o1'), await TestUser.signIn(server, sink, 'o2')];
+    const live = await LiveSubscription.from(users[0], lobby);
+    try {
+      const before = await sendFrom(users, 3, 'before');
+      await live.received(6);
+      await broker.kill();
+      const during = await sendFrom(users, 5, 'during');
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(503);
+      await broker.resume();
+      const after = await sendFrom(users, 2, 'after');
+      const all = [...before, ...during, ...after];
+      await live.received(all.length);
+      expectExactly(live, all);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    } finally {
+      await live.close();
+    }
+  });
+});
