@@ -19,15 +19,20 @@ import type { Config } from './config';
 import { formatError } from './errors';
 import { serveGraphqlWs, type GraphqlWsServer } from './http/graphql-ws';
 import { healthRoutes } from './http/health.routes';
+import { checkoutPageRoutes } from './http/checkout-pages.routes';
 import { Metrics } from './http/metrics';
+import { stripeWebhookRoutes } from './http/stripe-webhook.routes';
 import { closeWebSocketServer, routeUpgrades } from './http/websocket';
 import { LogMailer, SmtpMailer, type Mailer } from './mail/mailer';
 import { ormOptions } from './mikro-orm.config';
+import { DevelopmentCheckout, StripeCheckout } from './payments/checkout-provider';
+import { planCatalogue } from './payments/plans';
 import { buildChatSchema } from './schema/build-schema';
 import { bearerToken, buildContext, type Context, type ContextBase } from './schema/context';
 import type { Services } from './services';
 import { AuthService } from './services/auth.service';
 import { ChannelService } from './services/channel.service';
+import { CheckoutService } from './services/checkout.service';
 import { MessageService } from './services/message.service';
 import { PassService } from './services/pass.service';
 import { systemClock, type Clock } from './services/clock';
@@ -96,6 +101,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     // Services hand every committed message to the relay, which publishes it to the broker.
     const onStored = (message: MessageView) => relay.publish(message);
     const passes = new PassService(orm, clock);
+    // Unset PUBLIC_URL means this server on localhost, at the port it bound (which PORT=0 leaves to the system).
+    let boundPort = config.http.port;
+    const publicUrl = () => config.http.publicUrl ?? `http://localhost:${boundPort}`;
+    const development = config.production ? undefined : new DevelopmentCheckout(publicUrl, config.auth.secret);
+    const checkoutProvider = config.stripe.secretKey
+      ? new StripeCheckout(config.stripe.secretKey, publicUrl, config.stripe.apiUrl)
+      : development;
     const services: Services = {
       auth: new AuthService(orm, mailer, clock, {
         secret: config.auth.secret,
@@ -104,6 +116,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       }),
       passes,
       channels: new ChannelService(orm, passes, clock, onStored),
+      checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), checkoutProvider, clock),
       messages: new MessageService(orm, clock, onStored),
     };
     await services.channels.ensureDefaultChannels(config.channels.defaults);
@@ -175,6 +188,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       }),
     );
     expressApp.use(metrics.routes());
+    expressApp.use(stripeWebhookRoutes(config.stripe.webhookSecret, services.checkout, logger));
+    expressApp.use(checkoutPageRoutes(services.checkout, config.stripe.secretKey ? undefined : development, logger));
     expressApp.use(
       '/graphql',
       express.json({ limit: '100kb' }),
@@ -191,6 +206,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       });
     });
     const { port } = httpServer.address() as AddressInfo;
+    boundPort = port;
     const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     logger.info({ url, database: config.database.embedded ? 'embedded SQLite' : 'MySQL' }, 'chat server listening');

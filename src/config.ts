@@ -82,6 +82,12 @@ const env = z.object({
   STRIPE_SECRET_KEY: optional(z.string()),
   STRIPE_WEBHOOK_SECRET: optional(z.string()),
   STRIPE_API_URL: optional(url(['http:', 'https:'])),
+  PLAN_CURRENCY: z
+    .string()
+    .regex(/^[a-z]{3}$/, 'must be an ISO-4217 code in lower case, e.g. usd')
+    .default('usd'),
+  PLAN_PLUS_30D_AMOUNT: positiveInt(499),
+  PLAN_PRO_30D_AMOUNT: positiveInt(999),
   SESSION_TTL_DAYS: positiveInt(30),
   LOGIN_CODES_PER_ADDRESS_PER_HOUR: positiveInt(30),
   AUTH_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
@@ -98,7 +104,6 @@ const env = z.object({
 
 function parse(raw: z.infer<typeof env>) {
   const production = raw.NODE_ENV === 'production';
-  const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
   const embeddedDatabase = raw.DATABASE_URL.startsWith('file:');
   const embeddedBroker = raw.MQTT_URL === undefined;
 
@@ -121,7 +126,13 @@ function parse(raw: z.infer<typeof env>) {
 
   return {
     production,
-    http: { port: raw.PORT, host: raw.HOST, publicUrl, trustProxy: raw.TRUST_PROXY },
+    http: {
+      port: raw.PORT,
+      host: raw.HOST,
+      /** PUBLIC_URL without a trailing slash; unset means http://localhost:<the port the server bound>. */
+      publicUrl: raw.PUBLIC_URL?.replace(/\/+$/, ''),
+      trustProxy: raw.TRUST_PROXY,
+    },
     database: { url: raw.DATABASE_URL, embedded: embeddedDatabase, migrateOnStart: raw.MIGRATE_ON_START },
     mqtt: {
       url: raw.MQTT_URL,
@@ -138,6 +149,10 @@ function parse(raw: z.infer<typeof env>) {
       secretKey: raw.STRIPE_SECRET_KEY,
       webhookSecret: raw.STRIPE_WEBHOOK_SECRET,
       apiUrl: raw.STRIPE_API_URL,
+    },
+    plans: {
+      currency: raw.PLAN_CURRENCY,
+      amounts: { PLUS_30D: raw.PLAN_PLUS_30D_AMOUNT, PRO_30D: raw.PLAN_PRO_30D_AMOUNT },
     },
     auth: {
       sessionTtlDays: raw.SESSION_TTL_DAYS,

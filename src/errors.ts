@@ -30,8 +30,9 @@ export class DomainError extends Error {
     readonly code: Exclude<ErrorCode, 'INTERNAL_SERVER_ERROR'>,
     message: string,
     readonly extensions: Record<string, unknown> = {},
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, { cause });
   }
 }
 
@@ -67,6 +68,8 @@ export function formatError(
   const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
   const base = { locations: formatted.locations, path: formatted.path };
   if (original instanceof DomainError) {
+    // A refusal caused by a failure underneath (a payment provider's error) is answered by code, and logged.
+    if (original.cause !== undefined) onInternal(original.cause);
     return { ...base, message: original.message, extensions: { ...original.extensions, code: original.code } };
   }
   if (original instanceof GraphQLError && original.extensions?.code === ErrorCode.UNAUTHENTICATED) {

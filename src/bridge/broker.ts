@@ -13,7 +13,10 @@ export interface BrokerConnection {
   readonly url: string;
   /** Whether the broker answers now (the client is connected). */
   isReady(): boolean;
-  /** Ends the client (after in-flight publishes), then stops the embedded broker if there is one. */
+  /**
+   * Ends the client at once, then stops the embedded broker if there is one. Publications still queued are dropped:
+   * their messages stay unpublished in the database, and a sweeper republishes them.
+   */
   close(): Promise<void>;
 }
 
@@ -63,7 +66,7 @@ export async function connectBroker(
     url,
     isReady: () => client.connected,
     close: async () => {
-      await client.endAsync();
+      await client.endAsync(true);
       await embedded?.close();
     },
   };

@@ -6,10 +6,22 @@ import { Membership } from './membership.entity';
 import { Message } from './message.entity';
 import { Pass } from './pass.entity';
 import { Session } from './session.entity';
+import { StripeEvent } from './stripe-event.entity';
 import { User } from './user.entity';
 
 export * from './enums';
-export { Channel, ChannelPasswordFailure, LoginCode, LoginCodeRequest, Membership, Message, Pass, Session, User };
+export {
+  Channel,
+  ChannelPasswordFailure,
+  LoginCode,
+  LoginCodeRequest,
+  Membership,
+  Message,
+  Pass,
+  Session,
+  StripeEvent,
+  User,
+};
 
 /** Every entity, listed once for the ORM (no file-system discovery, so tests and the build see the same set). */
 export const entities = [
@@ -22,4 +34,5 @@ export const entities = [
   Message,
   Pass,
   ChannelPasswordFailure,
+  StripeEvent,
 ];

@@ -1,8 +1,10 @@
 import { Migration20261122000100Foundation } from './Migration20261122000100Foundation';
 import { Migration20261122000200Channels } from './Migration20261122000200Channels';
+import { Migration20261123000300Payments } from './Migration20261123000300Payments';
 
 /** Every migration in order. Listed explicitly so the build and the tests run the same set. */
 export const migrationsList = [
   { name: 'Migration20261122000100Foundation', class: Migration20261122000100Foundation },
   { name: 'Migration20261122000200Channels', class: Migration20261122000200Channels },
+  { name: 'Migration20261123000300Payments', class: Migration20261123000300Payments },
 ];

@@ -1,5 +1,6 @@
 import type { AuthService } from './auth.service';
 import type { ChannelService } from './channel.service';
+import type { CheckoutService } from './checkout.service';
 import type { MessageService } from './message.service';
 import type { PassService } from './pass.service';
 
@@ -7,6 +8,7 @@ import type { PassService } from './pass.service';
 export interface Services {
   auth: AuthService;
   channels: ChannelService;
+  checkout: CheckoutService;
   messages: MessageService;
   passes: PassService;
 }

@@ -12,7 +12,7 @@ const production = {
 describe('config', () => {
   it('starts with no variables at all on the embedded defaults', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ port: 4000, host: '0.0.0.0', publicUrl: 'http://localhost:4000', trustProxy: false });
+    expect(config.http).toEqual({ port: 4000, host: '0.0.0.0', publicUrl: undefined, trustProxy: false });
     expect(config.database).toEqual({ url: 'file:./data/chat.sqlite', embedded: true, migrateOnStart: true });
     expect(config.mqtt).toMatchObject({
       url: undefined,
@@ -25,9 +25,12 @@ describe('config', () => {
     expect(config.logLevel).toBe('info');
   });
 
-  it('derives PUBLIC_URL from PORT and accepts MySQL URLs', () => {
-    const config = loadConfig({ PORT: '8080', DATABASE_URL: 'mysql://root@127.0.0.1:3306/chat' });
-    expect(config.http.publicUrl).toBe('http://localhost:8080');
+  it('takes PUBLIC_URL without its trailing slash, and accepts MySQL URLs', () => {
+    const config = loadConfig({
+      PUBLIC_URL: 'https://chat.example.com/',
+      DATABASE_URL: 'mysql://root@127.0.0.1:3306/chat',
+    });
+    expect(config.http.publicUrl).toBe('https://chat.example.com');
     expect(config.database.embedded).toBe(false);
   });
 

@@ -49,6 +49,7 @@ describe.each(eachProfile)('migrations (%s)', (_name, profile) => {
         'memberships',
         'passes',
         'channel_password_failures',
+        'stripe_events',
       ]) {
         expect(await knex.schema.hasTable(table)).toBe(false);
       }

@@ -14,11 +14,6 @@ const NOT_BUILT_YET = [
   // Direct MQTT clients
   'MqttCredentials was removed.',
   'Query.mqttCredentials was removed.',
-  // Passes and payment
-  'Plan was removed.',
-  'CheckoutSession was removed.',
-  'Query.plans was removed.',
-  'Mutation.startCheckout was removed.',
 ];
 
 describe('the schema', () => {

@@ -1,0 +1,19 @@
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import type { CheckoutLink } from '../payments/checkout-provider';
+import type { Plan } from '../payments/plans';
+import type { Context } from '../schema/context';
+import { CheckoutSessionType, PlanType } from './checkout.types';
+
+@Resolver()
+export class CheckoutResolver {
+  @Query(() => [PlanType])
+  plans(@Ctx() ctx: Context): Plan[] {
+    return ctx.services.checkout.plans();
+  }
+
+  @Authorized()
+  @Mutation(() => CheckoutSessionType)
+  startCheckout(@Arg('planId', () => ID) planId: string, @Ctx() ctx: Context): Promise<CheckoutLink> {
+    return ctx.services.checkout.start(ctx.viewer!, planId);
+  }
+}
