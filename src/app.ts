@@ -11,6 +11,7 @@ import express from 'express';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { connectBroker, type BrokerConnection } from './bridge/broker';
+import { BrokerAccess } from './bridge/broker-access';
 import { LiveMessages, type LiveMessagesOptions } from './bridge/live-messages';
 import { ChatPubSub } from './bridge/pub-sub';
 import { Relay, type RelayOptions } from './bridge/relay';
@@ -123,7 +124,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const live = new LiveMessages(broker, topics, services.messages, services.channels, logger, metrics, options.live);
     closers.push(['live subscriptions', () => live.close()]);
     const pubSub = new ChatPubSub(relay, live);
-    const contextBase: ContextBase = { services, topics };
+    const brokerAccess = new BrokerAccess(services.auth, services.channels, topics, config.auth.secret, {
+      url: () =>
+        config.mqtt.publicUrl ??
+        (broker.embedded ? `mqtt://${new URL(publicUrl()).hostname}:${broker.embedded.port}` : broker.url),
+      wsUrl: () => config.mqtt.publicWsUrl ?? (broker.embedded ? `${publicUrl().replace(/^http/, 'ws')}/mqtt` : null),
+    });
+    broker.embedded?.enforce(brokerAccess, options.sessionCheckMs ?? 15_000);
+    const contextBase: ContextBase = { services, topics, brokerAccess };
 
     const schema = await buildChatSchema(pubSub);
     const formatErrorFor = (formatted: Parameters<typeof formatError>[0], error: unknown) =>

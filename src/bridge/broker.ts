@@ -42,8 +42,8 @@ export async function connectBroker(
   const url = config.mqtt.url ?? `mqtt://127.0.0.1:${embedded!.port}`;
   const client = mqtt.connect(url, {
     clientId: `chat-server-${randomUUID()}`,
-    username: config.mqtt.username,
-    password: config.mqtt.password,
+    username: embedded ? embedded.serverCredentials.username : config.mqtt.username,
+    password: embedded ? embedded.serverCredentials.password : config.mqtt.password,
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 5000,

@@ -1,3 +1,4 @@
+import type { BrokerAccess } from '../bridge/broker-access';
 import type { Topics } from '../bridge/topics';
 import type { Services } from '../services';
 import type { Viewer } from '../services/auth.service';
@@ -10,10 +11,12 @@ export interface Context {
   clientAddress: string;
   services: Services;
   topics: Topics;
+  /** Direct MQTT access: credentials and the rules the broker enforces. */
+  brokerAccess: Pick<BrokerAccess, 'credentials'>;
 }
 
-/** What every context shares: the services and the topic names. */
-export type ContextBase = Pick<Context, 'services' | 'topics'>;
+/** What every context shares: the services, the topic names and the broker access rules. */
+export type ContextBase = Pick<Context, 'services' | 'topics' | 'brokerAccess'>;
 
 /** The token of an `Authorization` header or a `connectionParams.authToken`, with or without `Bearer `. */
 export function bearerToken(value: unknown): string | undefined {

@@ -182,6 +182,14 @@ export class AuthService {
     return user;
   }
 
+  /** The user of a session still in force, or null. */
+  async sessionOwner(sessionId: string): Promise<string | null> {
+    const session = await this.orm.em
+      .fork()
+      .findOne(Session, { id: sessionId, revokedAt: null, expiresAt: { $gt: this.clock() } }, { fields: ['user'] });
+    return session?.user.id ?? null;
+  }
+
   /** Which of these sessions are still in force; sockets use it to notice logout and expiry. */
   async activeSessionIds(ids: string[]): Promise<Set<string>> {
     const sessions = await this.orm.em

@@ -213,6 +213,20 @@ export class ChannelService {
     });
   }
 
+  /** The ids of every channel the user may read now: DEFAULT ones, their own PRIVATE ones, PASSWORD ones joined. */
+  async readableChannelIds(userId: string): Promise<string[]> {
+    const em = this.orm.em.fork();
+    const [open, joined] = await Promise.all([
+      em.find(
+        Channel,
+        { $or: [{ kind: ChannelKind.DEFAULT }, { kind: ChannelKind.PRIVATE, owner: userId }] },
+        { fields: ['id'], orderBy: { createdAt: 'asc', id: 'asc' } },
+      ),
+      em.find(Membership, { user: userId }, { fields: ['channel'] }),
+    ]);
+    return [...open.map((c) => c.id), ...joined.map((m) => m.channel.id)];
+  }
+
   /** Which of these users may read a channel now (subscriptions re-check this when someone leaves). */
   async usersWithAccess(channelId: string, userIds: string[]): Promise<Set<string>> {
     const em = this.orm.em.fork();

@@ -1,4 +1,3 @@
-import mqtt from 'mqtt';
 import { codesOf, gql, wsClient } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
 import { REQUEST_CODE } from '../support/sign-in';
@@ -77,26 +76,6 @@ describe.each(eachProfile)('readiness without a broker (%s)', (_name, profile) =
     } finally {
       await server.stop();
     }
-  });
-});
-
-describe('embedded broker', () => {
-  const embedded = eachProfile.find(([name]) => name === 'embedded')![1];
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(embedded);
-  });
-  afterAll(() => server?.stop());
-
-  it('carries MQTT over WebSockets at /mqtt and over TCP on its own port', async () => {
-    const tcp = await mqtt.connectAsync(`mqtt://127.0.0.1:${server.app.broker.embedded!.port}`);
-    const ws = await mqtt.connectAsync(`${server.url.replace('http', 'ws')}/mqtt`);
-    const topic = `${server.topicPrefix}/probe`;
-    await ws.subscribeAsync(topic, { qos: 1 });
-    const received = new Promise<string>((resolve) => ws.once('message', (_t, payload) => resolve(payload.toString())));
-    await tcp.publishAsync(topic, 'hello', { qos: 1 });
-    expect(await received).toBe('hello');
-    await Promise.all([tcp.endAsync(), ws.endAsync()]);
   });
 });
 

@@ -1,4 +1,6 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { TestUser } from './chat';
+import type { TestServer } from './test-server';
 
 /** A direct MQTT client on a topic, as a mobile app would be, keeping every payload it receives. */
 export class MqttListener {
@@ -12,8 +14,12 @@ export class MqttListener {
     });
   }
 
-  static async open(url: string, topic: string): Promise<MqttListener> {
-    const client = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+  static async open(url: string, topic: string, options: IClientOptions = {}): Promise<MqttListener> {
+    return MqttListener.connect(await mqtt.connectAsync(url, { reconnectPeriod: 0, ...options }), topic);
+  }
+
+  /** Listens on a client already connected. */
+  static async connect(client: MqttClient, topic: string): Promise<MqttListener> {
     const listener = new MqttListener(client);
     await client.subscribeAsync(topic, { qos: 1 });
     return listener;
@@ -43,4 +49,20 @@ export class MqttListener {
   close(): Promise<void> {
     return this.client.endAsync();
   }
+}
+
+/**
+ * A direct MQTT client of `user` on a test server's broker: with the credentials of `mqttCredentials` (which the
+ * embedded broker requires), or anonymous on an external broker without access control.
+ */
+export async function directClient(server: TestServer, user: TestUser): Promise<MqttClient> {
+  if (!server.app.broker.embedded) return mqtt.connectAsync(server.app.broker.url, { reconnectPeriod: 0 });
+  const res = await user.gql('{ mqttCredentials { url username password clientId } }');
+  const c = res.data!.mqttCredentials;
+  return mqtt.connectAsync(c.url, {
+    username: c.username,
+    password: c.password,
+    clientId: `${c.clientId}test`,
+    reconnectPeriod: 0,
+  });
 }
