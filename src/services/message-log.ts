@@ -1,5 +1,6 @@
 import { LockMode, type EntityManager } from '@mikro-orm/core';
 import { Channel, Message, MessageKind, type SystemEvent, type User } from '../entities';
+import { notFound } from './channel-access';
 
 export type NewMessage =
   | { kind: MessageKind.USER; body: string; sender: User; clientMessageId: string }
@@ -10,6 +11,8 @@ export type NewMessage =
  * inserts the message unpublished. The lock is held to the commit, so seqs are 1, 2, 3… per channel with no gap
  * and no repeat across concurrent senders and server instances; a rollback gives the seq back. `authorize` runs
  * with the locked channel and may throw to refuse.
+ *
+ * @throws DomainError NOT_FOUND when the channel does not exist.
  */
 export async function appendMessage(
   em: EntityManager,
@@ -18,7 +21,8 @@ export async function appendMessage(
   now: Date,
   authorize?: (channel: Channel) => Promise<void>,
 ): Promise<Message> {
-  const channel = await em.findOneOrFail(Channel, channelId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const channel = await em.findOne(Channel, { id: channelId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  if (!channel) throw notFound();
   // Checked under the lock, so a concurrent leave cannot slip between the check and the insert.
   await authorize?.(channel);
   channel.lastSeq += 1;

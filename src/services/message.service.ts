@@ -71,8 +71,8 @@ export class MessageService {
    * `clientMessageId` returns the first message and stores nothing.
    *
    * @throws DomainError BAD_USER_INPUT for a bad body or clientMessageId, or a clientMessageId reused with another
-   * body or channel; NOT_FOUND / FORBIDDEN as for history; RATE_LIMITED past 30 messages in 10 s. Nothing is stored
-   * then.
+   * body or channel; RATE_LIMITED past 30 messages in 10 s; NOT_FOUND / FORBIDDEN as for history (checked under the
+   * channel's lock, in the storing transaction). Nothing is stored then.
    */
   async send(viewer: Viewer, input: SendMessage): Promise<MessageView> {
     const body = parseField('body', messageBodySchema, input.body);
@@ -82,7 +82,6 @@ export class MessageService {
 
     const earlier = await this.earlierSend(em, userId, clientMessageId);
     if (earlier) return this.sameSend(earlier, input.channelId, body);
-    await accessibleChannel(em, input.channelId, userId);
     const now = this.clock();
     await this.checkSendRate(em, userId, now);
 

@@ -226,6 +226,19 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
       expect((await user.gql(ME)).data!.me.tier).toBe('PRO');
     });
 
+    it('takes a user from FREE to PLUS (PRIVATE channel) to PRO (PASSWORD channel) through signed webhooks', async () => {
+      const user = await TestUser.signIn(paid, sink, 'webhook-journey');
+      const tryCreate = (kind: string, password?: string) =>
+        user.gql(CREATE, { input: { name: `${kind} room`, kind, password } }).then(codesOf);
+      expect(await tryCreate('PRIVATE')).toEqual(['TIER_REQUIRED']);
+      expect((await deliver(event('checkout.session.completed', checkout(user, 'PLUS_30D')))).status).toBe(200);
+      expect(await tryCreate('PRIVATE')).toEqual([]);
+      expect(await tryCreate('PASSWORD', 'secret')).toEqual(['TIER_REQUIRED']);
+      expect((await deliver(event('checkout.session.completed', checkout(user, 'PRO_30D')))).status).toBe(200);
+      expect(await tryCreate('PASSWORD', 'secret')).toEqual([]);
+      expect((await user.gql(ME)).data!.me.tier).toBe('PRO');
+    });
+
     it.each([
       ['a tampered body', { tamper: true }],
       ['the wrong secret', { secret: 'whsec_wrong' }],
