@@ -72,21 +72,37 @@ describe('config', () => {
   });
 
   it('accepts a complete production configuration', () => {
-    expect(loadConfig(production).production).toBe(true);
+    const embeddedBroker = { ...production, MQTT_URL: undefined, MQTT_ACCESS_CONTROL: undefined, ALLOW_EMBEDDED: '1' };
+    expect(loadConfig(embeddedBroker).production).toBe(true);
+  });
+
+  it('refuses dynsec, which this version does not administer yet, rather than run without access control', () => {
+    expect(() => loadConfig({ MQTT_URL: 'mqtt://broker:1883', MQTT_ACCESS_CONTROL: 'dynsec' })).toThrow(
+      /^MQTT_ACCESS_CONTROL: dynsec is not supported/,
+    );
   });
 
   it.each([
-    ['DATABASE_URL', { DATABASE_URL: undefined }],
-    ['MQTT_URL', { MQTT_URL: undefined }],
+    ['DATABASE_URL', { DATABASE_URL: undefined, MQTT_ACCESS_CONTROL: 'none' }],
+    ['MQTT_URL', { MQTT_URL: undefined, MQTT_ACCESS_CONTROL: undefined }],
     ['MQTT_ACCESS_CONTROL', { MQTT_ACCESS_CONTROL: 'none' }],
-    ['SMTP_URL', { SMTP_URL: undefined }],
-    ['AUTH_SECRET', { AUTH_SECRET: undefined }],
+    ['SMTP_URL', { SMTP_URL: undefined, MQTT_URL: undefined, MQTT_ACCESS_CONTROL: undefined, ALLOW_EMBEDDED: '1' }],
+    [
+      'AUTH_SECRET',
+      { AUTH_SECRET: undefined, MQTT_URL: undefined, MQTT_ACCESS_CONTROL: undefined, ALLOW_EMBEDDED: '1' },
+    ],
   ])('refuses the development fallback for %s in production', (variable, change) => {
     expect(() => loadConfig({ ...production, ...change })).toThrow(new RegExp(`^${variable}: `));
   });
 
   it('allows the embedded stores in production only with ALLOW_EMBEDDED=1', () => {
-    const embedded = { ...production, DATABASE_URL: undefined, MQTT_URL: undefined, ALLOW_EMBEDDED: '1' };
+    const embedded = {
+      ...production,
+      DATABASE_URL: undefined,
+      MQTT_URL: undefined,
+      MQTT_ACCESS_CONTROL: undefined,
+      ALLOW_EMBEDDED: '1',
+    };
     expect(loadConfig(embedded).database.embedded).toBe(true);
   });
 
