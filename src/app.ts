@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
@@ -8,10 +9,12 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { MikroORM } from '@mikro-orm/core';
 import express from 'express';
+import mqtt from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { connectBroker, type BrokerConnection } from './bridge/broker';
 import { BrokerAccess } from './bridge/broker-access';
+import { DynamicSecurity } from './bridge/dynamic-security';
 import { LiveMessages, type LiveMessagesOptions } from './bridge/live-messages';
 import { ChatPubSub } from './bridge/pub-sub';
 import { Relay, type RelayOptions } from './bridge/relay';
@@ -85,7 +88,26 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     closers.push(['database', () => orm.close()]);
     if (config.database.migrateOnStart) await orm.getMigrator().up();
 
-    const broker = await connectBroker(config, logger);
+    // With dynsec, an admin connection of its own administers the plugin, and the server publishes through an
+    // account that connection creates (its password derived from AUTH_SECRET).
+    let dynsec: DynamicSecurity | undefined;
+    let account: { username: string; password: string } | undefined;
+    if (config.mqtt.url && config.mqtt.accessControl === 'dynsec') {
+      const admin = await mqtt.connectAsync(config.mqtt.url, {
+        clientId: `chat-admin-${randomUUID()}`,
+        username: config.mqtt.username,
+        password: config.mqtt.password,
+        reconnectPeriod: 1000,
+      });
+      dynsec = new DynamicSecurity(admin, new Topics(config.mqtt.topicPrefix), logger);
+      closers.push(['dynsec', () => dynsec!.close()]);
+      account = {
+        username: `${config.mqtt.topicPrefix}-server`,
+        password: createHmac('sha256', config.auth.secret).update('mqtt-server-account').digest('base64url'),
+      };
+      await dynsec.ensureServerAccount(account);
+    }
+    const broker = await connectBroker(config, logger, { account });
     closers.push(['broker', () => broker.close()]);
 
     const mailer: Mailer = config.mail.smtpUrl
@@ -109,14 +131,23 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const checkoutProvider = config.stripe.secretKey
       ? new StripeCheckout(config.stripe.secretKey, publicUrl, config.stripe.apiUrl)
       : development;
+    // Mosquitto's dynamic security follows access changes.
+    const follow = (change: Promise<void> | undefined) =>
+      void change?.catch((err: unknown) => logger.error({ err }, 'dynsec: could not update broker access'));
     const services: Services = {
-      auth: new AuthService(orm, mailer, clock, {
-        secret: config.auth.secret,
-        sessionTtlDays: config.auth.sessionTtlDays,
-        loginCodesPerAddressPerHour: config.auth.loginCodesPerAddressPerHour,
-      }),
+      auth: new AuthService(
+        orm,
+        mailer,
+        clock,
+        {
+          secret: config.auth.secret,
+          sessionTtlDays: config.auth.sessionTtlDays,
+          loginCodesPerAddressPerHour: config.auth.loginCodesPerAddressPerHour,
+        },
+        (sessionId) => follow(dynsec?.sessionEnded(sessionId)),
+      ),
       passes,
-      channels: new ChannelService(orm, passes, clock, onStored),
+      channels: new ChannelService(orm, passes, clock, onStored, (userId) => follow(dynsec?.accessChanged(userId))),
       checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), checkoutProvider, clock),
       messages: new MessageService(orm, clock, onStored),
     };
@@ -124,13 +155,32 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const live = new LiveMessages(broker, topics, services.messages, services.channels, logger, metrics, options.live);
     closers.push(['live subscriptions', () => live.close()]);
     const pubSub = new ChatPubSub(relay, live);
-    const brokerAccess = new BrokerAccess(services.auth, services.channels, topics, config.auth.secret, {
-      url: () =>
-        config.mqtt.publicUrl ??
-        (broker.embedded ? `mqtt://${new URL(publicUrl()).hostname}:${broker.embedded.port}` : broker.url),
-      wsUrl: () => config.mqtt.publicWsUrl ?? (broker.embedded ? `${publicUrl().replace(/^http/, 'ws')}/mqtt` : null),
-    });
+    const brokerAccess = new BrokerAccess(
+      services.auth,
+      services.channels,
+      topics,
+      config.auth.secret,
+      {
+        url: () =>
+          config.mqtt.publicUrl ??
+          (broker.embedded ? `mqtt://${new URL(publicUrl()).hostname}:${broker.embedded.port}` : broker.url),
+        wsUrl: () => config.mqtt.publicWsUrl ?? (broker.embedded ? `${publicUrl().replace(/^http/, 'ws')}/mqtt` : null),
+      },
+      (viewer) => dynsec?.provision(viewer) ?? Promise.resolve(),
+    );
     broker.embedded?.enforce(brokerAccess, options.sessionCheckMs ?? 15_000);
+    if (dynsec) {
+      await dynsec.start({
+        readableChannelIds: (userId) => services.channels.readableChannelIds(userId),
+        activeSessions: (ids) => services.auth.activeSessions(ids),
+        sessionsOf: (userId) => services.auth.sessionsOf(userId),
+        credentialsOf: (sessionId) => brokerAccess.credentialsOf(sessionId),
+      });
+      // Sessions also end by expiring: their broker accounts are removed at the next reconcile.
+      const reconcile = setInterval(() => follow(dynsec?.reconcile()), 10 * 60_000);
+      reconcile.unref();
+      closers.push(['dynsec reconcile', async () => clearInterval(reconcile)]);
+    }
     const contextBase: ContextBase = { services, topics, brokerAccess };
 
     const schema = await buildChatSchema(pubSub);

@@ -110,13 +110,8 @@ function parse(raw: z.infer<typeof env>) {
   const refuse = (variable: string, why: string) => {
     throw new ConfigError(`${variable}: ${why}`);
   };
-  if (!embeddedBroker && raw.MQTT_ACCESS_CONTROL === 'dynsec') {
-    // Administering Mosquitto's dynamic security plugin is not built yet; starting as if it were would leave every
-    // channel readable on the broker.
-    refuse(
-      'MQTT_ACCESS_CONTROL',
-      'dynsec is not supported by this version yet; use the embedded broker, or none on a broker only trusted clients reach',
-    );
+  if (!embeddedBroker && raw.MQTT_ACCESS_CONTROL === 'dynsec' && (!raw.MQTT_USERNAME || !raw.MQTT_PASSWORD)) {
+    refuse('MQTT_USERNAME', 'MQTT_USERNAME and MQTT_PASSWORD must name the dynamic security admin account for dynsec');
   }
   if (production) {
     if (embeddedDatabase && !raw.ALLOW_EMBEDDED)

@@ -38,6 +38,8 @@ export class BrokerAccess {
     private readonly topics: Topics,
     private readonly secret: string,
     private readonly addresses: BrokerAddresses,
+    /** Creates the session's account on a broker that keeps its own (Mosquitto's dynamic security). */
+    private readonly provision?: (viewer: Viewer) => Promise<void>,
   ) {}
 
   /**
@@ -46,12 +48,12 @@ export class BrokerAccess {
    */
   async credentials(viewer: Viewer): Promise<MqttCredentials> {
     const sessionId = viewer.session.id;
+    await this.provision?.(viewer);
     const channelIds = await this.channels.readableChannelIds(viewer.user.id);
     return {
       url: this.addresses.url(),
       wsUrl: this.addresses.wsUrl(),
-      username: `${USER_PREFIX}${sessionId}`,
-      password: this.passwordOf(sessionId),
+      ...this.credentialsOf(sessionId),
       clientId: `c-${sessionId}-`,
       expiresAt: viewer.session.expiresAt,
       topics: channelIds.map((id) => this.topics.channel(id)),
@@ -86,6 +88,11 @@ export class BrokerAccess {
   async endedSessions(sessionIds: string[]): Promise<Set<string>> {
     const active = await this.auth.activeSessionIds(sessionIds);
     return new Set(sessionIds.filter((id) => !active.has(id)));
+  }
+
+  /** A session's broker user name and password (derived, never stored). */
+  credentialsOf(sessionId: string): { username: string; password: string } {
+    return { username: `${USER_PREFIX}${sessionId}`, password: this.passwordOf(sessionId) };
   }
 
   private passwordOf(sessionId: string): string {

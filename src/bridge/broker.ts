@@ -21,6 +21,8 @@ export interface BrokerConnection {
 }
 
 export interface BrokerOptions {
+  /** The account of the server's own client on an external broker (default MQTT_USERNAME / MQTT_PASSWORD). */
+  account?: { username: string; password: string };
   /** How long `connectBroker` waits for a first connection before it returns anyway (the client keeps trying). */
   connectTimeoutMs?: number;
 }
@@ -42,8 +44,8 @@ export async function connectBroker(
   const url = config.mqtt.url ?? `mqtt://127.0.0.1:${embedded!.port}`;
   const client = mqtt.connect(url, {
     clientId: `chat-server-${randomUUID()}`,
-    username: embedded ? embedded.serverCredentials.username : config.mqtt.username,
-    password: embedded ? embedded.serverCredentials.password : config.mqtt.password,
+    username: embedded ? embedded.serverCredentials.username : (options.account?.username ?? config.mqtt.username),
+    password: embedded ? embedded.serverCredentials.password : (options.account?.password ?? config.mqtt.password),
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 5000,

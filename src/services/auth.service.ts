@@ -56,6 +56,8 @@ export class AuthService {
     private readonly mailer: Mailer,
     private readonly clock: Clock,
     private readonly options: AuthOptions,
+    /** Told of each session that logout ended (after the change is stored). Must not throw. */
+    private readonly onSessionEnded: (sessionId: string) => void = () => undefined,
   ) {}
 
   /**
@@ -165,6 +167,7 @@ export class AuthService {
     await this.orm.em
       .fork()
       .nativeUpdate(Session, { id: viewer.session.id, revokedAt: null }, { revokedAt: this.clock() });
+    this.onSessionEnded(viewer.session.id);
   }
 
   /**
@@ -188,6 +191,26 @@ export class AuthService {
       .fork()
       .findOne(Session, { id: sessionId, revokedAt: null, expiresAt: { $gt: this.clock() } }, { fields: ['user'] });
     return session?.user.id ?? null;
+  }
+
+  /** Of these sessions, the ones still in force, with their users. */
+  async activeSessions(ids: string[]): Promise<Map<string, string>> {
+    const sessions = await this.orm.em
+      .fork()
+      .find(
+        Session,
+        { id: { $in: ids }, revokedAt: null, expiresAt: { $gt: this.clock() } },
+        { fields: ['id', 'user'] },
+      );
+    return new Map(sessions.map((s) => [s.id, s.user.id]));
+  }
+
+  /** The sessions in force of a user. */
+  async sessionsOf(userId: string): Promise<string[]> {
+    const sessions = await this.orm.em
+      .fork()
+      .find(Session, { user: userId, revokedAt: null, expiresAt: { $gt: this.clock() } }, { fields: ['id'] });
+    return sessions.map((s) => s.id);
   }
 
   /** Which of these sessions are still in force; sockets use it to notice logout and expiry. */

@@ -50,6 +50,8 @@ export class ChannelService {
     private readonly passes: PassService,
     private readonly clock: Clock,
     private readonly onStored: MessageStored,
+    /** Told of each user whose access changed (a channel created, joined or left), after the commit. */
+    private readonly onAccessChanged: (userId: string) => void = () => undefined,
   ) {}
 
   /**
@@ -143,6 +145,7 @@ export class ChannelService {
       await record(channel.id, SystemEvent.CHANNEL_CREATED, `${viewer.user.displayName} created ${name}`, now);
       return channel.id;
     });
+    this.onAccessChanged(viewer.user.id);
     return (await this.get(viewer, id))!;
   }
 
@@ -191,6 +194,7 @@ export class ChannelService {
       tx.create(Membership, { channel: channel.id, user: userId, joinedAt: now });
       await record(channel.id, SystemEvent.MEMBER_JOINED, `${viewer.user.displayName} joined`, now);
     });
+    this.onAccessChanged(userId);
     return (await this.get(viewer, channel.id))!;
   }
 
@@ -205,12 +209,14 @@ export class ChannelService {
     const channel = await this.orm.em.fork().findOne(Channel, { id: channelId });
     if (!channel || hiddenFrom(channel, userId)) throw notFound();
     if (channel.kind !== ChannelKind.PASSWORD) return false;
-    return this.withSystemMessages(async (em, record) => {
+    const left = await this.withSystemMessages(async (em, record) => {
       const removed = await em.nativeDelete(Membership, { channel: channel.id, user: userId });
       if (removed === 0) return false;
       await record(channel.id, SystemEvent.MEMBER_LEFT, `${viewer.user.displayName} left`, this.clock());
       return true;
     });
+    if (left) this.onAccessChanged(userId);
+    return left;
   }
 
   /** The ids of every channel the user may read now: DEFAULT ones, their own PRIVATE ones, PASSWORD ones joined. */

@@ -72,13 +72,12 @@ describe('config', () => {
   });
 
   it('accepts a complete production configuration', () => {
-    const embeddedBroker = { ...production, MQTT_URL: undefined, MQTT_ACCESS_CONTROL: undefined, ALLOW_EMBEDDED: '1' };
-    expect(loadConfig(embeddedBroker).production).toBe(true);
+    expect(loadConfig({ ...production, MQTT_USERNAME: 'chat-admin', MQTT_PASSWORD: 'secret' }).production).toBe(true);
   });
 
-  it('refuses dynsec, which this version does not administer yet, rather than run without access control', () => {
+  it('needs the dynamic security admin account for dynsec', () => {
     expect(() => loadConfig({ MQTT_URL: 'mqtt://broker:1883', MQTT_ACCESS_CONTROL: 'dynsec' })).toThrow(
-      /^MQTT_ACCESS_CONTROL: dynsec is not supported/,
+      /^MQTT_USERNAME: /,
     );
   });
 

@@ -1,10 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+
+const DEPLOY = join(__dirname, '..', '..', 'deploy', 'mosquitto');
+const DEBIAN_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
@@ -21,6 +24,8 @@ export async function freePort(): Promise<number> {
  */
 export class TestMosquitto {
   private process: ChildProcess | undefined;
+  /** Without dynamic security: anonymous clients welcome. */
+  private baseConfig = 'allow_anonymous true';
   private readonly dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
 
   private constructor(
@@ -28,8 +33,16 @@ export class TestMosquitto {
     private readonly extraConfig: string,
   ) {}
 
-  /** Starts a broker; `bridgeTo` forwards `{prefix}/#` both ways with another broker. */
-  static async start(options: { bridgeTo?: TestMosquitto; prefix?: string } = {}): Promise<TestMosquitto> {
+  /** The dynamic security admin account, when started with `dynsec`. */
+  static readonly admin = { username: 'chat-admin', password: 'admin-password' };
+
+  /**
+   * Starts a broker; `bridgeTo` forwards `{prefix}/#` both ways with another broker; `dynsec` loads the dynamic
+   * security plugin (initialised with {@link TestMosquitto.admin}) and refuses anonymous clients.
+   */
+  static async start(
+    options: { bridgeTo?: TestMosquitto; prefix?: string; dynsec?: boolean } = {},
+  ): Promise<TestMosquitto> {
     const bridge = options.bridgeTo
       ? [
           'connection test-bridge',
@@ -40,8 +53,31 @@ export class TestMosquitto {
         ].join('\n')
       : '';
     const broker = new TestMosquitto(await freePort(), bridge);
+    if (options.dynsec) broker.initDynsec();
     await broker.resume();
     return broker;
+  }
+
+  /**
+   * Initialises the plugin with the repo's own script and takes the repo's Mosquitto configuration
+   * (deploy/mosquitto/mosquitto.conf), with its listeners, paths and persistence made this test's.
+   */
+  private initDynsec(): void {
+    // The broker drops root privileges: its directory and state file must be writable by it.
+    chmodSync(this.dir, 0o777);
+    const file = join(this.dir, 'dynsec.json');
+    execFileSync(join(DEPLOY, 'init-dynsec.sh'), [file, TestMosquitto.admin.username, TestMosquitto.admin.password], {
+      stdio: 'ignore',
+    });
+    const shipped = readFileSync(join(DEPLOY, 'mosquitto.conf'), 'utf8')
+      .split('\n')
+      .filter((line) => !/^(listener|protocol|persistence|persistence_location) /.test(line))
+      .map((line) =>
+        line
+          .replace(/^plugin \S+/, `plugin ${DEBIAN_PLUGIN}`)
+          .replace(/^plugin_opt_config_file \S+/, `plugin_opt_config_file ${file}`),
+      );
+    this.baseConfig = shipped.join('\n');
   }
 
   get url(): string {
@@ -53,13 +89,17 @@ export class TestMosquitto {
     const config = join(this.dir, 'mosquitto.conf');
     writeFileSync(
       config,
-      [`listener ${this.port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', this.extraConfig, ''].join('\n'),
+      [this.baseConfig, `listener ${this.port} 127.0.0.1`, 'persistence false', this.extraConfig, ''].join('\n'),
     );
     this.process = spawn('mosquitto', ['-c', config], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
-        const probe = await mqtt.connectAsync(this.url, { reconnectPeriod: 0, connectTimeout: 500 });
+        const probe = await mqtt.connectAsync(this.url, {
+          reconnectPeriod: 0,
+          connectTimeout: 500,
+          ...TestMosquitto.admin,
+        });
         await probe.endAsync();
         return;
       } catch (error) {
