@@ -147,7 +147,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         (sessionId) => follow(dynsec?.sessionEnded(sessionId)),
       ),
       passes,
-      channels: new ChannelService(orm, passes, clock, onStored, (userId) => follow(dynsec?.accessChanged(userId))),
+      channels: new ChannelService(orm, passes, clock, onStored, (userId) => {
+        broker.embedded?.accessChanged(userId);
+        follow(dynsec?.accessChanged(userId));
+      }),
       checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), checkoutProvider, clock),
       messages: new MessageService(orm, clock, onStored),
     };

@@ -18,6 +18,11 @@ export interface EmbeddedBroker {
    * disconnects the clients whose session has ended.
    */
   enforce(access: BrokerAccess, checkMs: number): void;
+  /**
+   * Disconnects a user's clients after their access changed (as Mosquitto does when a client's roles change): they
+   * reconnect, and their subscriptions are checked again.
+   */
+  accessChanged(userId: string): void;
   /** Stops listening and disconnects every client. */
   close(): Promise<void>;
 }
@@ -114,6 +119,9 @@ export async function startEmbeddedBroker(host: string, port: number): Promise<E
       access = rules;
       sweep = setInterval(() => void closeEndedSessions().catch(() => undefined), checkMs);
       sweep.unref();
+    },
+    accessChanged: (userId) => {
+      for (const [client, identity] of users) if (identity.userId === userId) client.close();
     },
     close: async () => {
       clearInterval(sweep);

@@ -1,7 +1,7 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { JOIN, TestUser } from '../support/chat';
+import { JOIN, LEAVE, TestUser } from '../support/chat';
 import { codesOf, gql } from '../support/graphql';
 import { MqttListener } from '../support/mqtt-listener';
 import { eachProfile } from '../support/profiles';
@@ -83,16 +83,36 @@ describe('direct MQTT clients on the embedded broker', () => {
     }
   });
 
-  it('lets the same user subscribe once they have joined', async () => {
+  it('lets the same user subscribe once they have joined (after the reconnect the change causes)', async () => {
     const late = await TestUser.signIn(server, sink, 'late');
     const client = await connect(late);
+    await expect(client.subscribeAsync(topicOf(club), { qos: 1 })).rejects.toBeDefined();
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    await late.gql(JOIN, { id: club, password: 'secret12' });
+    await closed;
+    await client.endAsync(true);
+    const again = await connect(late);
     try {
-      await expect(client.subscribeAsync(topicOf(club), { qos: 1 })).rejects.toBeDefined();
-      await late.gql(JOIN, { id: club, password: 'secret12' });
-      const granted = await client.subscribeAsync(topicOf(club), { qos: 1 });
-      expect(granted[0].qos).toBe(1);
+      expect((await again.subscribeAsync(topicOf(club), { qos: 1 }))[0].qos).toBe(1);
     } finally {
-      await client.endAsync();
+      await again.endAsync(true);
+    }
+  });
+
+  it('disconnects a member who leaves, whose subscription is then refused', async () => {
+    const leaver = await TestUser.signIn(server, sink, 'quitter');
+    await leaver.gql(JOIN, { id: club, password: 'secret12' });
+    const client = await connect(leaver);
+    expect((await client.subscribeAsync(topicOf(club), { qos: 1 }))[0].qos).toBe(1);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    await leaver.gql(LEAVE, { id: club });
+    await closed;
+    await client.endAsync(true);
+    const again = await connect(leaver);
+    try {
+      await expect(again.subscribeAsync(topicOf(club), { qos: 1 })).rejects.toBeDefined();
+    } finally {
+      await again.endAsync(true);
     }
   });
 
