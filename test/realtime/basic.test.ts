@@ -68,6 +68,12 @@ describe.each(eachProfile)('real-time delivery (%s)', (_name, profile) => {
         async () => (await count(server, 'messages', 'id = ? and published_at is not null', [sent.id])) === 1,
         'published_at',
       );
+      // Not retained: a subscriber arriving later gets the next message first, not the last one stored.
+      const late = await MqttListener.connect(await directClient(server, ana), topic);
+      const next = (await ana.send(general, 'after the late subscriber')).data!.sendMessage;
+      await late.received(1);
+      expect(late.json.map((p) => p.message.id)).toEqual([next.id]);
+      await late.close();
     } finally {
       await listener.close();
     }
