@@ -37,13 +37,7 @@ export async function isMember(em: EntityManager, channelId: string, userId: str
  */
 export async function accessibleChannel(em: EntityManager, channelId: string, userId: string): Promise<Channel> {
   const channel = await em.findOne(Channel, { id: channelId });
-  if (!channel) throw notFound();
-  await assertAccess(em, channel, userId);
-  return channel;
-}
-
-/** The same refusals as {@link accessibleChannel}, for a channel already loaded. */
-export async function assertAccess(em: EntityManager, channel: Channel, userId: string): Promise<void> {
-  if (hiddenFrom(channel, userId)) throw notFound();
+  if (!channel || hiddenFrom(channel, userId)) throw notFound();
   if (channel.kind === ChannelKind.PASSWORD && !(await isMember(em, channel.id, userId))) throw forbidden();
+  return channel;
 }

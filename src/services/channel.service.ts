@@ -8,7 +8,6 @@ import {
   ChannelPasswordFailure,
   Membership,
   type Message,
-  MessageKind,
   SystemEvent,
   Tier,
   tierAtLeast,
@@ -18,7 +17,7 @@ import { badInput, DomainError, ErrorCode, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
 import { canAccess, hiddenFrom, isMember, notFound } from './channel-access';
 import type { Clock } from './clock';
-import { appendMessage } from './message-log';
+import { appendSystemMessage } from './message-log';
 import type { PassService } from './pass.service';
 import { lockingTransaction } from './transaction';
 import { channelNameSchema, channelPasswordSchema, parseField } from './validation';
@@ -252,7 +251,7 @@ export class ChannelService {
     const stored: Message[] = [];
     const result = await lockingTransaction(this.orm, (em) =>
       work(em, async (channelId, systemEvent, body, now) => {
-        stored.push(await appendMessage(em, channelId, { kind: MessageKind.SYSTEM, body, systemEvent }, now));
+        stored.push(await appendSystemMessage(em, channelId, systemEvent, body, now));
       }),
     );
     for (const message of stored) this.onStored(messageView(message));

@@ -1,13 +1,12 @@
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Channel, Message, MessageKind, User } from '../entities';
+import { Channel, Message } from '../entities';
 import { badInput, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
-import { accessibleChannel, assertAccess } from './channel-access';
+import { accessibleChannel } from './channel-access';
 import type { Clock } from './clock';
 import { decodeCursor, encodeCursor } from './cursor';
-import { appendMessage } from './message-log';
-import { lockingTransaction } from './transaction';
+import { GroupCommit } from './group-commit';
 import { clientMessageIdSchema, messageBodySchema, parseField } from './validation';
 import { messageView, userView, type MessagePage, type MessageStored, type MessageView } from './views';
 
@@ -64,7 +63,12 @@ export class MessageService {
     private readonly orm: MikroORM,
     private readonly clock: Clock,
     private readonly onStored: MessageStored,
-  ) {}
+  ) {
+    this.groupCommit = new GroupCommit(orm);
+  }
+
+  /** Sends to one channel that arrive together share a transaction (see GroupCommit). */
+  private readonly groupCommit: GroupCommit;
 
   /**
    * Stores a USER message (the transaction of "the path of one message") and returns it. A retry with the same
@@ -86,15 +90,7 @@ export class MessageService {
     await this.checkSendRate(em, userId, now);
 
     try {
-      const stored = await lockingTransaction(this.orm, (tx) =>
-        appendMessage(
-          tx,
-          input.channelId,
-          { kind: MessageKind.USER, body, sender: tx.getReference(User, userId), clientMessageId },
-          now,
-          (channel) => assertAccess(tx, channel, userId),
-        ),
-      );
+      const stored = await this.groupCommit.store(input.channelId, { userId, body, clientMessageId, now });
       const view = { ...messageView(stored), sender: userView(viewer.user) };
       this.onStored(view);
       return view;

@@ -1,5 +1,6 @@
 import { defaultChannelId } from '../../src/services/channel.service';
-import { TestUser } from '../support/chat';
+import { Tier } from '../../src/entities';
+import { JOIN, TestUser } from '../support/chat';
 import { rows } from '../support/db';
 import { codesOf } from '../support/graphql';
 import { describeReal, eachProfile } from '../support/profiles';
@@ -98,5 +99,44 @@ describeReal('concurrent senders on two instances sharing one MySQL (%s)', (_nam
     const users = await signInMany([first, second], sink);
     const ids = await sendConcurrently(users, defaultChannelId('busy'));
     await expectGapFree(first, defaultChannelId('busy'), ids);
+  });
+});
+
+describe.each(eachProfile)('sends that share a transaction (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  let server: TestServer;
+  beforeAll(async () => {
+    await sink.start();
+    server = await startTestServer(profile, { env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await sink.stop();
+  });
+
+  it('answers each sender for itself: members stored in order, non-members refused, nothing else lost', async () => {
+    const owner = await TestUser.signIn(server, sink, 'owner', Tier.PRO);
+    const club = await owner.createChannel('PASSWORD', 'club', 'secret12');
+    const members = [owner, await TestUser.signIn(server, sink, 'm1'), await TestUser.signIn(server, sink, 'm2')];
+    for (const member of members.slice(1)) await member.gql(JOIN, { id: club, password: 'secret12' });
+    const outsiders = [await TestUser.signIn(server, sink, 'o1'), await TestUser.signIn(server, sink, 'o2')];
+    const sends = [...members, ...outsiders].flatMap((user) =>
+      Array.from({ length: 5 }, (_, i) => ({ user, body: `${user.email} ${i}` })),
+    );
+    const results = await Promise.all(sends.map(({ user, body }) => user.send(club, body)));
+    results.forEach((res, i) => {
+      const isMember = members.includes(sends[i].user);
+      expect(codesOf(res)).toEqual(isMember ? [] : ['FORBIDDEN']);
+    });
+    const stored = results
+      .filter((r) => !r.errors)
+      .map((r) => r.data!.sendMessage.seq as number)
+      .sort((a, b) => a - b);
+    expect(stored).toHaveLength(15);
+    expect(stored).toEqual(Array.from({ length: 15 }, (_, i) => stored[0] + i));
+    const seqs = await rows<{ seq: number }>(server, 'select seq from messages where channel_id = ? order by seq', [
+      club,
+    ]);
+    expect(seqs.map((r) => Number(r.seq))).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   });
 });
