@@ -1,4 +1,4 @@
-import { LockMode, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import { DeadlockException, LockMode, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import { Channel, ChannelKind, Membership, Message, MessageKind, User } from '../entities';
 import { forbidden, hiddenFrom, notFound } from './channel-access';
 import { lockingTransaction } from './transaction';
@@ -57,7 +57,7 @@ export class GroupCommit {
     this.waiting.delete(channelId);
   }
 
-  private async commit(channelId: string, batch: Waiting[]): Promise<void> {
+  private async commit(channelId: string, batch: Waiting[], attempt = 1): Promise<void> {
     try {
       const outcomes = await lockingTransaction(this.orm, async (tx) => {
         const channel = await tx.findOne(Channel, { id: channelId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -92,6 +92,13 @@ export class GroupCommit {
         else send.reject(outcome);
       });
     } catch (error) {
+      // Multi-row inserts of two channels' batches can deadlock on the shared secondary indexes (sender,
+      // clientMessageId): MySQL rolls one back, which is then simply run again.
+      if (error instanceof DeadlockException && attempt < 5) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+        await this.commit(channelId, batch, attempt + 1);
+        return;
+      }
       // One duplicate clientMessageId fails the whole shared transaction: store the others one by one.
       if (error instanceof UniqueConstraintViolationException && batch.length > 1) {
         for (const send of batch) await this.commit(channelId, [send]);
