@@ -90,6 +90,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
     // With dynsec, an admin connection of its own administers the plugin, and the server publishes through an
     // account that connection creates (its password derived from AUTH_SECRET).
+    const topics = new Topics(config.mqtt.topicPrefix);
     let dynsec: DynamicSecurity | undefined;
     let account: { username: string; password: string } | undefined;
     if (config.mqtt.url && config.mqtt.accessControl === 'dynsec') {
@@ -99,7 +100,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         password: config.mqtt.password,
         reconnectPeriod: 1000,
       });
-      dynsec = new DynamicSecurity(admin, new Topics(config.mqtt.topicPrefix), logger);
+      dynsec = new DynamicSecurity(admin, topics, logger);
       closers.push(['dynsec', () => dynsec!.close()]);
       account = {
         username: `${config.mqtt.topicPrefix}-server`,
@@ -116,7 +117,6 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     closers.push(['mailer', () => mailer.close()]);
 
     const metrics = new Metrics();
-    const topics = new Topics(config.mqtt.topicPrefix);
     const relay = new Relay(orm, broker, topics, clock, logger, metrics, options.relay);
     relay.start();
     closers.push(['relay', () => relay.stop()]);

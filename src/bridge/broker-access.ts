@@ -33,7 +33,7 @@ const USER_PREFIX = 'session:';
  */
 export class BrokerAccess {
   constructor(
-    private readonly auth: Pick<AuthService, 'activeSessionIds' | 'sessionOwner'>,
+    private readonly auth: Pick<AuthService, 'activeSessions'>,
     private readonly channels: Pick<ChannelService, 'usersWithAccess' | 'readableChannelIds'>,
     private readonly topics: Topics,
     private readonly secret: string,
@@ -71,7 +71,7 @@ export class BrokerAccess {
     const expected = Buffer.from(this.passwordOf(sessionId));
     if (password.length !== expected.length || !timingSafeEqual(password, expected)) return null;
     if (!clientId.startsWith(`c-${sessionId}-`)) return null;
-    const userId = await this.auth.sessionOwner(sessionId);
+    const userId = (await this.auth.activeSessions([sessionId])).get(sessionId);
     return userId ? { kind: 'user', userId, sessionId } : null;
   }
 
@@ -86,7 +86,7 @@ export class BrokerAccess {
 
   /** Of these sessions, the ones that have ended (their connections must close). */
   async endedSessions(sessionIds: string[]): Promise<Set<string>> {
-    const active = await this.auth.activeSessionIds(sessionIds);
+    const active = await this.auth.activeSessions(sessionIds);
     return new Set(sessionIds.filter((id) => !active.has(id)));
   }
 

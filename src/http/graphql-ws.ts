@@ -83,7 +83,7 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
   const checkSessions = async () => {
     const signedIn = [...sockets].filter(([, s]) => s.sessionId !== undefined);
     if (signedIn.length === 0) return;
-    const active = await services.auth.activeSessionIds(signedIn.map(([, s]) => s.sessionId!));
+    const active = await services.auth.activeSessions(signedIn.map(([, s]) => s.sessionId!));
     for (const [socket, state] of signedIn) {
       if (!active.has(state.sessionId!)) socket.close(CloseCode.Forbidden, 'Session ended');
     }

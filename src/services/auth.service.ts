@@ -154,11 +154,7 @@ export class AuthService {
     if (token.length === 0 || token.length > 512) return null;
     const session = await this.orm.em
       .fork()
-      .findOne(
-        Session,
-        { tokenHash: sha256(token), revokedAt: null, expiresAt: { $gt: this.clock() } },
-        { populate: ['user'] },
-      );
+      .findOne(Session, { tokenHash: sha256(token), ...this.inForce() }, { populate: ['user'] });
     return session ? { user: session.user, session } : null;
   }
 
@@ -185,40 +181,26 @@ export class AuthService {
     return user;
   }
 
-  /** The user of a session still in force, or null. */
-  async sessionOwner(sessionId: string): Promise<string | null> {
-    const session = await this.orm.em
-      .fork()
-      .findOne(Session, { id: sessionId, revokedAt: null, expiresAt: { $gt: this.clock() } }, { fields: ['user'] });
-    return session?.user.id ?? null;
-  }
-
-  /** Of these sessions, the ones still in force, with their users. */
+  /**
+   * Of these sessions, the ones still in force (not logged out, not expired), with their users. Sockets and broker
+   * connections use it to notice logout and expiry.
+   */
   async activeSessions(ids: string[]): Promise<Map<string, string>> {
     const sessions = await this.orm.em
       .fork()
-      .find(
-        Session,
-        { id: { $in: ids }, revokedAt: null, expiresAt: { $gt: this.clock() } },
-        { fields: ['id', 'user'] },
-      );
+      .find(Session, { id: { $in: ids }, ...this.inForce() }, { fields: ['id', 'user'] });
     return new Map(sessions.map((s) => [s.id, s.user.id]));
   }
 
   /** The sessions in force of a user. */
   async sessionsOf(userId: string): Promise<string[]> {
-    const sessions = await this.orm.em
-      .fork()
-      .find(Session, { user: userId, revokedAt: null, expiresAt: { $gt: this.clock() } }, { fields: ['id'] });
+    const sessions = await this.orm.em.fork().find(Session, { user: userId, ...this.inForce() }, { fields: ['id'] });
     return sessions.map((s) => s.id);
   }
 
-  /** Which of these sessions are still in force; sockets use it to notice logout and expiry. */
-  async activeSessionIds(ids: string[]): Promise<Set<string>> {
-    const sessions = await this.orm.em
-      .fork()
-      .find(Session, { id: { $in: ids }, revokedAt: null, expiresAt: { $gt: this.clock() } }, { fields: ['id'] });
-    return new Set(sessions.map((s) => s.id));
+  /** The condition of a session in force now. */
+  private inForce() {
+    return { revokedAt: null, expiresAt: { $gt: this.clock() } };
   }
 
   private codeHash(email: string, code: string): string {
