@@ -54,7 +54,8 @@ export class LiveMessages {
   /**
    * Opens a live stream of a channel's messages for one viewer. With `afterSeq`, the stored messages after it come
    * first (read from the database), then the live ones, with no gap and no repeat between the two: the stream
-   * subscribes to the live feed first, holds what arrives, replays, then lets the held messages through.
+   * subscribes to the live feed first, holds what arrives, replays, then lets the held messages through. Access is
+   * checked before and again after the subscriber joins the feed, so a leave racing the subscription still ends it.
    *
    * @throws DomainError UNAUTHENTICATED without a session; NOT_FOUND / FORBIDDEN as for history; BAD_USER_INPUT
    * for a negative afterSeq or a replay of more than 1000 messages (page the history instead).
@@ -99,6 +100,9 @@ export class LiveMessages {
       this.metrics.subscriptions.inc();
       const replay =
         afterSeq != null && afterSeq < position ? await this.messages.between(channelId, afterSeq, position) : [];
+      // Access again, now that the subscriber is registered: a leave stored after this point reaches it as a
+      // MEMBER_LEFT through the feed (dropLeavers), and one stored before it is seen here.
+      await this.messages.readableLastSeq(viewer, channelId);
       subscriber.startLive(replay);
       return subscriber;
     } catch (error) {

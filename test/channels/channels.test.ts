@@ -1,3 +1,4 @@
+import type { CreateChannelInput } from '../../client/generated/graphql';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { DAY, TestClock } from '../support/clock';
@@ -141,7 +142,7 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
       ['a 129-character password', { name: 'pw', kind: 'PASSWORD', password: 'p'.repeat(129) }, 'password'],
     ])('refuses %s with BAD_USER_INPUT and stores nothing', async (_what, input, field) => {
       const before = await channelRows();
-      const res = await pro.gql(CREATE, { input });
+      const res = await pro.gql(CREATE, { input: input as CreateChannelInput });
       expect(codesOf(res)).toEqual(['BAD_USER_INPUT']);
       expect(res.errors![0].extensions!.field).toBe(field);
       expect(await channelRows()).toBe(before);
@@ -196,7 +197,7 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
     });
 
     it('make the owner a member from the start', async () => {
-      expect((await pro.gql(CHANNEL, { id })).data!.channel.canAccess).toBe(true);
+      expect((await pro.gql(CHANNEL, { id })).data!.channel!.canAccess).toBe(true);
     });
 
     it('are listed to everyone, but give non-members no access, no lastSeq and FORBIDDEN to read or send', async () => {
@@ -225,7 +226,7 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
 
     it('admit with the right password, with a MEMBER_JOINED message; joining again is harmless', async () => {
       const joiner = await TestUser.signIn(server, sink, 'member');
-      const before = (await pro.gql(CHANNEL, { id })).data!.channel.lastSeq;
+      const before = (await pro.gql(CHANNEL, { id })).data!.channel!.lastSeq;
       const joined = await joiner.gql(JOIN, { id, password });
       expect(joined.data!.joinChannel).toMatchObject({ id, canAccess: true, lastSeq: before + 1 });
       const again = await joiner.gql(JOIN, { id });
@@ -302,7 +303,7 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
       [JOIN, { id: defaultChannelId('general') }],
       [LEAVE, { id: defaultChannelId('general') }],
     ] as const) {
-      expect(codesOf(await anonymous.gql(query, variables))).toEqual(['UNAUTHENTICATED']);
+      expect(codesOf(await anonymous.gql(query.toString(), variables))).toEqual(['UNAUTHENTICATED']);
     }
   });
 });

@@ -130,7 +130,7 @@ describe.each(eachProfile)('sends that share a transaction (%s)', (_name, profil
     });
     const stored = results
       .filter((r) => !r.errors)
-      .map((r) => r.data!.sendMessage.seq as number)
+      .map((r) => r.data!.sendMessage.seq)
       .sort((a, b) => a - b);
     expect(stored).toHaveLength(15);
     expect(stored).toEqual(Array.from({ length: 15 }, (_, i) => stored[0] + i));

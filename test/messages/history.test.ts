@@ -52,7 +52,7 @@ describe.each(eachProfile)('history (%s)', (_name, profile) => {
 
   it('pages back with last/before to the first message, each message once, in order', async () => {
     const seen: number[] = [];
-    let before: string | undefined;
+    let before: string | null | undefined;
     for (;;) {
       const res = await owner.history(room, { last: 33, ...(before ? { before } : {}) });
       const page = seqs(res);

@@ -228,7 +228,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
 
     it('takes a user from FREE to PLUS (PRIVATE channel) to PRO (PASSWORD channel) through signed webhooks', async () => {
       const user = await TestUser.signIn(paid, sink, 'webhook-journey');
-      const tryCreate = (kind: string, password?: string) =>
+      const tryCreate = (kind: 'PRIVATE' | 'PASSWORD', password?: string) =>
         user.gql(CREATE, { input: { name: `${kind} room`, kind, password } }).then(codesOf);
       expect(await tryCreate('PRIVATE')).toEqual(['TIER_REQUIRED']);
       expect((await deliver(event('checkout.session.completed', checkout(user, 'PLUS_30D')))).status).toBe(200);

@@ -1,25 +1,23 @@
 import { type Tier } from '../../src/entities';
-import { gql } from './graphql';
+import { CreateChannel, Messages, SendMessage } from '../../client/operations';
+import type { HistoryPage } from '../../client/chat-client';
+import type { TypedDocumentString } from '../../client/generated/graphql';
+import { gql, type GraphqlResponse } from './graphql';
 import { signIn } from './sign-in';
 import type { SmtpSink } from './smtp-sink';
 import type { TestServer } from './test-server';
 
-export const MESSAGE_FIELDS =
-  'id channelId seq kind body sender { id displayName } systemEvent clientMessageId createdAt';
-export const CHANNEL_FIELDS = 'id name kind owner { id displayName } createdAt canAccess lastSeq topic';
-
-export const CHANNELS = `{ channels { ${CHANNEL_FIELDS} } }`;
-export const CHANNEL = `query ($id: ID!) { channel(id: $id) { ${CHANNEL_FIELDS} } }`;
-export const CREATE = `mutation ($input: CreateChannelInput!) { createChannel(input: $input) { ${CHANNEL_FIELDS} } }`;
-export const JOIN = `mutation ($id: ID!, $password: String) { joinChannel(channelId: $id, password: $password) { ${CHANNEL_FIELDS} } }`;
-export const LEAVE = 'mutation ($id: ID!) { leaveChannel(channelId: $id) }';
-export const SEND = `mutation ($input: SendMessageInput!) { sendMessage(input: $input) { ${MESSAGE_FIELDS} } }`;
-export const HISTORY = `query ($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
-  messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {
-    edges { cursor node { ${MESSAGE_FIELDS} } }
-    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
-  }
-}`;
+// The client library's typed documents: tests send what clients send, and a schema change that breaks a client
+// breaks the type check here.
+export {
+  Channel as CHANNEL,
+  Channels as CHANNELS,
+  CreateChannel as CREATE,
+  JoinChannel as JOIN,
+  LeaveChannel as LEAVE,
+  Messages as HISTORY,
+  SendMessage as SEND,
+} from '../../client/operations';
 
 let counter = 0;
 export const uniqueEmail = (tag: string) => `${tag}-${Date.now().toString(36)}-${++counter}@example.com`;
@@ -46,22 +44,27 @@ export class TestUser {
     return new TestUser(server, token, userId, email);
   }
 
-  gql<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}) {
-    return gql<T>(this.server.url, query, variables, this.token);
+  gql<R, V>(
+    document: TypedDocumentString<R, V>,
+    ...variables: Record<string, never> extends V ? [V?] : [V]
+  ): Promise<GraphqlResponse<R>>;
+  gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<GraphqlResponse<T>>;
+  gql(query: string | TypedDocumentString<unknown, unknown>, variables: unknown = {}) {
+    return gql(this.server.url, query as string, variables as Record<string, unknown>, this.token);
   }
 
   /** Creates a channel and returns its id (fails the test on an error). */
   async createChannel(kind: 'PRIVATE' | 'PASSWORD', name = uniqueId('room'), password?: string): Promise<string> {
-    const res = await this.gql(CREATE, { input: { name, kind, password } });
+    const res = await this.gql(CreateChannel, { input: { name, kind, password } });
     if (res.errors) throw new Error(`createChannel failed: ${JSON.stringify(res.errors)}`);
     return res.data!.createChannel.id;
   }
 
   send(channelId: string, body: string, clientMessageId = uniqueId('m')) {
-    return this.gql(SEND, { input: { channelId, body, clientMessageId } });
+    return this.gql(SendMessage, { input: { channelId, body, clientMessageId } });
   }
 
-  history(channelId: string, args: { first?: number; after?: string; last?: number; before?: string } = {}) {
-    return this.gql(HISTORY, { id: channelId, ...args });
+  history(channelId: string, args: HistoryPage = {}) {
+    return this.gql(Messages, { id: channelId, ...args });
   }
 }

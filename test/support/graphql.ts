@@ -1,6 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { TypedDocumentString } from '../../client/generated/graphql';
 
 export interface GraphqlResponse<T = Record<string, unknown>> {
   status: number;
@@ -8,17 +9,32 @@ export interface GraphqlResponse<T = Record<string, unknown>> {
   errors?: GraphQLFormattedError[];
 }
 
-/** POSTs one GraphQL operation as a client would, with an optional bearer token. */
+/**
+ * POSTs one GraphQL operation as a client would, with an optional bearer token. A typed document from
+ * client/operations (codegen) types the variables and the data; a string is for queries no client would send.
+ */
+export async function gql<R, V>(
+  baseUrl: string,
+  document: TypedDocumentString<R, V>,
+  variables: V,
+  token?: string,
+): Promise<GraphqlResponse<R>>;
 export async function gql<T = Record<string, any>>(
   baseUrl: string,
   query: string,
-  variables: Record<string, unknown> = {},
+  variables?: Record<string, unknown>,
   token?: string,
-): Promise<GraphqlResponse<T>> {
+): Promise<GraphqlResponse<T>>;
+export async function gql(
+  baseUrl: string,
+  query: string | TypedDocumentString<unknown, unknown>,
+  variables: unknown = {},
+  token?: string,
+): Promise<GraphqlResponse<unknown>> {
   const res = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query: query.toString(), variables }),
   });
   return { status: res.status, ...((await res.json()) as object) };
 }

@@ -1,11 +1,10 @@
 import type { GraphQLFormattedError } from 'graphql';
 import type { Client } from 'graphql-ws';
-import { CHANNEL, MESSAGE_FIELDS, type TestUser } from './chat';
+import { MessageAdded } from '../../client/operations';
+import { CHANNEL, type TestUser } from './chat';
 import { wsClient } from './graphql';
 
-export const MESSAGE_ADDED = `subscription ($channelId: ID!, $afterSeq: Int) {
-  messageAdded(channelId: $channelId, afterSeq: $afterSeq) { ${MESSAGE_FIELDS} }
-}`;
+export const MESSAGE_ADDED = MessageAdded.toString();
 
 /**
  * A messageAdded subscription as a client sees it: every message received, in order, and the error or completion
@@ -56,7 +55,7 @@ export class LiveSubscription {
    */
   static async from(user: TestUser, channelId: string): Promise<LiveSubscription> {
     const res = await user.gql(CHANNEL, { id: channelId });
-    return LiveSubscription.open(user.server.url, user.token, channelId, res.data!.channel.lastSeq as number);
+    return LiveSubscription.open(user.server.url, user.token, channelId, res.data!.channel!.lastSeq);
   }
 
   get seqs(): number[] {

@@ -27,6 +27,10 @@ export interface TestServer {
   topicPrefix: string;
   /** Every log line the server wrote, as text. */
   logs: string[];
+  /** Stops the server (its database stays) and, on `start()`, runs it again on the same address and database. */
+  halt(): Promise<void>;
+  /** Starts a halted server again on the same port, database and topic prefix; `app` is the new instance. */
+  start(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -48,38 +52,53 @@ export async function startTestServer(profile: Profile, options: TestServerOptio
       },
     }),
   );
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    MQTT_EMBEDDED_PORT: '0',
-    DATABASE_URL: databaseUrl,
-    MQTT_TOPIC_PREFIX: topicPrefix,
-    ...(profile.mqttUrl ? { MQTT_URL: profile.mqttUrl } : {}),
-    ...options.env,
-  });
-  let app: App;
+  const boot = (port: string) =>
+    startApp(
+      loadConfig({
+        NODE_ENV: 'test',
+        PORT: port,
+        HOST: '127.0.0.1',
+        MQTT_EMBEDDED_PORT: '0',
+        DATABASE_URL: databaseUrl,
+        MQTT_TOPIC_PREFIX: topicPrefix,
+        ...(profile.mqttUrl ? { MQTT_URL: profile.mqttUrl } : {}),
+        ...options.env,
+      }),
+      {
+        logger,
+        clock: options.clock?.now,
+        sessionCheckMs: options.sessionCheckMs,
+        relay: options.relay,
+        live: options.live,
+      },
+    );
+  let app: App | undefined;
   try {
-    app = await startApp(config, {
-      logger,
-      clock: options.clock?.now,
-      sessionCheckMs: options.sessionCheckMs,
-      relay: options.relay,
-      live: options.live,
-    });
+    app = await boot(options.env?.PORT ?? '0');
   } catch (error) {
     await database?.drop();
     throw error;
   }
-  return {
+  const port = new URL(app.url).port;
+  const server: TestServer = {
     app,
     url: app.url,
     databaseUrl,
     topicPrefix,
     logs,
+    halt: async () => {
+      const running = app;
+      app = undefined;
+      await running?.stop();
+    },
+    start: async () => {
+      if (app) throw new Error('the test server is running');
+      app = server.app = await boot(port);
+    },
     stop: async () => {
-      await app.stop();
+      await server.halt();
       await database?.drop();
     },
   };
+  return server;
 }

@@ -1,0 +1,136 @@
+import type { ChatClient, Message } from './chat-client';
+import type { ChatError } from './errors';
+import { MessageAdded } from './operations';
+
+export interface ChannelViewOptions {
+  /** Messages per history page (1–100, default 50). */
+  pageSize?: number;
+}
+
+/**
+ * One channel as a screen shows it: the newest page of history, older pages on demand, and live messages, merged
+ * into one list ordered by seq with no message twice.
+ *
+ * Live messages come from `messageAdded` with `afterSeq` = the newest seq held, so nothing stored between the page
+ * and the subscription is missed; after a dropped connection the socket sends the subscription again with the
+ * newest seq held at that moment, so the view resumes without gap or repeat.
+ */
+export class ChannelView {
+  private readonly ids = new Set<string>();
+  private readonly bySeq = new Map<number, Message>();
+  private list: Message[] = [];
+  private oldestCursor: string | null = null;
+  private older = true;
+  private failure: ChatError | undefined;
+  private stopLive: (() => void) | undefined;
+  /**
+   * The live subscription's variables. afterSeq is the end of the unbroken run of seqs held from the newest page
+   * on (a send's answer may arrive before the messages stored just before it), and is kept current so that a
+   * resubscription after a reconnect resumes there.
+   */
+  private readonly liveVariables: { channelId: string; afterSeq: number };
+  private readonly listeners = new Set<() => void>();
+  private readonly pageSize: number;
+
+  constructor(
+    private readonly client: ChatClient,
+    readonly channelId: string,
+    options: ChannelViewOptions = {},
+  ) {
+    this.pageSize = options.pageSize ?? 50;
+    this.liveVariables = { channelId, afterSeq: 0 };
+  }
+
+  /** The messages held, oldest first (a new array after each change). */
+  get messages(): readonly Message[] {
+    return this.list;
+  }
+
+  /** Whether older messages than the first held may exist. */
+  get hasOlder(): boolean {
+    return this.older;
+  }
+
+  /** Why the live subscription ended (FORBIDDEN after leaving, UNAUTHENTICATED after logout), if it did. */
+  get error(): ChatError | undefined {
+    return this.failure;
+  }
+
+  /** The seq up to which every message from the newest page on is held: where live delivery resumes. */
+  get resumeSeq(): number {
+    return this.liveVariables.afterSeq;
+  }
+
+  /** Calls `listener` after every change of `messages`, `hasOlder` or `error`; returns a function that stops it. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Loads the newest page, then goes live from its newest seq.
+   * @throws ChatError when the page cannot be loaded (NOT_FOUND, FORBIDDEN, NETWORK_ERROR); nothing is live then.
+   */
+  async open(): Promise<void> {
+    const page = await this.client.history(this.channelId, { last: this.pageSize });
+    this.oldestCursor = page.pageInfo.startCursor ?? null;
+    this.older = page.pageInfo.hasPreviousPage;
+    const newest = page.edges[page.edges.length - 1]?.node.seq ?? 0;
+    this.liveVariables.afterSeq = Math.max(this.liveVariables.afterSeq, newest);
+    this.add(page.edges.map((edge) => edge.node));
+    this.stopLive?.();
+    this.stopLive = this.client.subscribe(MessageAdded, this.liveVariables, {
+      next: (data) => this.add([data.messageAdded]),
+      error: (error) => {
+        this.failure = error;
+        this.stopLive = undefined;
+        this.emit();
+      },
+    });
+  }
+
+  /**
+   * Loads the page before the oldest message held and resolves with how many messages it added (0 at the start of
+   * the channel). @throws ChatError as `open` does.
+   */
+  async loadOlder(): Promise<number> {
+    if (!this.older) return 0;
+    const page = await this.client.history(this.channelId, {
+      last: this.pageSize,
+      ...(this.oldestCursor ? { before: this.oldestCursor } : {}),
+    });
+    this.oldestCursor = page.pageInfo.startCursor ?? this.oldestCursor;
+    this.older = page.pageInfo.hasPreviousPage;
+    return this.add(page.edges.map((edge) => edge.node));
+  }
+
+  /**
+   * Merges messages into the list (e.g. the answer to a send, before it arrives live) and resolves with how many
+   * were new. Messages of other channels are ignored.
+   */
+  add(messages: readonly Message[]): number {
+    let added = 0;
+    for (const message of messages) {
+      if (message.channelId !== this.channelId || this.ids.has(message.id) || this.bySeq.has(message.seq)) continue;
+      this.ids.add(message.id);
+      this.bySeq.set(message.seq, message);
+      added++;
+    }
+    if (added === 0) return 0;
+    this.list = [...this.bySeq.values()].sort((a, b) => a.seq - b.seq);
+    while (this.bySeq.has(this.liveVariables.afterSeq + 1)) this.liveVariables.afterSeq++;
+    this.emit();
+    return added;
+  }
+
+  /** Ends the live subscription. */
+  close(): void {
+    this.stopLive?.();
+    this.stopLive = undefined;
+    this.listeners.clear();
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener();
+  }
+}

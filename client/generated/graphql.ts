@@ -1,0 +1,467 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type ChannelKind =
+  /** defined by the server; every signed-in user may read and post */
+  | 'DEFAULT'
+  /** created by a PRO user; a user enters once with the right password and stays a member */
+  | 'PASSWORD'
+  /** created by a PLUS or PRO user; only its owner may enter */
+  | 'PRIVATE';
+
+export type CreateChannelInput = {
+  /** PRIVATE or PASSWORD */
+  kind: ChannelKind;
+  name: string;
+  /** required for PASSWORD, refused otherwise */
+  password?: string | null | undefined;
+};
+
+export type MessageKind =
+  /** written by the server (channel created, member joined, member left); shown in a distinct style */
+  | 'SYSTEM'
+  | 'USER';
+
+export type SendMessageInput = {
+  body: string;
+  channelId: string | number;
+  /** chosen by the client, unique per user; a retry with the same id stores nothing new and returns the first message */
+  clientMessageId: string;
+};
+
+export type SystemEvent =
+  | 'CHANNEL_CREATED'
+  | 'MEMBER_JOINED'
+  | 'MEMBER_LEFT';
+
+/** What a user has paid for. FREE users use DEFAULT channels only. */
+export type Tier =
+  | 'FREE'
+  /** may create PRIVATE channels */
+  | 'PLUS'
+  /** may create PRIVATE and PASSWORD channels */
+  | 'PRO';
+
+export type MessageFieldsFragment = { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, sender: { id: string, displayName: string } | null };
+
+export type ChannelFieldsFragment = { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, owner: { id: string, displayName: string } | null };
+
+export type ViewerFieldsFragment = { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null };
+
+export type RequestLoginCodeMutationVariables = Exact<{
+  email: string;
+}>;
+
+
+export type RequestLoginCodeMutation = { requestLoginCode: { email: string, expiresAt: string, resendAfter: string } };
+
+export type VerifyLoginCodeMutationVariables = Exact<{
+  email: string;
+  code: string;
+}>;
+
+
+export type VerifyLoginCodeMutation = { verifyLoginCode: { token: string, expiresAt: string, viewer: { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null } } };
+
+export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LogoutMutation = { logout: boolean };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null } | null };
+
+export type UpdateDisplayNameMutationVariables = Exact<{
+  displayName: string;
+}>;
+
+
+export type UpdateDisplayNameMutation = { updateDisplayName: { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null } };
+
+export type ChannelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ChannelsQuery = { channels: Array<{ id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, owner: { id: string, displayName: string } | null }> };
+
+export type ChannelQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ChannelQuery = { channel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, owner: { id: string, displayName: string } | null } | null };
+
+export type CreateChannelMutationVariables = Exact<{
+  input: CreateChannelInput;
+}>;
+
+
+export type CreateChannelMutation = { createChannel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, owner: { id: string, displayName: string } | null } };
+
+export type JoinChannelMutationVariables = Exact<{
+  id: string | number;
+  password?: string | null | undefined;
+}>;
+
+
+export type JoinChannelMutation = { joinChannel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, owner: { id: string, displayName: string } | null } };
+
+export type LeaveChannelMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type LeaveChannelMutation = { leaveChannel: boolean };
+
+export type MessagesQueryVariables = Exact<{
+  id: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  last?: number | null | undefined;
+  before?: string | null | undefined;
+}>;
+
+
+export type MessagesQuery = { messages: { edges: Array<{ cursor: string, node: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, sender: { id: string, displayName: string } | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+
+export type SendMessageMutationVariables = Exact<{
+  input: SendMessageInput;
+}>;
+
+
+export type SendMessageMutation = { sendMessage: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, sender: { id: string, displayName: string } | null } };
+
+export type MessageAddedSubscriptionVariables = Exact<{
+  channelId: string | number;
+  afterSeq?: number | null | undefined;
+}>;
+
+
+export type MessageAddedSubscription = { messageAdded: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, sender: { id: string, displayName: string } | null } };
+
+export type PlansQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PlansQuery = { plans: Array<{ id: string, tier: Tier, days: number, amount: number, currency: string }> };
+
+export type StartCheckoutMutationVariables = Exact<{
+  planId: string | number;
+}>;
+
+
+export type StartCheckoutMutation = { startCheckout: { id: string, url: string } };
+
+export type MqttCredentialsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MqttCredentialsQuery = { mqttCredentials: { url: string, wsUrl: string | null, username: string, password: string, clientId: string, expiresAt: string, topics: Array<string> } };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const MessageFieldsFragmentDoc = new TypedDocumentString(`
+    fragment MessageFields on Message {
+  id
+  channelId
+  seq
+  kind
+  body
+  sender {
+    id
+    displayName
+  }
+  systemEvent
+  clientMessageId
+  createdAt
+}
+    `, {"fragmentName":"MessageFields"}) as unknown as TypedDocumentString<MessageFieldsFragment, unknown>;
+export const ChannelFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ChannelFields on Channel {
+  id
+  name
+  kind
+  owner {
+    id
+    displayName
+  }
+  createdAt
+  canAccess
+  lastSeq
+  topic
+}
+    `, {"fragmentName":"ChannelFields"}) as unknown as TypedDocumentString<ChannelFieldsFragment, unknown>;
+export const ViewerFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ViewerFields on Viewer {
+  id
+  email
+  displayName
+  tier
+  tierExpiresAt
+}
+    `, {"fragmentName":"ViewerFields"}) as unknown as TypedDocumentString<ViewerFieldsFragment, unknown>;
+export const RequestLoginCodeDocument = new TypedDocumentString(`
+    mutation RequestLoginCode($email: String!) {
+  requestLoginCode(email: $email) {
+    email
+    expiresAt
+    resendAfter
+  }
+}
+    `) as unknown as TypedDocumentString<RequestLoginCodeMutation, RequestLoginCodeMutationVariables>;
+export const VerifyLoginCodeDocument = new TypedDocumentString(`
+    mutation VerifyLoginCode($email: String!, $code: String!) {
+  verifyLoginCode(email: $email, code: $code) {
+    token
+    expiresAt
+    viewer {
+      ...ViewerFields
+    }
+  }
+}
+    fragment ViewerFields on Viewer {
+  id
+  email
+  displayName
+  tier
+  tierExpiresAt
+}`) as unknown as TypedDocumentString<VerifyLoginCodeMutation, VerifyLoginCodeMutationVariables>;
+export const LogoutDocument = new TypedDocumentString(`
+    mutation Logout {
+  logout
+}
+    `) as unknown as TypedDocumentString<LogoutMutation, LogoutMutationVariables>;
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    ...ViewerFields
+  }
+}
+    fragment ViewerFields on Viewer {
+  id
+  email
+  displayName
+  tier
+  tierExpiresAt
+}`) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
+export const UpdateDisplayNameDocument = new TypedDocumentString(`
+    mutation UpdateDisplayName($displayName: String!) {
+  updateDisplayName(displayName: $displayName) {
+    ...ViewerFields
+  }
+}
+    fragment ViewerFields on Viewer {
+  id
+  email
+  displayName
+  tier
+  tierExpiresAt
+}`) as unknown as TypedDocumentString<UpdateDisplayNameMutation, UpdateDisplayNameMutationVariables>;
+export const ChannelsDocument = new TypedDocumentString(`
+    query Channels {
+  channels {
+    ...ChannelFields
+  }
+}
+    fragment ChannelFields on Channel {
+  id
+  name
+  kind
+  owner {
+    id
+    displayName
+  }
+  createdAt
+  canAccess
+  lastSeq
+  topic
+}`) as unknown as TypedDocumentString<ChannelsQuery, ChannelsQueryVariables>;
+export const ChannelDocument = new TypedDocumentString(`
+    query Channel($id: ID!) {
+  channel(id: $id) {
+    ...ChannelFields
+  }
+}
+    fragment ChannelFields on Channel {
+  id
+  name
+  kind
+  owner {
+    id
+    displayName
+  }
+  createdAt
+  canAccess
+  lastSeq
+  topic
+}`) as unknown as TypedDocumentString<ChannelQuery, ChannelQueryVariables>;
+export const CreateChannelDocument = new TypedDocumentString(`
+    mutation CreateChannel($input: CreateChannelInput!) {
+  createChannel(input: $input) {
+    ...ChannelFields
+  }
+}
+    fragment ChannelFields on Channel {
+  id
+  name
+  kind
+  owner {
+    id
+    displayName
+  }
+  createdAt
+  canAccess
+  lastSeq
+  topic
+}`) as unknown as TypedDocumentString<CreateChannelMutation, CreateChannelMutationVariables>;
+export const JoinChannelDocument = new TypedDocumentString(`
+    mutation JoinChannel($id: ID!, $password: String) {
+  joinChannel(channelId: $id, password: $password) {
+    ...ChannelFields
+  }
+}
+    fragment ChannelFields on Channel {
+  id
+  name
+  kind
+  owner {
+    id
+    displayName
+  }
+  createdAt
+  canAccess
+  lastSeq
+  topic
+}`) as unknown as TypedDocumentString<JoinChannelMutation, JoinChannelMutationVariables>;
+export const LeaveChannelDocument = new TypedDocumentString(`
+    mutation LeaveChannel($id: ID!) {
+  leaveChannel(channelId: $id)
+}
+    `) as unknown as TypedDocumentString<LeaveChannelMutation, LeaveChannelMutationVariables>;
+export const MessagesDocument = new TypedDocumentString(`
+    query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+  messages(
+    channelId: $id
+    first: $first
+    after: $after
+    last: $last
+    before: $before
+  ) {
+    edges {
+      cursor
+      node {
+        ...MessageFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      hasPreviousPage
+      startCursor
+      endCursor
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  channelId
+  seq
+  kind
+  body
+  sender {
+    id
+    displayName
+  }
+  systemEvent
+  clientMessageId
+  createdAt
+}`) as unknown as TypedDocumentString<MessagesQuery, MessagesQueryVariables>;
+export const SendMessageDocument = new TypedDocumentString(`
+    mutation SendMessage($input: SendMessageInput!) {
+  sendMessage(input: $input) {
+    ...MessageFields
+  }
+}
+    fragment MessageFields on Message {
+  id
+  channelId
+  seq
+  kind
+  body
+  sender {
+    id
+    displayName
+  }
+  systemEvent
+  clientMessageId
+  createdAt
+}`) as unknown as TypedDocumentString<SendMessageMutation, SendMessageMutationVariables>;
+export const MessageAddedDocument = new TypedDocumentString(`
+    subscription MessageAdded($channelId: ID!, $afterSeq: Int) {
+  messageAdded(channelId: $channelId, afterSeq: $afterSeq) {
+    ...MessageFields
+  }
+}
+    fragment MessageFields on Message {
+  id
+  channelId
+  seq
+  kind
+  body
+  sender {
+    id
+    displayName
+  }
+  systemEvent
+  clientMessageId
+  createdAt
+}`) as unknown as TypedDocumentString<MessageAddedSubscription, MessageAddedSubscriptionVariables>;
+export const PlansDocument = new TypedDocumentString(`
+    query Plans {
+  plans {
+    id
+    tier
+    days
+    amount
+    currency
+  }
+}
+    `) as unknown as TypedDocumentString<PlansQuery, PlansQueryVariables>;
+export const StartCheckoutDocument = new TypedDocumentString(`
+    mutation StartCheckout($planId: ID!) {
+  startCheckout(planId: $planId) {
+    id
+    url
+  }
+}
+    `) as unknown as TypedDocumentString<StartCheckoutMutation, StartCheckoutMutationVariables>;
+export const MqttCredentialsDocument = new TypedDocumentString(`
+    query MqttCredentials {
+  mqttCredentials {
+    url
+    wsUrl
+    username
+    password
+    clientId
+    expiresAt
+    topics
+  }
+}
+    `) as unknown as TypedDocumentString<MqttCredentialsQuery, MqttCredentialsQueryVariables>;

@@ -1,0 +1,2 @@
+/** Pieces of the client library that need Node (the file system). */
+export { FileQueueStorage } from './file-queue-storage';

@@ -1,0 +1,200 @@
+/**
+ * Every GraphQL operation the client library sends. `npm run codegen` reads this file and writes the typed
+ * documents into ./generated, so a schema change that breaks one of these breaks the type check.
+ */
+import { graphql } from './generated';
+
+export const MessageFields = graphql(`
+  fragment MessageFields on Message {
+    id
+    channelId
+    seq
+    kind
+    body
+    sender {
+      id
+      displayName
+    }
+    systemEvent
+    clientMessageId
+    createdAt
+  }
+`);
+
+export const ChannelFields = graphql(`
+  fragment ChannelFields on Channel {
+    id
+    name
+    kind
+    owner {
+      id
+      displayName
+    }
+    createdAt
+    canAccess
+    lastSeq
+    topic
+  }
+`);
+
+export const ViewerFields = graphql(`
+  fragment ViewerFields on Viewer {
+    id
+    email
+    displayName
+    tier
+    tierExpiresAt
+  }
+`);
+
+export const RequestLoginCode = graphql(`
+  mutation RequestLoginCode($email: String!) {
+    requestLoginCode(email: $email) {
+      email
+      expiresAt
+      resendAfter
+    }
+  }
+`);
+
+export const VerifyLoginCode = graphql(`
+  mutation VerifyLoginCode($email: String!, $code: String!) {
+    verifyLoginCode(email: $email, code: $code) {
+      token
+      expiresAt
+      viewer {
+        ...ViewerFields
+      }
+    }
+  }
+`);
+
+export const Logout = graphql(`
+  mutation Logout {
+    logout
+  }
+`);
+
+export const Me = graphql(`
+  query Me {
+    me {
+      ...ViewerFields
+    }
+  }
+`);
+
+export const UpdateDisplayName = graphql(`
+  mutation UpdateDisplayName($displayName: String!) {
+    updateDisplayName(displayName: $displayName) {
+      ...ViewerFields
+    }
+  }
+`);
+
+export const Channels = graphql(`
+  query Channels {
+    channels {
+      ...ChannelFields
+    }
+  }
+`);
+
+export const Channel = graphql(`
+  query Channel($id: ID!) {
+    channel(id: $id) {
+      ...ChannelFields
+    }
+  }
+`);
+
+export const CreateChannel = graphql(`
+  mutation CreateChannel($input: CreateChannelInput!) {
+    createChannel(input: $input) {
+      ...ChannelFields
+    }
+  }
+`);
+
+export const JoinChannel = graphql(`
+  mutation JoinChannel($id: ID!, $password: String) {
+    joinChannel(channelId: $id, password: $password) {
+      ...ChannelFields
+    }
+  }
+`);
+
+export const LeaveChannel = graphql(`
+  mutation LeaveChannel($id: ID!) {
+    leaveChannel(channelId: $id)
+  }
+`);
+
+export const Messages = graphql(`
+  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {
+    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {
+      edges {
+        cursor
+        node {
+          ...MessageFields
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
+    }
+  }
+`);
+
+export const SendMessage = graphql(`
+  mutation SendMessage($input: SendMessageInput!) {
+    sendMessage(input: $input) {
+      ...MessageFields
+    }
+  }
+`);
+
+export const MessageAdded = graphql(`
+  subscription MessageAdded($channelId: ID!, $afterSeq: Int) {
+    messageAdded(channelId: $channelId, afterSeq: $afterSeq) {
+      ...MessageFields
+    }
+  }
+`);
+
+export const Plans = graphql(`
+  query Plans {
+    plans {
+      id
+      tier
+      days
+      amount
+      currency
+    }
+  }
+`);
+
+export const StartCheckout = graphql(`
+  mutation StartCheckout($planId: ID!) {
+    startCheckout(planId: $planId) {
+      id
+      url
+    }
+  }
+`);
+
+export const MqttCredentials = graphql(`
+  query MqttCredentials {
+    mqttCredentials {
+      url
+      wsUrl
+      username
+      password
+      clientId
+      expiresAt
+      topics
+    }
+  }
+`);

@@ -1,0 +1,320 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { ChannelView, ChatClient, ChatError, type Message, SendQueue } from '../../client';
+import { FileQueueStorage } from '../../client/node';
+import { Tier } from '../../src/entities';
+import { defaultChannelId } from '../../src/services/channel.service';
+import { TestUser, uniqueEmail, uniqueId } from '../support/chat';
+import { FlakyNetwork, signInClient } from '../support/client';
+import { eachProfile } from '../support/profiles';
+import { codeIn, SmtpSink } from '../support/smtp-sink';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+/** Resolves once `check` holds, re-checked on every change `subscribe` reports (an event, not a sleep). */
+function until(subscribe: (listener: () => void) => () => void, check: () => boolean, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out waiting for ${what}`));
+    }, 20_000);
+    const stop = subscribe(() => {
+      if (!check()) return;
+      clearTimeout(timer);
+      stop();
+      resolve();
+    });
+    if (check()) {
+      clearTimeout(timer);
+      stop();
+      resolve();
+    }
+  });
+}
+
+const seqsOf = (messages: readonly Message[]) => messages.map((m) => m.seq);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const isContiguous = (seqs: number[]) => seqs.every((seq, i) => i === 0 || seq === seqs[i - 1] + 1);
+
+describe.each(eachProfile)('client library (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  let server: TestServer;
+  /** The owner of the current test's room (a user of its own: sends are limited to 30 per 10 s per user). */
+  let owner: TestUser;
+  const clients: ChatClient[] = [];
+  const dirs: string[] = [];
+
+  const connect = async (tag: string, options = {}) => {
+    const client = await signInClient(server, sink, tag, options);
+    clients.push(client);
+    return client;
+  };
+  /** A PASSWORD channel of `owner`'s, joined by `client`, so each test counts its own messages. */
+  const room = async (client: ChatClient) => {
+    owner = await TestUser.signIn(server, sink, 'owner', Tier.PRO);
+    const id = await owner.createChannel('PASSWORD', uniqueId('room'), 'letmein');
+    await client.joinChannel(id, 'letmein');
+    return id;
+  };
+  /** `owner` sends a message; throws when the server refuses it. */
+  const say = async (channelId: string, body: string) => {
+    const res = await owner.send(channelId, body);
+    if (res.errors) throw new Error(`send refused: ${JSON.stringify(res.errors)}`);
+    return res.data!.sendMessage;
+  };
+  const stateDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chat-client-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  beforeAll(async () => {
+    await sink.start();
+    server = await startTestServer(profile, {
+      relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
+      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' },
+    });
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((client) => client.dispose()));
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await sink.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('signs in with the mailed code, keeps the token, lists and joins channels, and logs out', async () => {
+    const tokens: (string | null)[] = [];
+    const client = new ChatClient({ url: server.url, webSocketImpl: WebSocket, onTokenChange: (t) => tokens.push(t) });
+    clients.push(client);
+    const email = uniqueEmail('Signer');
+    const request = await client.requestLoginCode(email);
+    expect(request.email).toBe(email.toLowerCase());
+    await expect(client.verifyLoginCode(email, '000000')).rejects.toMatchObject({ code: 'INVALID_CODE' });
+    const viewer = await client.verifyLoginCode(email, codeIn(await sink.nextMailTo(email.toLowerCase())));
+    expect(viewer).toMatchObject({ email: email.toLowerCase(), tier: 'FREE' });
+    expect(tokens).toEqual([client.token]);
+    expect(await client.me()).toEqual(viewer);
+
+    const channels = await client.channels();
+    expect(channels.map((c) => c.id)).toContain(defaultChannelId('general'));
+    const club = await (
+      await TestUser.signIn(server, sink, 'owner', Tier.PRO)
+    ).createChannel('PASSWORD', uniqueId('club'), 'secret12');
+    const wrong = await client.joinChannel(club, 'nope').catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(ChatError);
+    expect(wrong).toMatchObject({ code: 'WRONG_PASSWORD', transient: false });
+    expect(await client.joinChannel(club, 'secret12')).toMatchObject({ id: club, canAccess: true });
+
+    await client.logout();
+    expect(client.token).toBeNull();
+    expect(tokens).toEqual([tokens[0], null]);
+    expect(await client.me()).toBeNull();
+    await expect(client.channels()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('reports a server that cannot be reached as a transient NETWORK_ERROR', async () => {
+    const client = new ChatClient({ url: 'http://127.0.0.1:9' });
+    const error = await client.channels().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'NETWORK_ERROR', transient: true });
+  });
+
+  describe('ChannelView', () => {
+    it('opens on the newest page, loads older pages in order, and merges live messages once each', async () => {
+      const client = await connect('viewer');
+      const id = await room(client);
+      for (let i = 1; i <= 22; i++) await say(id, `history ${i}`);
+      const total = (await client.channel(id))!.lastSeq;
+
+      const view = new ChannelView(client, id, { pageSize: 10 });
+      await view.open();
+      expect(seqsOf(view.messages)).toEqual(range(total - 9, total));
+      expect(view.hasOlder).toBe(true);
+      expect(await view.loadOlder()).toBe(10);
+      expect(await view.loadOlder()).toBe(total - 20);
+      expect(view.hasOlder).toBe(false);
+      expect(await view.loadOlder()).toBe(0);
+      expect(seqsOf(view.messages)).toEqual(range(1, total));
+
+      const mine = await client.sendMessage({ channelId: id, body: 'mine', clientMessageId: uniqueId('m') });
+      view.add([mine]);
+      await say(id, 'live 1');
+      await until(
+        (l) => view.onChange(l),
+        () => view.messages.length === total + 2,
+        'two live messages',
+      );
+      expect(seqsOf(view.messages)).toEqual(range(1, total + 2));
+      expect(view.messages.slice(-2).map((m) => m.body)).toEqual(['mine', 'live 1']);
+      view.close();
+    });
+
+    it('resumes after a dropped connection with afterSeq: the missed messages arrive once, then live ones', async () => {
+      const network = new FlakyNetwork();
+      const client = await connect('resumer', { webSocketImpl: network.WebSocket });
+      const id = await room(client);
+      await say(id, 'before');
+      const view = new ChannelView(client, id);
+      await view.open();
+      await until(
+        (l) => client.onConnectionChange(l),
+        () => client.connectionState === 'connected',
+        'connected',
+      );
+      await say(id, 'live before the cut');
+      const seen = view.messages.length + 1;
+      await until(
+        (l) => view.onChange(l),
+        () => view.messages.length === seen,
+        'the first live message',
+      );
+
+      network.cut();
+      await until(
+        (l) => client.onConnectionChange(l),
+        () => client.connectionState === 'reconnecting',
+        'the drop',
+      );
+      const missed: number[] = [];
+      for (let i = 1; i <= 5; i++) missed.push((await say(id, `missed ${i}`)).seq);
+      network.restore();
+      await until(
+        (l) => view.onChange(l),
+        () => view.messages.length === seen + 5,
+        'the missed messages',
+      );
+      await say(id, 'after');
+      await until(
+        (l) => view.onChange(l),
+        () => view.messages.length === seen + 6,
+        'a live message after resuming',
+      );
+
+      const seqs = seqsOf(view.messages);
+      expect(isContiguous(seqs)).toBe(true);
+      expect(new Set(view.messages.map((m) => m.id)).size).toBe(seqs.length);
+      // On the wire: the new socket carried each missed message once and nothing held before the cut.
+      const delivered = network.frames.filter((f) => f.type === 'next').map((f) => f.payload.data.messageAdded.seq);
+      expect(delivered).toEqual([...missed, missed[4] + 1]);
+      expect(view.error).toBeUndefined();
+      view.close();
+    });
+
+    it('ends with FORBIDDEN when the viewer leaves the channel', async () => {
+      const client = await connect('leaver');
+      const id = await room(client);
+      const view = new ChannelView(client, id);
+      await view.open();
+      await until(
+        (l) => client.onConnectionChange(l),
+        () => client.connectionState === 'connected',
+        'connected',
+      );
+      await client.leaveChannel(id);
+      await until(
+        (l) => view.onChange(l),
+        () => view.error !== undefined,
+        'the end of the subscription',
+      );
+      expect(view.error).toMatchObject({ code: 'FORBIDDEN' });
+    });
+  });
+
+  describe('SendQueue', () => {
+    it('keeps messages through a server stop mid-send and a client restart, then stores each once, in order', async () => {
+      const client = await connect('queuer');
+      const id = await room(client);
+      const file = join(stateDir(), 'queue.json');
+      const bodies = ['one', 'two', 'three', 'four', 'five'];
+
+      const first = await SendQueue.open(client, { storage: new FileQueueStorage(file), retryDelayMs: () => 50 });
+      const typed = bodies.slice(0, 3).map((body) => first.enqueue(id, body));
+      await Promise.all([...typed, server.halt()]);
+      for (const body of bodies.slice(3)) await first.enqueue(id, body);
+      await until(
+        (l) => first.onChange(l),
+        () => first.list().some((e) => e.state === 'failed' && e.error?.code === 'NETWORK_ERROR'),
+        'a send to fail while the server is down',
+      );
+      const unsent = first.list();
+      expect(unsent.every((e) => e.state !== 'failed' || e.error?.retryable)).toBe(true);
+      await first.close();
+
+      await server.start();
+      const sent: Message[] = [];
+      const second = await SendQueue.open(client, { storage: new FileQueueStorage(file), retryDelayMs: () => 50 });
+      second.onSent((message) => sent.push(message));
+      expect(second.list().map((e) => e.body)).toEqual(unsent.map((e) => e.body));
+      await second.idle();
+      expect(second.list()).toEqual([]);
+      await second.close();
+
+      const stored = (await client.history(id, { last: 100 })).edges
+        .map((e) => e.node)
+        .filter((m) => m.kind === 'USER');
+      expect(stored.map((m) => m.body)).toEqual(bodies);
+      expect(isContiguous(stored.map((m) => m.seq))).toBe(true);
+      // What the restarted queue sent is what was left, each answered once.
+      expect(sent.map((m) => m.body)).toEqual(unsent.map((e) => e.body));
+      expect(await new FileQueueStorage(file).load()).toEqual([]);
+    });
+
+    it('retries a send whose answer was lost with the same clientMessageId, and the server stores it once', async () => {
+      let dropNextAnswer = true;
+      const lossyFetch: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (dropNextAnswer && typeof init?.body === 'string' && init.body.includes('SendMessage')) {
+          dropNextAnswer = false;
+          throw new TypeError('connection reset after the request was sent');
+        }
+        return response;
+      };
+      const client = await connect('lossy', { fetch: lossyFetch });
+      const id = await room(client);
+      const queue = await SendQueue.open(client, { retryDelayMs: () => 50 });
+      const states: string[] = [];
+      queue.onChange(() => states.push(queue.list()[0]?.state ?? 'gone'));
+      const sent = new Promise<[Message, number]>((resolve) => queue.onSent((m, e) => resolve([m, e.attempts])));
+      const entry = await queue.enqueue(id, 'said once');
+      const [message, attempts] = await sent;
+      await queue.close();
+
+      expect(attempts).toBe(2);
+      expect(message).toMatchObject({ body: 'said once', clientMessageId: entry.clientMessageId });
+      expect(states).toEqual(['pending', 'sending', 'failed', 'sending', 'gone']);
+      const stored = (await client.history(id)).edges.filter((e) => e.node.clientMessageId === entry.clientMessageId);
+      expect(stored.map((e) => e.node.id)).toEqual([message.id]);
+    });
+
+    it('marks permanent refusals failed without retrying them, and sends the messages behind them', async () => {
+      const client = await connect('refused');
+      const id = await room(client);
+      const attempts: string[] = [];
+      const queue = await SendQueue.open(
+        {
+          sendMessage: (input) => {
+            attempts.push(input.body.slice(0, 10));
+            return client.sendMessage(input);
+          },
+        },
+        { retryDelayMs: () => 10 },
+      );
+      await queue.enqueue('no-such-channel', 'lost');
+      await queue.enqueue(id, 'x'.repeat(4001));
+      await queue.enqueue(id, 'fine');
+      await queue.idle();
+      await queue.close();
+
+      expect(queue.list().map((e) => [e.body.slice(0, 10), e.state, e.error?.code, e.error?.retryable])).toEqual([
+        ['lost', 'failed', 'NOT_FOUND', false],
+        ['xxxxxxxxxx', 'failed', 'BAD_USER_INPUT', false],
+      ]);
+      expect(attempts).toEqual(['lost', 'xxxxxxxxxx', 'fine']);
+      const stored = (await client.history(id)).edges.map((e) => e.node.body);
+      expect(stored).toContain('fine');
+      expect(stored).not.toContain('x'.repeat(4001));
+    });
+  });
+});
