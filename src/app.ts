@@ -24,6 +24,7 @@ import { formatError } from './errors';
 import { serveGraphqlWs, type GraphqlWsServer } from './http/graphql-ws';
 import { healthRoutes } from './http/health.routes';
 import { checkoutPageRoutes } from './http/checkout-pages.routes';
+import { webAppRoutes } from './http/web-app.routes';
 import { Metrics } from './http/metrics';
 import { stripeWebhookRoutes } from './http/stripe-webhook.routes';
 import { closeWebSocketServer, routeUpgrades } from './http/websocket';
@@ -251,6 +252,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     expressApp.use(metrics.routes());
     expressApp.use(stripeWebhookRoutes(config.stripe.webhookSecret, services.checkout, logger));
     expressApp.use(checkoutPageRoutes(services.checkout, config.stripe.secretKey ? undefined : development, logger));
+    if (config.webApp.enabled) expressApp.use(webAppRoutes(config.webApp.dir, logger));
     expressApp.use(
       '/graphql',
       express.json({ limit: '100kb' }),

@@ -99,6 +99,10 @@ const env = z.object({
     .refine((names) => names.length > 0 && names.every((n) => n.length >= 1 && n.length <= 64), {
       message: 'must be a comma-separated list of channel names of 1 to 64 characters',
     }),
+  WEB_APP: z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1, 0, true, false, yes or no' })
+    .optional(),
+  WEB_APP_DIR: z.string().min(1).default('dist/web'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -163,6 +167,11 @@ function parse(raw: z.infer<typeof env>) {
       secret: raw.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET,
     },
     channels: { defaults: raw.DEFAULT_CHANNELS },
+    /** The web page at /app: served outside production unless WEB_APP turns it off, in production only when on. */
+    webApp: {
+      enabled: raw.WEB_APP === undefined ? !production : ['1', 'true', 'yes'].includes(raw.WEB_APP),
+      dir: raw.WEB_APP_DIR,
+    },
     logLevel: raw.LOG_LEVEL,
   };
 }

@@ -64,6 +64,20 @@ describe('config', () => {
     expect(() => loadConfig({ DEFAULT_CHANNELS: 'x'.repeat(65) })).toThrow(/^DEFAULT_CHANNELS: /);
   });
 
+  it('serves the web page outside production by default, and in production only when WEB_APP turns it on', () => {
+    expect(loadConfig({}).webApp).toEqual({ enabled: true, dir: 'dist/web' });
+    expect(loadConfig({ WEB_APP: '0' }).webApp.enabled).toBe(false);
+    const production = {
+      NODE_ENV: 'production',
+      ALLOW_EMBEDDED: '1',
+      SMTP_URL: 'smtp://x',
+      AUTH_SECRET: 'k'.repeat(32),
+    };
+    expect(loadConfig(production).webApp.enabled).toBe(false);
+    expect(loadConfig({ ...production, WEB_APP: 'true' }).webApp.enabled).toBe(true);
+    expect(() => loadConfig({ WEB_APP: 'maybe' })).toThrow(/^WEB_APP: /);
+  });
+
   it('reads TRUST_PROXY as Express does: booleans, hop counts, address lists', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).http.trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);

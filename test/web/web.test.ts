@@ -1,0 +1,223 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import { Tier } from '../../src/entities';
+import { defaultChannelId } from '../../src/services/channel.service';
+import { TestUser, uniqueEmail } from '../support/chat';
+import { eachProfile } from '../support/profiles';
+import { codeIn, SmtpSink } from '../support/smtp-sink';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+const root = join(__dirname, '..', '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(root, 'test-artifacts', 'web');
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+const DESKTOP = { viewport: { width: 1280, height: 800 } };
+
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && process.env.REQUIRE_SERVICES === '1') {
+  throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
+}
+if (!haveChromium)
+  console.warn(`NOTICE: browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium).`);
+const describeWithBrowser = haveChromium ? describe : describe.skip;
+
+describeWithBrowser('web page at /app', () => {
+  let built: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    // The page as `npm run build` makes it, built into a folder of this run's own.
+    built = mkdtempSync(join(tmpdir(), 'chat-web-'));
+    await promisify(execFile)(
+      join(root, 'node_modules', '.bin', 'vite'),
+      ['build', '--config', 'web/vite.config.mts', '--outDir', built, '--emptyOutDir'],
+      { cwd: root },
+    );
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(built, { recursive: true, force: true });
+  });
+
+  describe.each(eachProfile)('(%s)', (profileName, profile) => {
+    const sink = new SmtpSink();
+    let server: TestServer;
+    const contexts: BrowserContext[] = [];
+
+    beforeAll(async () => {
+      await sink.start();
+      server = await startTestServer(profile, {
+        relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
+        env: {
+          SMTP_URL: sink.url,
+          LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
+          WEB_APP_DIR: built,
+          DEFAULT_CHANNELS: 'general,archive',
+        },
+      });
+    });
+    afterEach(async () => {
+      await Promise.all(contexts.splice(0).map((context) => context.close()));
+    });
+    afterAll(async () => {
+      await server?.stop();
+      await sink.stop();
+    });
+
+    /** A new browser profile signed in through the page with the mailed code; resolves on the signed-in page. */
+    const signIn = async (tag: string, device: object = DESKTOP): Promise<{ page: Page; name: string }> => {
+      const context = await browser.newContext(device);
+      contexts.push(context);
+      const page = await context.newPage();
+      const email = uniqueEmail(tag);
+      await page.goto(`${server.url}/app/`);
+      await page.getByLabel('Email', { exact: true }).fill(email);
+      await page.getByRole('button', { name: 'Send me a code' }).click();
+      await page.getByLabel('Code', { exact: true }).fill(codeIn(await sink.nextMailTo(email)));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      return { page, name: email.split('@')[0] };
+    };
+    const rows = (page: Page) => page.locator('ol.messages > li');
+    const messageRow = (page: Page, body: string) =>
+      rows(page).filter({ has: page.locator('.body', { hasText: body }) });
+
+    it('shows one user’s messages live to another, grouped under one name', async () => {
+      const ana = await signIn('ana');
+      const ben = await signIn('ben');
+      for (const { page } of [ana, ben]) await page.getByRole('log', { name: 'Messages in #general' }).waitFor();
+
+      const composer = ana.page.getByLabel('Message #general');
+      await composer.fill('hello from ana');
+      await composer.press('Enter');
+      await composer.fill('second line\nwith a newline');
+      await composer.press('Shift+Enter');
+      await composer.press('Enter');
+
+      const first = messageRow(ben.page, 'hello from ana');
+      const second = messageRow(ben.page, 'with a newline');
+      await second.waitFor();
+      await expectText(first.locator('.sender'), ana.name);
+      expect(await second.locator('.sender').count()).toBe(0);
+      expect(await second.locator('.body').innerText()).toBe('second line\nwith a newline');
+      const [seqA, seqB] = [await first.getAttribute('data-seq'), await second.getAttribute('data-seq')];
+      expect(Number(seqB)).toBe(Number(seqA) + 1);
+      // The sender sees both as stored, once each.
+      await ana.page.locator('li[data-state="sent"]', { hasText: 'with a newline' }).waitFor();
+      expect(await messageRow(ana.page, 'hello from ana').count()).toBe(1);
+    });
+
+    it('loads older messages in order when the list is scrolled to the top', async () => {
+      const archive = defaultChannelId('archive');
+      for (let writer = 0; writer < 3; writer++) {
+        const user = await TestUser.signIn(server, sink, `writer${writer}`);
+        for (let i = 0; i < 24; i++) await user.send(archive, `old ${writer * 24 + i + 1}`);
+      }
+      const { page } = await signIn('reader');
+      await page.getByRole('button', { name: /#archive/ }).click();
+      const log = page.getByRole('log', { name: 'Messages in #archive' });
+      await log.locator('li', { hasText: 'old 72' }).waitFor();
+      expect(await rows(page).count()).toBe(50);
+
+      await page.locator('.scroller').evaluate((el) => el.scrollTo(0, 0));
+      await log.locator('li', { hasText: 'old 1' }).first().waitFor();
+      const seqs = (await rows(page).evaluateAll((els) => els.map((el) => el.getAttribute('data-seq')))).map(Number);
+      // CHANNEL_CREATED is seq 1, then the 72 messages.
+      expect(seqs).toEqual(Array.from({ length: 73 }, (_, i) => i + 1));
+      expect(await page.getByRole('button', { name: 'Load older messages' }).isHidden()).toBe(true);
+    });
+
+    it('keeps a message typed while the server is down as not sent, then sends it once when it is back', async () => {
+      const { page } = await signIn('steady');
+      await page.getByRole('log', { name: 'Messages in #general' }).waitFor();
+      await server.halt();
+      const composer = page.getByLabel('Message #general');
+      await composer.fill('typed during the outage');
+      await composer.press('Enter');
+      const row = messageRow(page, 'typed during the outage');
+      await row.locator('.state').waitFor();
+      expect(await row.getAttribute('data-state')).not.toBe('sent');
+      await page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor();
+
+      await server.start();
+      await page.locator('li[data-state="sent"]', { hasText: 'typed during the outage' }).waitFor({ timeout: 40_000 });
+      expect(await row.count()).toBe(1);
+      const reader = await TestUser.signIn(server, sink, 'auditor');
+      const stored = (await reader.history(defaultChannelId('general'), { last: 100 })).data!.messages.edges;
+      expect(stored.filter((e) => e.node.body === 'typed during the outage')).toHaveLength(1);
+    });
+
+    it('sells a pass through the development checkout and then offers channel creation by tier', async () => {
+      const { page } = await signIn('buyer');
+      await expectText(page.locator('.tier'), 'Free');
+      await page.getByRole('button', { name: 'Buy a pass' }).click();
+      await page.getByRole('button', { name: /^Plus for 30 days/ }).click();
+      await page.getByRole('button', { name: 'Pay (development)' }).click();
+      await page.goto(`${server.url}/app/`);
+      await expectText(page.locator('.tier'), 'Plus until');
+      const kinds = await page.getByLabel('Kind', { exact: true }).locator('option').allInnerTexts();
+      expect(kinds).toEqual(['private']);
+      await page.getByLabel('Name', { exact: true }).fill('my room');
+      await page.getByRole('button', { name: 'Create' }).click();
+      await page.getByRole('log', { name: 'Messages in #my room' }).locator('li.system').first().waitFor();
+    });
+
+    it('asks for the password of a PASSWORD channel before entering it', async () => {
+      const owner = await TestUser.signIn(server, sink, 'keeper', Tier.PRO);
+      await owner.createChannel('PASSWORD', 'club', 'open sesame');
+      const { page } = await signIn('guest');
+      await page.getByRole('button', { name: /#club/ }).click();
+      const password = page.getByLabel('Password for #club');
+      await password.fill('wrong guess');
+      await page.getByRole('button', { name: 'Join', exact: true }).click();
+      await expectText(page.getByRole('alert').filter({ hasText: /password/i }), 'password');
+      await password.fill('open sesame');
+      await page.getByRole('button', { name: 'Join', exact: true }).click();
+      await page.getByRole('log', { name: 'Messages in #club' }).locator('li.system').nth(1).waitFor();
+      expect(await page.getByLabel('Password for #club').count()).toBe(0);
+    });
+
+    it('saves screenshots of the channel view on a phone and on a desktop', async () => {
+      const seeder = await TestUser.signIn(server, sink, 'dana');
+      for (const body of ['Morning!', 'Anyone up for lunch?', 'The usual place']) {
+        await seeder.send(defaultChannelId('general'), body);
+      }
+      for (const [device, options] of [
+        ['phone', PHONE],
+        ['desktop', DESKTOP],
+      ] as const) {
+        const { page } = await signIn(`shot-${device}`, options);
+        if (device === 'phone') await page.getByRole('button', { name: /#general/ }).click();
+        await page.getByLabel('Message #general').fill(`Hi from a ${device}`);
+        await page.getByLabel('Message #general').press('Enter');
+        await page.locator('li[data-state="sent"]', { hasText: `Hi from a ${device}` }).waitFor();
+        const file = join(ARTIFACTS, `channel-${device}-${profileName}.png`);
+        await page.screenshot({ path: file });
+        expect(readFileSync(file).subarray(1, 4).toString()).toBe('PNG');
+      }
+    });
+  });
+});
+
+async function expectText(locator: Locator, text: string): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor();
+  expect(await locator.first().innerText()).toContain(text);
+}

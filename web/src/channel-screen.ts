@@ -1,0 +1,159 @@
+import {
+  type Channel,
+  ChannelView,
+  type ChatClient,
+  type DisplayRow,
+  displayRows,
+  type SendQueue,
+  type Viewer,
+} from '../../client';
+import { h } from './dom';
+
+const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+
+/**
+ * One open channel: the newest page first, older pages when the list is scrolled to the top (or the button is
+ * used), live messages, and a composer whose messages show as sending / not sent until the server has them.
+ */
+export class ChannelScreen {
+  readonly element: HTMLElement;
+  readonly view: ChannelView;
+  private readonly list: HTMLOListElement;
+  private readonly older = h('button', { type: 'button', class: 'older quiet' }, 'Load older messages');
+  private readonly scroller: HTMLElement;
+  private readonly stops: (() => void)[] = [];
+  private loadingOlder = false;
+
+  constructor(
+    private readonly client: ChatClient,
+    private readonly queue: SendQueue,
+    private readonly viewer: Viewer,
+    readonly channel: Channel,
+    back: () => void,
+  ) {
+    this.view = new ChannelView(client, channel.id);
+    this.list = h('ol', { class: 'messages', role: 'log', 'aria-label': `Messages in #${channel.name}` });
+    this.scroller = h('div', { class: 'scroller' }, this.older, this.list);
+    const input = h('textarea', { id: 'composer', rows: 1, 'aria-label': `Message #${channel.name}`, maxlength: 4000 });
+    const composer = h(
+      'form',
+      { class: 'composer', 'aria-label': 'Send a message' },
+      input,
+      h('button', { type: 'submit' }, 'Send'),
+    );
+    const send = () => {
+      if (!input.value.trim()) return;
+      void this.queue.enqueue(channel.id, input.value);
+      input.value = '';
+      this.scrollToBottom();
+    };
+    composer.addEventListener('submit', (event) => {
+      event.preventDefault();
+      send();
+    });
+    // Enter sends; Shift+Enter (or composing with an input method) makes a new line.
+    input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        send();
+      }
+    });
+    this.older.addEventListener('click', () => void this.loadOlder());
+    this.scroller.addEventListener('scroll', () => {
+      if (this.scroller.scrollTop < 80) void this.loadOlder();
+    });
+    this.element = h(
+      'div',
+      { class: 'channel-screen' },
+      h(
+        'header',
+        { class: 'channel-head' },
+        h('button', { type: 'button', class: 'back quiet', 'aria-label': 'Back to channels', onclick: back }, '‹'),
+        h('h2', {}, `#${channel.name}`),
+      ),
+      this.scroller,
+      composer,
+    );
+    this.stops.push(
+      this.view.onChange(() => this.render()),
+      this.queue.onChange(() => this.render()),
+    );
+  }
+
+  async open(): Promise<void> {
+    await this.view.open();
+    this.render();
+    this.scrollToBottom();
+    (this.element.querySelector('#composer') as HTMLTextAreaElement).focus();
+  }
+
+  destroy(): void {
+    for (const stop of this.stops) stop();
+    this.view.close();
+  }
+
+  private async loadOlder(): Promise<void> {
+    if (this.loadingOlder || !this.view.hasOlder) return;
+    this.loadingOlder = true;
+    const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
+    try {
+      await this.view.loadOlder();
+    } finally {
+      // Keep the messages the user was reading where they were.
+      this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+      this.loadingOlder = false;
+    }
+  }
+
+  private render(): void {
+    const atBottom = this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 48;
+    const fromBottom = this.scroller.scrollHeight - this.scroller.scrollTop;
+    const rows = displayRows(this.view.messages, this.queue.list(this.channel.id), this.viewer);
+    this.list.replaceChildren(...rows.map((row) => this.row(row)));
+    this.older.hidden = !this.view.hasOlder;
+    if (this.view.error) {
+      this.list.append(
+        h('li', { class: 'row system', role: 'alert' }, `Live updates ended: ${this.view.error.message}`),
+      );
+    }
+    if (atBottom) this.scrollToBottom();
+    else this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+  }
+
+  private row(row: DisplayRow): HTMLElement {
+    if (row.type === 'system') {
+      return h('li', { class: 'row system', 'data-seq': row.message.seq }, row.message.body);
+    }
+    const status =
+      row.state === 'sent'
+        ? false
+        : row.state === 'failed'
+          ? h(
+              'span',
+              { class: 'state failed' },
+              `Not sent${row.outgoing?.error ? ` (${row.outgoing.error.code})` : ''}`,
+              h('button', { type: 'button', class: 'quiet', onclick: () => void this.queue.retry(row.key) }, 'Retry'),
+            )
+          : h('span', { class: 'state' }, row.state === 'sending' ? 'Sending…' : 'Waiting…');
+    return h(
+      'li',
+      {
+        class: `row message${row.own ? ' own' : ''}${row.showSender ? ' first' : ''}`,
+        'data-seq': row.message?.seq,
+        'data-state': row.state,
+      },
+      row.showSender ? h('div', { class: 'sender' }, row.senderName) : false,
+      h(
+        'div',
+        { class: 'bubble' },
+        h('span', { class: 'body' }, row.body),
+        h('time', { datetime: row.createdAt }, time(row.createdAt)),
+      ),
+      status,
+    );
+  }
+
+  private scrollToBottom(): void {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+}
