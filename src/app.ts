@@ -25,6 +25,7 @@ import { serveGraphqlWs, type GraphqlWsServer } from './http/graphql-ws';
 import { healthRoutes } from './http/health.routes';
 import { checkoutPageRoutes } from './http/checkout-pages.routes';
 import { webAppRoutes } from './http/web-app.routes';
+import { jsonBodyErrors } from './http/json-body-errors';
 import { Metrics } from './http/metrics';
 import { stripeWebhookRoutes } from './http/stripe-webhook.routes';
 import { closeWebSocketServer, routeUpgrades } from './http/websocket';
@@ -33,6 +34,7 @@ import { ormOptions } from './mikro-orm.config';
 import { DevelopmentCheckout, StripeCheckout } from './payments/checkout-provider';
 import { planCatalogue } from './payments/plans';
 import { buildChatSchema } from './schema/build-schema';
+import { LIMIT_RULES, OPERATION_LIMITS, withoutSuggestions } from './schema/operation-limits';
 import { bearerToken, buildContext, type Context, type ContextBase } from './schema/context';
 import type { Services } from './services';
 import { AuthService } from './services/auth.service';
@@ -49,6 +51,8 @@ export interface AppOptions {
   logger?: Logger;
   /** How often WebSockets are checked for ended sessions (default 15 s; the contract allows 60 s). */
   sessionCheckMs?: number;
+  /** How long a query or mutation field may run (default OPERATION_LIMITS.resolverTimeoutMs). */
+  resolverTimeoutMs?: number;
   relay?: RelayOptions;
   live?: LiveMessagesOptions;
 }
@@ -185,18 +189,28 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       reconcile.unref();
       closers.push(['dynsec reconcile', async () => clearInterval(reconcile)]);
     }
-    const contextBase: ContextBase = { services, topics, brokerAccess };
+    const contextBase: ContextBase = {
+      services,
+      topics,
+      brokerAccess,
+      resolverTimeoutMs: options.resolverTimeoutMs ?? OPERATION_LIMITS.resolverTimeoutMs,
+    };
 
     const schema = await buildChatSchema(pubSub);
-    const formatErrorFor = (formatted: Parameters<typeof formatError>[0], error: unknown) =>
-      formatError(formatted, error, (err) => logger.error({ err }, 'internal error in a GraphQL operation'));
+    const formatErrorFor = (formatted: Parameters<typeof formatError>[0], error: unknown) => {
+      const answer = formatError(formatted, error, (err) =>
+        logger.error({ err }, 'internal error in a GraphQL operation'),
+      );
+      // In production a client probing the schema gets no "Did you mean …?" hints.
+      return config.production ? { ...answer, message: withoutSuggestions(answer.message) } : answer;
+    };
 
     const expressApp = express();
     expressApp.set('trust proxy', config.http.trustProxy);
     expressApp.disable('x-powered-by');
     const httpServer: Server = createServer(expressApp);
 
-    const graphqlWss = new WebSocketServer({ noServer: true });
+    const graphqlWss = new WebSocketServer({ noServer: true, maxPayload: OPERATION_LIMITS.maxRequestBytes });
     const graphqlWs = serveGraphqlWs(graphqlWss, {
       schema,
       context: contextBase,
@@ -220,6 +234,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const apollo = new ApolloServer<Context>({
       schema,
       csrfPrevention: true,
+      validationRules: [...LIMIT_RULES],
+      parseOptions: { maxTokens: OPERATION_LIMITS.maxTokens },
       introspection: true,
       includeStacktraceInErrorResponses: false,
       // main.ts owns the signals: it stops the whole server, not only Apollo.
@@ -255,11 +271,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     if (config.webApp.enabled) expressApp.use(webAppRoutes(config.webApp.dir, logger));
     expressApp.use(
       '/graphql',
-      express.json({ limit: '100kb' }),
+      express.json({ limit: OPERATION_LIMITS.maxRequestBytes }),
       expressMiddleware(apollo, {
         context: ({ req }) => buildContext(contextBase, bearerToken(req.headers.authorization), req.ip ?? 'unknown'),
       }),
     );
+    expressApp.use('/graphql', jsonBodyErrors(OPERATION_LIMITS.maxRequestBytes));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

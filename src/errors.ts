@@ -76,8 +76,13 @@ export function formatError(
     return { ...base, message: original.message, extensions: { code: ErrorCode.UNAUTHENTICATED } };
   }
   const code = typeof formatted.extensions?.code === 'string' ? formatted.extensions.code : undefined;
-  const reachedResolver = error instanceof GraphQLError && error.originalError !== undefined;
-  if (!reachedResolver && (code === undefined || TRANSPORT_CODES.has(code))) {
+  // Apollo wraps graphql-js's validation errors, so their originalError is a GraphQLError too; an error of any
+  // other kind underneath came from our own code and is masked.
+  const internal =
+    error instanceof GraphQLError &&
+    error.originalError !== undefined &&
+    !(error.originalError instanceof GraphQLError);
+  if (!internal && (code === undefined || TRANSPORT_CODES.has(code))) {
     const { stacktrace: _dropped, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions: { ...extensions, code: code ?? 'GRAPHQL_VALIDATION_FAILED' } };
   }

@@ -6,6 +6,7 @@ import proxyaddr from 'proxy-addr';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Metrics } from './metrics';
 import { buildContext, bearerToken, type Context, type ContextBase } from '../schema/context';
+import { checkOperation } from '../schema/operation-limits';
 import type { GraphQLError } from 'graphql';
 
 interface SocketState {
@@ -68,6 +69,17 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
       onClose: (ctx) => {
         sockets.delete(ctx.extra.socket);
         options.metrics.sockets.set(sockets.size);
+      },
+      // The same parse and validation limits as HTTP (src/schema/operation-limits.ts).
+      onSubscribe: (_ctx, _id, payload) => {
+        const checked = checkOperation(options.schema, payload.query);
+        if (!('kind' in checked)) return checked;
+        return {
+          schema: options.schema,
+          document: checked,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+        };
       },
       context: (ctx): Promise<Context> => {
         const state = ctx.extra.state!;

@@ -1,7 +1,9 @@
-import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Resolver, UseMiddleware } from 'type-graphql';
+import { ResolverTimeout } from '../schema/operation-limits';
 import type { Context } from '../schema/context';
 import { AuthPayloadType, LoginCodeRequestType } from './auth.types';
 
+@UseMiddleware(ResolverTimeout)
 @Resolver()
 export class AuthResolver {
   @Mutation(() => LoginCodeRequestType, {

@@ -1,4 +1,17 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  UseMiddleware,
+} from 'type-graphql';
+import { ResolverTimeout } from '../schema/operation-limits';
 import type { Context } from '../schema/context';
 import type { ChannelView, MessagePage } from '../services/views';
 import { ChannelType } from './channel.type';
@@ -6,6 +19,7 @@ import { CreateChannelInput } from './create-channel.input';
 import { HistoryArgs } from './history.args';
 import { MessageConnectionType } from './message.type';
 
+@UseMiddleware(ResolverTimeout)
 @Resolver(() => ChannelType)
 export class ChannelResolver {
   @Authorized()

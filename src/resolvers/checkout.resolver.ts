@@ -1,9 +1,11 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
+import { ResolverTimeout } from '../schema/operation-limits';
 import type { CheckoutLink } from '../payments/checkout-provider';
 import type { Plan } from '../payments/plans';
 import type { Context } from '../schema/context';
 import { CheckoutSessionType, PlanType } from './checkout.types';
 
+@UseMiddleware(ResolverTimeout)
 @Resolver()
 export class CheckoutResolver {
   @Query(() => [PlanType])

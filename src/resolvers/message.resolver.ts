@@ -1,4 +1,18 @@
-import { Arg, Args, Authorized, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  UseMiddleware,
+} from 'type-graphql';
+import { ResolverTimeout } from '../schema/operation-limits';
 import { Topic, type MessageAddedRequest } from '../bridge/pub-sub';
 import type { Context } from '../schema/context';
 import type { MessagePage, MessageView } from '../services/views';
@@ -6,6 +20,7 @@ import { HistoryArgs } from './history.args';
 import { MessageConnectionType, MessageType } from './message.type';
 import { SendMessageInput } from './send-message.input';
 
+@UseMiddleware(ResolverTimeout)
 @Resolver(() => MessageType)
 export class MessageResolver {
   @Authorized()

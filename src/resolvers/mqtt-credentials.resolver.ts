@@ -1,4 +1,5 @@
-import { Authorized, Ctx, Field, ObjectType, Query, Resolver } from 'type-graphql';
+import { Authorized, Ctx, Field, ObjectType, Query, Resolver, UseMiddleware } from 'type-graphql';
+import { ResolverTimeout } from '../schema/operation-limits';
 import type { MqttCredentials } from '../bridge/broker-access';
 import type { Context } from '../schema/context';
 
@@ -31,6 +32,7 @@ export class MqttCredentialsType {
   topics!: string[];
 }
 
+@UseMiddleware(ResolverTimeout)
 @Resolver()
 export class MqttCredentialsResolver {
   @Authorized()

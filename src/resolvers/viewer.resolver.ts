@@ -1,9 +1,11 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
+import { ResolverTimeout } from '../schema/operation-limits';
 import { Tier, type Pass } from '../entities';
 import type { Context } from '../schema/context';
 import { PassType } from './pass.type';
 import { ViewerType } from './viewer.type';
 
+@UseMiddleware(ResolverTimeout)
 @Resolver(() => ViewerType)
 export class ViewerResolver {
   @Query(() => ViewerType, { nullable: true, description: 'null when the request carries no valid session' })

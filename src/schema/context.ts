@@ -13,10 +13,12 @@ export interface Context {
   topics: Topics;
   /** Direct MQTT access: credentials and the rules the broker enforces. */
   brokerAccess: Pick<BrokerAccess, 'credentials'>;
+  /** How long a query or mutation field may run (see ResolverTimeout). */
+  resolverTimeoutMs: number;
 }
 
 /** What every context shares: the services, the topic names and the broker access rules. */
-export type ContextBase = Pick<Context, 'services' | 'topics' | 'brokerAccess'>;
+export type ContextBase = Pick<Context, 'services' | 'topics' | 'brokerAccess' | 'resolverTimeoutMs'>;
 
 /** The token of an `Authorization` header or a `connectionParams.authToken`, with or without `Bearer `. */
 export function bearerToken(value: unknown): string | undefined {

@@ -15,6 +15,7 @@ export interface TestServerOptions {
   /** Share another server's topic prefix (several instances on one broker). */
   topicPrefix?: string;
   sessionCheckMs?: number;
+  resolverTimeoutMs?: number;
   relay?: AppOptions['relay'];
   live?: AppOptions['live'];
 }
@@ -68,6 +69,7 @@ export async function startTestServer(profile: Profile, options: TestServerOptio
         logger,
         clock: options.clock?.now,
         sessionCheckMs: options.sessionCheckMs,
+        resolverTimeoutMs: options.resolverTimeoutMs,
         relay: options.relay,
         live: options.live,
       },

@@ -1,0 +1,209 @@
+import { getIntrospectionQuery } from 'graphql';
+import { createConnection } from 'mysql2/promise';
+import WebSocket from 'ws';
+import { OPERATION_LIMITS } from '../../src/schema/operation-limits';
+import { defaultChannelId } from '../../src/services/channel.service';
+import { TestUser, uniqueId } from '../support/chat';
+import { codesOf, gql, wsClient, wsQuery } from '../support/graphql';
+import { describeReal, eachProfile } from '../support/profiles';
+import { SmtpSink } from '../support/smtp-sink';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+/** `{ __type(name: "Channel") { ofType { ofType … } } }` nested `depth` levels. */
+const deepIntrospection = (depth: number) =>
+  `{ __type(name: "Channel") { ${'ofType { '.repeat(depth)}name${' }'.repeat(depth)} } }`;
+
+/** Fragments that each spread the next one three times: few tokens, a cost that grows as 3^levels. */
+const fragmentBomb = (levels: number) => {
+  const fragments = Array.from({ length: levels }, (_, i) =>
+    i === levels - 1
+      ? `fragment F${i} on Channel { id name lastSeq }`
+      : `fragment F${i} on Channel { ...F${i + 1} ...F${i + 1} ...F${i + 1} }`,
+  );
+  return `{ channels { ...F0 } } ${fragments.join(' ')}`;
+};
+
+const aliased = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
+
+describe.each(eachProfile)('operation limits (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  let server: TestServer;
+  let user: TestUser;
+
+  beforeAll(async () => {
+    await sink.start();
+    server = await startTestServer(profile, { env: { SMTP_URL: sink.url } });
+    user = await TestUser.signIn(server, sink, 'limits');
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await sink.stop();
+  });
+
+  /** The same document over HTTP and over graphql-ws: the codes each answer carries. */
+  const bothWays = async (query: string) => {
+    const http = codesOf(await user.gql(query));
+    const { client } = wsClient(server.url, { authToken: user.token });
+    try {
+      const ws = await wsQuery(client, query).then(codesOf, (errors: unknown) =>
+        Array.isArray(errors)
+          ? errors.map((e: { extensions?: { code?: string } }) => e.extensions?.code)
+          : [`closed ${(errors as { code?: number; reason?: string }).code} ${(errors as { reason?: string }).reason}`],
+      );
+      return { http, ws };
+    } finally {
+      await client.dispose();
+    }
+  };
+
+  it('accepts the full introspection query (Apollo Sandbox, codegen) on both transports', async () => {
+    expect(await bothWays(getIntrospectionQuery())).toEqual({ http: [], ws: [] });
+  });
+
+  it('refuses a document nested deeper than the limit on both transports', async () => {
+    const deep = deepIntrospection(OPERATION_LIMITS.maxDepth);
+    const { http, ws } = await bothWays(deep);
+    expect(new Set([...http, ...ws])).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+    expect((await user.gql(deep)).errors![0].message).toMatch(/depth limit of 25 exceeded/);
+  });
+
+  it(`refuses more than ${OPERATION_LIMITS.maxAliases} aliases and accepts that many`, async () => {
+    expect(await bothWays(aliased(OPERATION_LIMITS.maxAliases))).toEqual({ http: [], ws: [] });
+    expect(await bothWays(aliased(OPERATION_LIMITS.maxAliases + 1))).toEqual({
+      http: ['GRAPHQL_VALIDATION_FAILED'],
+      ws: ['GRAPHQL_VALIDATION_FAILED'],
+    });
+  });
+
+  it('refuses a fragment bomb by its cost before running it', async () => {
+    const small = fragmentBomb(3);
+    expect(await bothWays(small)).toEqual({ http: [], ws: [] });
+    const bomb = fragmentBomb(10); // 3^9 spreads of three fields, in a few hundred bytes
+    expect(bomb.length).toBeLessThan(1000);
+    expect(await bothWays(bomb)).toEqual({ http: ['GRAPHQL_VALIDATION_FAILED'], ws: ['GRAPHQL_VALIDATION_FAILED'] });
+  });
+
+  it(`refuses a document of more than ${OPERATION_LIMITS.maxTokens} tokens while parsing`, async () => {
+    const long = `{ me { ${'id '.repeat(OPERATION_LIMITS.maxTokens)} } }`;
+    expect(await bothWays(long)).toEqual({ http: ['GRAPHQL_PARSE_FAILED'], ws: ['GRAPHQL_PARSE_FAILED'] });
+  });
+
+  it('refuses an HTTP body over the size limit with 413 and a GraphQL error, and closes an oversized socket message', async () => {
+    const body = JSON.stringify({
+      query: '{ me { id } }',
+      variables: { pad: 'x'.repeat(OPERATION_LIMITS.maxRequestBytes) },
+    });
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(413);
+    expect(codesOf((await res.json()) as never)).toEqual(['BAD_USER_INPUT']);
+
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    await new Promise((resolve) => socket.once('open', resolve));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(
+      JSON.stringify({ type: 'connection_init', payload: { pad: 'x'.repeat(OPERATION_LIMITS.maxRequestBytes) } }),
+    );
+    expect(await closed).toBe(1009);
+  });
+
+  it('refuses batched HTTP requests, so one request cannot carry many sign-in tries', async () => {
+    const email = `batch-${uniqueId()}@example.com`;
+    await gql(server.url, 'mutation ($e: String!) { requestLoginCode(email: $e) { email } }', { e: email });
+    const tries = Array.from({ length: 20 }, (_, i) => ({
+      query: 'mutation ($e: String!, $c: String!) { verifyLoginCode(email: $e, code: $c) { token } }',
+      variables: { e: email, c: String(100000 + i) },
+    }));
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(tries),
+    });
+    expect(res.status).toBe(400);
+    // Nothing was tried: the first real try still has every attempt left.
+    const first = await gql(server.url, tries[0].query, { e: email, c: '000000' });
+    expect(first.errors?.[0].extensions).toMatchObject({ code: 'INVALID_CODE', attemptsLeft: 4 });
+  });
+
+  it('suggests field names outside production', async () => {
+    const res = await user.gql('{ chanels { id } }');
+    expect(res.errors?.[0].message).toMatch(/Did you mean "channels" or "channel"\?/);
+  });
+});
+
+describe('operation limits in production (embedded profile)', () => {
+  const sink = new SmtpSink();
+  let server: TestServer;
+
+  beforeAll(async () => {
+    await sink.start();
+    server = await startTestServer(eachProfile[0][1], {
+      env: {
+        NODE_ENV: 'production',
+        ALLOW_EMBEDDED: '1',
+        SMTP_URL: sink.url,
+        AUTH_SECRET: 'p'.repeat(40),
+        WEB_APP: '0',
+      },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await sink.stop();
+  });
+
+  it('gives no field suggestions on either transport', async () => {
+    const http = await gql(server.url, '{ chanels { id } }');
+    expect(codesOf(http)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(http.errors![0].message).toBe('Cannot query field "chanels" on type "Query".');
+    const { client } = wsClient(server.url);
+    try {
+      const ws = await wsQuery(client, '{ chanels { id } }').catch((errors: { message: string }[]) => errors);
+      expect((ws as { message: string }[])[0].message).toBe('Cannot query field "chanels" on type "Query".');
+    } finally {
+      await client.dispose();
+    }
+  });
+});
+
+describeReal('resolver timeout (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  let server: TestServer;
+
+  beforeAll(async () => {
+    await sink.start();
+    server = await startTestServer(profile, { env: { SMTP_URL: sink.url }, resolverTimeoutMs: 500 });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await sink.stop();
+  });
+
+  it('answers INTERNAL_SERVER_ERROR when a mutation waits too long, and a retry stores the message once', async () => {
+    const user = await TestUser.signIn(server, sink, 'patient');
+    const general = defaultChannelId('general');
+    // Another transaction holds the channel row: the send waits for its lock.
+    const blocker = await createConnection(server.databaseUrl);
+    await blocker.query('BEGIN');
+    await blocker.query('SELECT id FROM channels WHERE id = ? FOR UPDATE', [general]);
+    const clientMessageId = uniqueId('slow');
+    try {
+      const res = await user.send(general, 'held up', clientMessageId);
+      expect(codesOf(res)).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(res.errors![0].message).toBe('Internal server error.');
+      expect(server.logs.join('')).toMatch(/Mutation.sendMessage took longer than 500 ms/);
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    const retry = await user.send(general, 'held up', clientMessageId);
+    expect(codesOf(retry)).toEqual([]);
+    const stored = (await user.history(general)).data!.messages.edges.filter(
+      (e) => e.node.clientMessageId === clientMessageId,
+    );
+    expect(stored).toHaveLength(1);
+  });
+});
