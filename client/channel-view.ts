@@ -23,6 +23,9 @@ export class ChannelView {
   private older = true;
   private failure: ChatError | undefined;
   private stopLive: (() => void) | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private retries = 0;
+  private closed = false;
   /**
    * The live subscription's variables. afterSeq is the end of the unbroken run of seqs held from the newest page
    * on (a send's answer may arrive before the messages stored just before it), and is kept current so that a
@@ -79,11 +82,29 @@ export class ChannelView {
     this.liveVariables.afterSeq = Math.max(this.liveVariables.afterSeq, newest);
     this.add(page.edges.map((edge) => edge.node));
     this.stopLive?.();
+    this.goLive();
+  }
+
+  /**
+   * Subscribes from `resumeSeq`. A subscription the server ends for a passing reason (INTERNAL_SERVER_ERROR while
+   * its database is unreachable, SLOW_CONSUMER) is opened again after a pause (0.5 s doubling to 10 s) from where
+   * the view is; any other error ends live updates and is kept in `error`.
+   */
+  private goLive(): void {
+    if (this.closed) return;
     this.stopLive = this.client.subscribe(MessageAdded, this.liveVariables, {
-      next: (data) => this.add([data.messageAdded]),
+      next: (data) => {
+        this.retries = 0;
+        this.add([data.messageAdded]);
+      },
       error: (error) => {
-        this.failure = error;
         this.stopLive = undefined;
+        if (error.transient || error.code === 'SLOW_CONSUMER') {
+          const delay = Math.min(10_000, 500 * 2 ** this.retries++);
+          this.retryTimer = setTimeout(() => this.goLive(), delay);
+          return;
+        }
+        this.failure = error;
         this.emit();
       },
     });
@@ -125,6 +146,8 @@ export class ChannelView {
 
   /** Ends the live subscription. */
   close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
     this.stopLive?.();
     this.stopLive = undefined;
     this.listeners.clear();

@@ -282,5 +282,8 @@ function closeCode(event: unknown): number | undefined {
 function toChatError(error: unknown): ChatError {
   if (Array.isArray(error)) return ChatError.fromGraphql(error as GraphQLFormattedError[]);
   if (closeCode(error) === 4403) return new ChatError('UNAUTHENTICATED', 'The session has ended; sign in again.');
-  return ChatError.network(closeCode(error) ? new Error(`socket closed with ${closeCode(error)}`) : error);
+  const code = closeCode(error);
+  if (code === undefined) return ChatError.network(error);
+  const reason = (error as { reason?: unknown }).reason;
+  return ChatError.network(new Error(`socket closed with ${code}${reason ? `: ${String(reason)}` : ''}`));
 }

@@ -7,7 +7,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { Metrics } from './metrics';
 import { buildContext, bearerToken, type Context, type ContextBase } from '../schema/context';
 import { checkOperation } from '../schema/operation-limits';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 
 interface SocketState {
   token: string | undefined;
@@ -56,7 +56,15 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
         const raw = params.authToken ?? params.Authorization ?? params.authorization;
         if (raw !== undefined && raw !== null) {
           const token = bearerToken(raw);
-          const viewer = token ? await services.auth.authenticate(token) : null;
+          let viewer;
+          try {
+            viewer = token ? await services.auth.authenticate(token) : null;
+          } catch {
+            // The token could not be checked (database unreachable): 1013 Try Again Later, which clients retry,
+            // rather than the 4500 graphql-ws would send and clients treat as final.
+            ctx.extra.socket.close(1013, 'Try again later');
+            return false;
+          }
           if (!viewer) return false;
           state.token = token;
           state.sessionId = viewer.session.id;
@@ -70,20 +78,26 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
         sockets.delete(ctx.extra.socket);
         options.metrics.sockets.set(sockets.size);
       },
-      // The same parse and validation limits as HTTP (src/schema/operation-limits.ts).
-      onSubscribe: (_ctx, _id, payload) => {
+      // The same parse and validation limits as HTTP (src/schema/operation-limits.ts). The context is built here
+      // so that a failure (database unreachable) ends this operation with INTERNAL_SERVER_ERROR; thrown from
+      // graphql-ws's `context` it would close the socket, and every other subscription on it, with 4500.
+      onSubscribe: async (ctx, _id, payload) => {
         const checked = checkOperation(options.schema, payload.query);
         if (!('kind' in checked)) return checked;
+        const state = ctx.extra.state!;
+        let contextValue: Context;
+        try {
+          contextValue = await buildContext(options.context, state.token, state.clientAddress);
+        } catch (error) {
+          return [new GraphQLError('Internal server error.', { originalError: error as Error })];
+        }
         return {
           schema: options.schema,
           document: checked,
           operationName: payload.operationName,
           variableValues: payload.variables,
+          contextValue,
         };
-      },
-      context: (ctx): Promise<Context> => {
-        const state = ctx.extra.state!;
-        return buildContext(options.context, state.token, state.clientAddress);
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => options.formatError(e)) } : result,

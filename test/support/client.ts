@@ -6,7 +6,7 @@ import type { TestServer } from './test-server';
 
 /** A ChatClient signed in through the real mail hop, reconnecting quickly (tests should not wait for backoff). */
 export async function signInClient(
-  server: TestServer,
+  server: Pick<TestServer, 'url'>,
   sink: SmtpSink,
   tag: string,
   options: Partial<ChatClientOptions> = {},

@@ -14,3 +14,20 @@ export async function eventually(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/**
+ * Resolves once `assertions` run without throwing, re-running them until `timeoutMs`; then fails with the last
+ * assertion's own message (what differed), not a bare timeout.
+ */
+export async function eventuallyPasses(assertions: () => unknown, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await assertions();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
