@@ -284,6 +284,6 @@ function toChatError(error: unknown): ChatError {
   if (closeCode(error) === 4403) return new ChatError('UNAUTHENTICATED', 'The session has ended; sign in again.');
   const code = closeCode(error);
   if (code === undefined) return ChatError.network(error);
-  const reason = (error as { reason?: unknown }).reason;
-  return ChatError.network(new Error(`socket closed with ${code}${reason ? `: ${String(reason)}` : ''}`));
+  const reason = (error as { reason?: string }).reason;
+  return ChatError.network(new Error(`socket closed with ${code}${reason ? `: ${reason}` : ''}`));
 }

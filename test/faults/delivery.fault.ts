@@ -80,11 +80,11 @@ describe('faults: concurrent senders while Mosquitto, a server instance and Mari
     const mqttSeen = new Map<string, Message>();
     let mqttReconnects = 0;
     listener = mqtt.connect(broker.url, { reconnectPeriod: 200, resubscribe: false, clean: true });
-    listener!.on('message', (_topic, payload) => {
+    listener.on('message', (_topic, payload) => {
       const { message } = JSON.parse(payload.toString()) as { message: Message };
       mqttSeen.set(message.id, message);
     });
-    listener!.on('connect', () => {
+    listener.on('connect', () => {
       void (async () => {
         await listener!.subscribeAsync(`${PREFIX}/channel/+`, { qos: 1 });
         if (mqttReconnects++ === 0) return;

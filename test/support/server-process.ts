@@ -44,8 +44,8 @@ export class ServerProcess {
           if (line.includes('"msg":"chat server listening"')) resolve();
         }
       };
-      child.stdout!.on('data', read);
-      child.stderr!.on('data', read);
+      child.stdout.on('data', read);
+      child.stderr.on('data', read);
       child.once('exit', (code) =>
         reject(new Error(`the server exited (${code}):\n${this.logs.slice(-20).join('\n')}`)),
       );
