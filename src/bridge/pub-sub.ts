@@ -38,9 +38,18 @@ export class ChatPubSub implements PubSub {
       [Symbol.asyncIterator]() {
         let stream: Promise<AsyncIterableIterator<MessageView>> | undefined;
         const open = () => (stream ??= live.subscribe(viewer, channelId, afterSeq));
+        const done = { value: undefined, done: true } as const;
         return {
           next: async () => (await open()).next(),
-          return: async () => (stream ? (await stream).return?.() : undefined) ?? { value: undefined, done: true },
+          // Never rejects: a stream that failed to open has already reported its error through `next`, and
+          // graphql-ws calls `return` on close without handling a rejection.
+          return: async () => {
+            try {
+              return (stream && (await (await stream).return?.())) || done;
+            } catch {
+              return done;
+            }
+          },
         };
       },
     };
