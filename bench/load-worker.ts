@@ -3,12 +3,25 @@
  * loopback, and answers with what it measured.
  */
 import { performance } from 'node:perf_hooks';
+import { createClient } from 'graphql-ws';
+import mqtt from 'mqtt';
 import { createPool } from 'mysql2/promise';
+import WebSocket from 'ws';
 
 export type Job =
   | { kind: 'send'; url: string; tokens: string[]; channelIds: string[]; concurrency: number; total: number }
   | { kind: 'raw-insert'; databaseUrl: string; channelIds: string[]; concurrency: number; total: number }
-  | { kind: 'history'; url: string; token: string; channelId: string; before: string | null; rounds: number };
+  | { kind: 'history'; url: string; token: string; channelId: string; before: string | null; rounds: number }
+  | { kind: 'latency'; url: string; tokens: string[]; channelId: string; rate: number; total: number }
+  | { kind: 'raw-insert-rate'; databaseUrl: string; channelId: string; rate: number; total: number }
+  | { kind: 'raw-mqtt-latency'; mqttUrl: string; topic: string; rate: number; total: number }
+  | { kind: 'resume'; url: string; token: string; channelId: string; afterSeq: number; count: number }
+  | { kind: 'page'; url: string; token: string; channelId: string; before: string; pages: number; pageSize: number }
+  | { kind: 'fanout-graphql'; url: string; tokens: string[]; channelId: string; count: number }
+  | { kind: 'fanout-mqtt'; mqttUrl: string; topic: string; count: number };
+
+/** Epoch milliseconds with sub-millisecond precision, comparable across processes. */
+export const now = () => performance.timeOrigin + performance.now();
 
 export interface Result {
   count: number;
@@ -91,8 +104,228 @@ async function history(job: Extract<Job, { kind: 'history' }>): Promise<Result> 
   return { count: job.rounds, seconds: (performance.now() - start) / 1000, latenciesMs };
 }
 
+const MESSAGE_ADDED =
+  'subscription ($id: ID!, $after: Int) { messageAdded(channelId: $id, afterSeq: $after) { id seq body clientMessageId } }';
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends `total` messages at a fixed rate (open loop) and times each from the request to a subscriber's receipt. */
+async function latency(job: Extract<Job, { kind: 'latency' }>): Promise<Result> {
+  const sentAt = new Map<string, number>();
+  const latenciesMs: number[] = [];
+  const client = createClient({
+    url: `${job.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authToken: job.tokens[0] },
+  });
+  let received = 0;
+  let resolveAll!: () => void;
+  const all = new Promise<void>((resolve) => (resolveAll = resolve));
+  const ready = new Promise<void>((resolve) => {
+    client.on('connected', () => setTimeout(resolve, 200));
+  });
+  client.subscribe<{ messageAdded: { clientMessageId: string } }>(
+    { query: MESSAGE_ADDED, variables: { id: job.channelId } },
+    {
+      next: ({ data }) => {
+        const started = sentAt.get(data!.messageAdded.clientMessageId);
+        if (started === undefined) return;
+        latenciesMs.push(now() - started);
+        if (++received === job.total) resolveAll();
+      },
+      error: (error) => console.error(error),
+      complete: () => undefined,
+    },
+  );
+  await ready;
+  const start = now();
+  const query = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < job.total; i++) {
+    const due = start + (i * 1000) / job.rate;
+    if (due > now()) await pause(due - now());
+    const clientMessageId = `lat-${i}`;
+    sentAt.set(clientMessageId, now());
+    sends.push(
+      fetch(`${job.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${job.tokens[i % job.tokens.length]}` },
+        body: JSON.stringify({
+          query,
+          variables: { input: { channelId: job.channelId, body: `latency ${i}`, clientMessageId } },
+        }),
+      }).then((res) => res.json()),
+    );
+  }
+  await Promise.all(sends);
+  await all;
+  await client.dispose();
+  return { count: job.total, seconds: (now() - start) / 1000, latenciesMs };
+}
+
+/** Raw INSERTs of the same rows at the same fixed rate, each timed. */
+async function rawInsertRate(job: Extract<Job, { kind: 'raw-insert-rate' }>): Promise<Result> {
+  const pool = createPool({ uri: job.databaseUrl, connectionLimit: 8 });
+  const latenciesMs: number[] = [];
+  const start = now();
+  const inserts: Promise<unknown>[] = [];
+  for (let i = 0; i < job.total; i++) {
+    const due = start + (i * 1000) / job.rate;
+    if (due > now()) await pause(due - now());
+    const t = now();
+    inserts.push(
+      pool
+        .execute(
+          'insert into bench_raw_messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values (uuid(), ?, ?, ?, ?, ?, ?, now(3))',
+          [job.channelId, 1_000_000 + i, 'USER', `latency ${i}`, null, `lat-${i}`],
+        )
+        .then(() => latenciesMs.push(now() - t)),
+    );
+  }
+  await Promise.all(inserts);
+  await pool.end();
+  return { count: job.total, seconds: (now() - start) / 1000, latenciesMs };
+}
+
+/** Raw MQTT QoS 1 publish → receive on the same broker at the same rate, each timed. */
+async function rawMqttLatency(job: Extract<Job, { kind: 'raw-mqtt-latency' }>): Promise<Result> {
+  const subscriber = await mqtt.connectAsync(job.mqttUrl);
+  const publisher = await mqtt.connectAsync(job.mqttUrl);
+  await subscriber.subscribeAsync(job.topic, { qos: 1 });
+  const latenciesMs: number[] = [];
+  let resolveAll!: () => void;
+  const all = new Promise<void>((resolve) => (resolveAll = resolve));
+  subscriber.on('message', (_topic, payload) => {
+    latenciesMs.push(now() - Number(JSON.parse(payload.toString()).t));
+    if (latenciesMs.length === job.total) resolveAll();
+  });
+  const start = now();
+  for (let i = 0; i < job.total; i++) {
+    const due = start + (i * 1000) / job.rate;
+    if (due > now()) await pause(due - now());
+    void publisher.publishAsync(job.topic, JSON.stringify({ t: now(), body: `latency ${i}`.padEnd(300, ' ') }), {
+      qos: 1,
+    });
+  }
+  await all;
+  await subscriber.endAsync();
+  await publisher.endAsync();
+  return { count: job.total, seconds: (now() - start) / 1000, latenciesMs };
+}
+
+/** Subscribes with afterSeq and times until `count` replayed messages have arrived. */
+async function resume(job: Extract<Job, { kind: 'resume' }>): Promise<Result> {
+  const client = createClient({
+    url: `${job.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authToken: job.token },
+    lazy: false,
+  });
+  await new Promise<void>((resolve) => client.on('connected', () => resolve()));
+  const start = now();
+  let received = 0;
+  await new Promise<void>((resolve, reject) => {
+    const stop = client.subscribe(
+      { query: MESSAGE_ADDED, variables: { id: job.channelId, after: job.afterSeq } },
+      {
+        next: () => {
+          if (++received === job.count) {
+            stop();
+            resolve();
+          }
+        },
+        error: reject,
+        complete: () => undefined,
+      },
+    );
+  });
+  const seconds = (now() - start) / 1000;
+  await client.dispose();
+  return { count: received, seconds, latenciesMs: [seconds * 1000] };
+}
+
+/** Pages backwards through history from `before`, `pages` pages of `pageSize`, and times the whole. */
+async function page(job: Extract<Job, { kind: 'page' }>): Promise<Result> {
+  const query = `query ($id: ID!, $before: String, $n: Int) { messages(channelId: $id, last: $n, before: $before) { edges { node { id seq body clientMessageId } } pageInfo { startCursor } } }`;
+  const start = now();
+  let before: string | null = job.before;
+  let count = 0;
+  for (let i = 0; i < job.pages; i++) {
+    const res = await fetch(`${job.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${job.token}` },
+      body: JSON.stringify({ query, variables: { id: job.channelId, before, n: job.pageSize } }),
+    });
+    const body = (await res.json()) as { data: { messages: { edges: unknown[]; pageInfo: { startCursor: string } } } };
+    count += body.data.messages.edges.length;
+    before = body.data.messages.pageInfo.startCursor;
+  }
+  const seconds = (now() - start) / 1000;
+  return { count, seconds, latenciesMs: [seconds * 1000] };
+}
+
+/**
+ * Long-lived: `count` subscribers on one channel (graphql-ws sockets, or raw MQTT clients). Tells the parent
+ * 'ready' once all are subscribed, then for each message reports when the last of its subscribers had it.
+ */
+async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt' }>): Promise<void> {
+  const arrivals = new Map<string, { count: number; last: number }>();
+  const arrive = (key: string) => {
+    const entry = arrivals.get(key) ?? { count: 0, last: 0 };
+    entry.count++;
+    entry.last = now();
+    arrivals.set(key, entry);
+    if (entry.count === job.count) process.send!({ type: 'all-received', key, last: entry.last });
+  };
+  const closers: (() => Promise<unknown>)[] = [];
+  for (let i = 0; i < job.count; i++) {
+    if (job.kind === 'fanout-graphql') {
+      const client = createClient({
+        url: `${job.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { authToken: job.tokens[i % job.tokens.length] },
+        lazy: false,
+        retryAttempts: 0,
+      });
+      client.subscribe<{ messageAdded: { body: string } }>(
+        { query: MESSAGE_ADDED, variables: { id: job.channelId } },
+        {
+          next: ({ data }) => arrive(data!.messageAdded.body),
+          error: (e) => console.error(e),
+          complete: () => undefined,
+        },
+      );
+      closers.push(async () => client.dispose());
+      if (i % 200 === 199) await pause(50); // do not open thousands of sockets in one burst
+    } else {
+      const client = await mqtt.connectAsync(job.mqttUrl, { reconnectPeriod: 0 });
+      await client.subscribeAsync(job.topic, { qos: 1 });
+      client.on('message', (_topic, payload) => arrive(String(JSON.parse(payload.toString()).body)));
+      closers.push(async () => client.endAsync(true));
+    }
+  }
+  process.send!({ type: 'opened' });
+  process.on('message', (message: { type: string }) => {
+    if (message.type !== 'stop') return;
+    void Promise.all(closers.map((close) => close())).finally(() => process.exit(0));
+  });
+}
+
 process.on('message', (job: Job) => {
-  const run = job.kind === 'send' ? send(job) : job.kind === 'raw-insert' ? rawInsert(job) : history(job);
+  if (job.kind === 'fanout-graphql' || job.kind === 'fanout-mqtt') {
+    void fanout(job);
+    return;
+  }
+  const runners: { [K in Job['kind']]?: (job: never) => Promise<Result> } = {
+    send,
+    'raw-insert': rawInsert,
+    history,
+    latency,
+    'raw-insert-rate': rawInsertRate,
+    'raw-mqtt-latency': rawMqttLatency,
+    resume,
+    page,
+  };
+  const run = runners[job.kind]!(job as never);
   run.then(
     (result) => process.send!({ ok: true, result }, () => process.exit(0)),
     (error: unknown) => process.send!({ ok: false, error: String(error) }, () => process.exit(1)),

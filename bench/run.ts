@@ -3,8 +3,10 @@
  * Real profile: MySQL/MariaDB at BENCH_DATABASE_URL (a server URL; a database is created and dropped) and the
  * broker at BENCH_MQTT_URL. Load comes from separate processes over loopback (bench/load-worker.ts).
  *
- * Scenarios measured so far: 1 (send throughput vs raw INSERT) and 5 (history page at the newest end and deep in a
- * long channel). The others of the benchmark issue are not built yet.
+ * Scenarios (BENCH_SCENARIOS=1,2,3,4,5,6 by default): 1 send throughput vs raw INSERT; 2 end-to-end latency at
+ * 200 msg/s vs raw INSERT + raw MQTT; 3 fan-out to BENCH_FANOUT (1000,10000) graphql-ws subscribers vs as many raw
+ * MQTT subscribers; 4 server RSS per subscribed socket (measured with the largest fan-out); 5 history page at the
+ * newest end and deep in a long channel; 6 afterSeq replay of 1,000 messages vs paging them.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { fork } from 'node:child_process';
@@ -12,13 +14,14 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { createConnection } from 'mysql2/promise';
+import mqtt from 'mqtt';
 import pino from 'pino';
 import { startApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { Message, MessageKind, Session, User } from '../src/entities';
 import { defaultChannelId } from '../src/services/channel.service';
 import { encodeCursor } from '../src/services/cursor';
-import type { Job, Result } from './load-worker';
+import { type Job, now, type Result } from './load-worker';
 
 const env = process.env;
 const SERVER_URL = env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
@@ -28,12 +31,89 @@ const DEPTH = Number(env.BENCH_HISTORY_DEPTH ?? 1_000_000);
 const CONCURRENCY = 32;
 const CHANNELS = 8;
 const USERS = 1000; // the contract's 30 sends per 10 s per user: load is spread over many users
+const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? '1,2,3,4,5,6').split(',').map(Number));
+const FANOUT = (env.BENCH_FANOUT ?? '1000,10000').split(',').map(Number);
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+const median = (values: number[]) => percentile(values, 50);
+
+/** A long-lived worker holding subscribers; resolves once they are all open. */
+async function startFanoutWorker(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt' }>) {
+  const child = fork(join(__dirname, 'load-worker.js'));
+  const received = new Map<string, number>();
+  const waiters = new Map<string, () => void>();
+  child.on('message', (message: { type: string; key?: string; last?: number }) => {
+    if (message.type !== 'all-received') return;
+    received.set(message.key!, message.last!);
+    waiters.get(message.key!)?.();
+  });
+  const opened = new Promise<void>((resolve) =>
+    child.on('message', (message: { type: string }) => message.type === 'opened' && resolve()),
+  );
+  child.send(job);
+  await opened;
+  return {
+    /** When the last of this worker's subscribers had `key` (epoch ms), or undefined after `timeoutMs`. */
+    lastArrival: (key: string, timeoutMs: number) =>
+      received.has(key)
+        ? Promise.resolve(received.get(key))
+        : new Promise<number | undefined>((resolve) => {
+            const timer = setTimeout(() => resolve(undefined), timeoutMs);
+            waiters.set(key, () => {
+              clearTimeout(timer);
+              resolve(received.get(key));
+            });
+          }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.send({ type: 'stop' });
+      }),
+  };
+}
+
+/**
+ * Scenario 3 (and 4): `count` subscribers on one channel split over two worker processes; a message is sent (a
+ * mutation, or a raw publish) and timed until the last subscriber has it; the median of 5 rounds.
+ */
+async function fanout(
+  count: number,
+  open: (share: number) => Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt' }>,
+  send: (key: string) => Promise<unknown>,
+  afterOpen?: () => Promise<void>,
+): Promise<{ medianMs: number; roundsMs: number[] }> {
+  const shares = count >= 2000 ? [count / 2, count / 2] : [count];
+  const workers = await Promise.all(shares.map((share) => startFanoutWorker(open(share))));
+  try {
+    // Subscriptions become live a moment after the sockets open: warm up until one message reaches everyone.
+    for (let warm = 0; ; warm++) {
+      const key = `warm-${count}-${warm}-${randomUUID()}`;
+      await send(key);
+      const arrivals = await Promise.all(workers.map((w) => w.lastArrival(key, 15_000)));
+      if (arrivals.every((a) => a !== undefined)) break;
+      if (warm > 20) throw new Error(`fan-out to ${count}: subscribers never all became live`);
+    }
+    await afterOpen?.();
+    const roundsMs: number[] = [];
+    for (let turn = 0; turn < 5; turn++) {
+      const key = `round-${count}-${turn}-${randomUUID()}`;
+      const t0 = now();
+      await send(key);
+      const arrivals = await Promise.all(workers.map((w) => w.lastArrival(key, 60_000)));
+      if (arrivals.some((a) => a === undefined))
+        throw new Error(`fan-out to ${count}: a message did not reach everyone`);
+      roundsMs.push(Math.max(...(arrivals as number[])) - t0);
+    }
+    return { medianMs: round(median(roundsMs)), roundsMs: roundsMs.map((ms) => round(ms)) };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
 
 function runWorker(job: Job): Promise<Result> {
   return new Promise((resolve, reject) => {
@@ -55,6 +135,7 @@ async function main(): Promise<void> {
   )) as unknown as [{ version: string; flush: number; pool: number }[]];
   const databaseUrl = new URL(SERVER_URL);
   databaseUrl.pathname = `/${name}`;
+  const topicPrefix = `bench${randomBytes(4).toString('hex')}`;
   const channelNames = Array.from({ length: CHANNELS }, (_, i) => `bench-${i}`);
   const app = await startApp(
     loadConfig({
@@ -62,7 +143,7 @@ async function main(): Promise<void> {
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl.toString(),
       MQTT_URL,
-      MQTT_TOPIC_PREFIX: `bench${randomBytes(4).toString('hex')}`,
+      MQTT_TOPIC_PREFIX: topicPrefix,
       DEFAULT_CHANNELS: channelNames.join(','),
     }),
     { logger: pino({ level: 'warn' }) },
@@ -86,90 +167,226 @@ async function main(): Promise<void> {
     await em.flush();
     const channelIds = channelNames.map(defaultChannelId);
 
-    // 1. Send throughput: stored and published, 32 concurrent senders over HTTP on 8 channels, beside raw INSERTs.
-    const sendStart = Date.now();
-    const sent = await runWorker({
-      kind: 'send',
-      url: app.url,
-      tokens,
-      channelIds,
-      concurrency: CONCURRENCY,
-      total: SENDS,
-    });
-    for (;;) {
-      const [row] = await em
-        .getConnection()
-        .execute<{ n: number }[]>('select count(*) as n from messages where published_at is null');
-      if (Number(row.n) === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    if (SCENARIOS.has(1)) {
+      // 1. Send throughput: stored and published, 32 concurrent senders over HTTP on 8 channels, beside raw INSERTs.
+      const sendStart = Date.now();
+      const sent = await runWorker({
+        kind: 'send',
+        url: app.url,
+        tokens,
+        channelIds,
+        concurrency: CONCURRENCY,
+        total: SENDS,
+      });
+      for (;;) {
+        const [row] = await em
+          .getConnection()
+          .execute<{ n: number }[]>('select count(*) as n from messages where published_at is null');
+        if (Number(row.n) === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const storedAndPublished = SENDS / ((Date.now() - sendStart) / 1000);
+      await em.getConnection().execute('create table bench_raw_messages like messages');
+      const raw = await runWorker({
+        kind: 'raw-insert',
+        databaseUrl: databaseUrl.toString(),
+        channelIds,
+        concurrency: CONCURRENCY,
+        total: SENDS,
+      });
+      results.sendThroughput = {
+        messages: SENDS,
+        storedPerSecond: round(sent.count / sent.seconds),
+        storedAndPublishedPerSecond: round(storedAndPublished),
+        sendP50Ms: round(percentile(sent.latenciesMs, 50)),
+        sendP99Ms: round(percentile(sent.latenciesMs, 99)),
+        rawInsertPerSecond: round(raw.count / raw.seconds),
+        rawInsertP50Ms: round(percentile(raw.latenciesMs, 50)),
+        ratioToRaw: round(sent.count / sent.seconds / (raw.count / raw.seconds), 2),
+        target: '>= 0.5 of raw',
+      };
+      process.stdout.write(`send throughput: ${JSON.stringify(results.sendThroughput)}\n`);
     }
-    const storedAndPublished = SENDS / ((Date.now() - sendStart) / 1000);
-    await em.getConnection().execute('create table bench_raw_messages like messages');
-    const raw = await runWorker({
-      kind: 'raw-insert',
-      databaseUrl: databaseUrl.toString(),
-      channelIds,
-      concurrency: CONCURRENCY,
-      total: SENDS,
-    });
-    results.sendThroughput = {
-      messages: SENDS,
-      storedPerSecond: round(sent.count / sent.seconds),
-      storedAndPublishedPerSecond: round(storedAndPublished),
-      sendP50Ms: round(percentile(sent.latenciesMs, 50)),
-      sendP99Ms: round(percentile(sent.latenciesMs, 99)),
-      rawInsertPerSecond: round(raw.count / raw.seconds),
-      rawInsertP50Ms: round(percentile(raw.latenciesMs, 50)),
-      ratioToRaw: round(sent.count / sent.seconds / (raw.count / raw.seconds), 2),
-      target: '>= 0.5 of raw',
-    };
-    process.stdout.write(`send throughput: ${JSON.stringify(results.sendThroughput)}\n`);
 
-    // 5. History: the newest page and a page at depth DEPTH of one channel.
-    const deep = randomUUID();
-    await em
-      .getConnection()
-      .execute("insert into channels (id, name, kind, last_seq, created_at) values (?, 'deep', 'DEFAULT', ?, now(3))", [
-        deep,
-        DEPTH,
-      ]);
-    for (let start = 1; start <= DEPTH; start += 5000) {
-      const rows = Array.from({ length: Math.min(5000, DEPTH - start + 1) }, (_, i) => ({
-        id: randomUUID(),
-        channel: deep,
-        seq: start + i,
-        kind: MessageKind.SYSTEM,
-        body: `history ${start + i}`,
-        createdAt: now,
-        publishedAt: now,
-      }));
-      await em.createQueryBuilder(Message).insert(rows).execute();
+    let tokenTurn = 0;
+    const nextToken = () => tokens[tokenTurn++ % tokens.length];
+    const sendVia = (channelId: string, body: string) =>
+      fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${nextToken()}` },
+        body: JSON.stringify({
+          query: 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }',
+          variables: { input: { channelId, body, clientMessageId: randomUUID() } },
+        }),
+      }).then(async (res) => {
+        const answer = (await res.json()) as { errors?: unknown };
+        if (answer.errors) throw new Error(JSON.stringify(answer.errors));
+      });
+
+    // 2. End-to-end latency at a fixed 200 msg/s, beside a raw INSERT's and a raw MQTT publish's at the same rate.
+    if (SCENARIOS.has(2)) {
+      await em.getConnection().execute('create table if not exists bench_raw_messages like messages');
+      const rate = 200;
+      const total = 2000;
+      const e2e = await runWorker({ kind: 'latency', url: app.url, tokens, channelId: channelIds[1], rate, total });
+      const insert = await runWorker({
+        kind: 'raw-insert-rate',
+        databaseUrl: databaseUrl.toString(),
+        channelId: channelIds[1],
+        rate,
+        total,
+      });
+      const publish = await runWorker({
+        kind: 'raw-mqtt-latency',
+        mqttUrl: MQTT_URL,
+        topic: `${topicPrefix}/raw/latency`,
+        rate,
+        total,
+      });
+      const p99 = (r: Result) => percentile(r.latenciesMs, 99);
+      results.latency = {
+        ratePerSecond: rate,
+        messages: total,
+        endToEndP50Ms: round(percentile(e2e.latenciesMs, 50), 2),
+        endToEndP99Ms: round(p99(e2e), 2),
+        rawInsertP50Ms: round(percentile(insert.latenciesMs, 50), 2),
+        rawInsertP99Ms: round(p99(insert), 2),
+        rawMqttP50Ms: round(percentile(publish.latenciesMs, 50), 2),
+        rawMqttP99Ms: round(p99(publish), 2),
+        ratioP99: round(p99(e2e) / (p99(insert) + p99(publish)), 2),
+        target: 'p99 <= 2 x (raw INSERT p99 + raw MQTT p99)',
+      };
+      process.stdout.write(`latency: ${JSON.stringify(results.latency)}\n`);
     }
-    const rounds = 200;
-    const newest = await runWorker({
-      kind: 'history',
-      url: app.url,
-      token: tokens[0],
-      channelId: deep,
-      before: null,
-      rounds,
-    });
-    const depth = await runWorker({
-      kind: 'history',
-      url: app.url,
-      token: tokens[0],
-      channelId: deep,
-      before: encodeCursor(deep, 51),
-      rounds,
-    });
-    results.history = {
-      depth: DEPTH,
-      newestP50Ms: round(percentile(newest.latenciesMs, 50), 2),
-      deepP50Ms: round(percentile(depth.latenciesMs, 50), 2),
-      ratio: round(percentile(depth.latenciesMs, 50) / percentile(newest.latenciesMs, 50), 2),
-      target: '<= 1.5',
-    };
-    process.stdout.write(`history: ${JSON.stringify(results.history)}\n`);
+
+    // 3. Fan-out to many graphql-ws subscribers on one channel, beside as many raw MQTT subscribers; 4. RSS per socket.
+    if (SCENARIOS.has(3) || SCENARIOS.has(4)) {
+      const publisher = await mqtt.connectAsync(MQTT_URL);
+      const rawTopic = `${topicPrefix}/raw/fanout`;
+      const fanouts: Record<string, any>[] = [];
+      for (const count of FANOUT) {
+        let rss: { beforeBytes: number; afterBytes: number } | undefined;
+        const before = process.memoryUsage().rss;
+        const graphql = await fanout(
+          count,
+          (share) => ({ kind: 'fanout-graphql', url: app.url, tokens, channelId: channelIds[2], count: share }),
+          (key) => sendVia(channelIds[2], key),
+          async () => {
+            rss = { beforeBytes: before, afterBytes: process.memoryUsage().rss };
+          },
+        );
+        const raw = await fanout(
+          count,
+          (share) => ({ kind: 'fanout-mqtt', mqttUrl: MQTT_URL, topic: rawTopic, count: share }),
+          (key) =>
+            publisher.publishAsync(rawTopic, JSON.stringify({ body: key, pad: ''.padEnd(300, ' ') }), { qos: 1 }),
+        );
+        const entry = {
+          subscribers: count,
+          graphqlMedianMs: graphql.medianMs,
+          graphqlRoundsMs: graphql.roundsMs,
+          rawMqttMedianMs: raw.medianMs,
+          rawMqttRoundsMs: raw.roundsMs,
+          ratio: round(graphql.medianMs / raw.medianMs, 2),
+          target: '<= 2 x raw MQTT',
+          serverRssPerSocketKiB: rss ? round((rss.afterBytes - rss.beforeBytes) / count / 1024) : undefined,
+        };
+        fanouts.push(entry);
+        process.stdout.write(`fan-out: ${JSON.stringify(entry)}\n`);
+      }
+      await publisher.endAsync();
+      results.fanout = fanouts;
+      const largest = fanouts[fanouts.length - 1];
+      results.connections = {
+        sockets: largest.subscribers,
+        serverRssPerSocketKiB: largest.serverRssPerSocketKiB,
+        target: '<= 64 KiB per idle subscribed socket',
+      };
+    }
+
+    if (SCENARIOS.has(5) || SCENARIOS.has(6)) {
+      // 5. History: the newest page and a page at depth DEPTH of one channel.
+      const deep = randomUUID();
+      await em
+        .getConnection()
+        .execute(
+          "insert into channels (id, name, kind, last_seq, created_at) values (?, 'deep', 'DEFAULT', ?, now(3))",
+          [deep, DEPTH],
+        );
+      for (let start = 1; start <= DEPTH; start += 5000) {
+        const rows = Array.from({ length: Math.min(5000, DEPTH - start + 1) }, (_, i) => ({
+          id: randomUUID(),
+          channel: deep,
+          seq: start + i,
+          kind: MessageKind.SYSTEM,
+          body: `history ${start + i}`,
+          createdAt: now,
+          publishedAt: now,
+        }));
+        await em.createQueryBuilder(Message).insert(rows).execute();
+      }
+      const rounds = 200;
+      const newest = await runWorker({
+        kind: 'history',
+        url: app.url,
+        token: tokens[0],
+        channelId: deep,
+        before: null,
+        rounds,
+      });
+      const depth = await runWorker({
+        kind: 'history',
+        url: app.url,
+        token: tokens[0],
+        channelId: deep,
+        before: encodeCursor(deep, 51),
+        rounds,
+      });
+      results.history = {
+        depth: DEPTH,
+        newestP50Ms: round(percentile(newest.latenciesMs, 50), 2),
+        deepP50Ms: round(percentile(depth.latenciesMs, 50), 2),
+        ratio: round(percentile(depth.latenciesMs, 50) / percentile(newest.latenciesMs, 50), 2),
+        target: '<= 1.5',
+      };
+      process.stdout.write(`history: ${JSON.stringify(results.history)}\n`);
+
+      // 6. Resume: afterSeq replay of the 1,000 newest messages, beside paging the same 1,000 (10 pages of 100).
+      if (SCENARIOS.has(6)) {
+        const replayMs: number[] = [];
+        const pagingMs: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const replay = await runWorker({
+            kind: 'resume',
+            url: app.url,
+            token: tokens[0],
+            channelId: deep,
+            afterSeq: DEPTH - 1000,
+            count: 1000,
+          });
+          replayMs.push(replay.seconds * 1000);
+          const paged = await runWorker({
+            kind: 'page',
+            url: app.url,
+            token: tokens[0],
+            channelId: deep,
+            before: encodeCursor(deep, DEPTH + 1),
+            pages: 10,
+            pageSize: 100,
+          });
+          if (paged.count !== 1000) throw new Error(`paging read ${paged.count} messages`);
+          pagingMs.push(paged.seconds * 1000);
+        }
+        results.resume = {
+          messages: 1000,
+          replayMedianMs: round(median(replayMs)),
+          pagingMedianMs: round(median(pagingMs)),
+          ratio: round(median(replayMs) / median(pagingMs), 2),
+          target: 'replay faster than paging (< 1)',
+        };
+        process.stdout.write(`resume: ${JSON.stringify(results.resume)}\n`);
+      }
+    }
   } finally {
     await app.stop();
     await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
