@@ -27,6 +27,8 @@ export interface Result {
   count: number;
   seconds: number;
   latenciesMs: number[];
+  /** For `latency`: request to HTTP answer. */
+  answeredMs?: number[];
 }
 
 async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
@@ -112,6 +114,8 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function latency(job: Extract<Job, { kind: 'latency' }>): Promise<Result> {
   const sentAt = new Map<string, number>();
   const latenciesMs: number[] = [];
+  /** Request → HTTP answer, beside request → subscriber: where the time goes. */
+  const answeredMs: number[] = [];
   const client = createClient({
     url: `${job.url.replace('http', 'ws')}/graphql`,
     webSocketImpl: WebSocket,
@@ -153,13 +157,15 @@ async function latency(job: Extract<Job, { kind: 'latency' }>): Promise<Result> 
           query,
           variables: { input: { channelId: job.channelId, body: `latency ${i}`, clientMessageId } },
         }),
-      }).then((res) => res.json()),
+      })
+        .then((res) => res.json())
+        .then(() => answeredMs.push(now() - sentAt.get(clientMessageId)!)),
     );
   }
   await Promise.all(sends);
   await all;
   await client.dispose();
-  return { count: job.total, seconds: (now() - start) / 1000, latenciesMs };
+  return { count: job.total, seconds: (now() - start) / 1000, latenciesMs, answeredMs };
 }
 
 /** Raw INSERTs of the same rows at the same fixed rate, each timed. */
@@ -284,7 +290,8 @@ async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt'
         webSocketImpl: WebSocket,
         connectionParams: { authToken: job.tokens[i % job.tokens.length] },
         lazy: false,
-        retryAttempts: 0,
+        retryAttempts: 10,
+        retryWait: () => pause(200 + Math.random() * 800),
       });
       client.subscribe<{ messageAdded: { body: string } }>(
         { query: MESSAGE_ADDED, variables: { id: job.channelId } },
@@ -295,7 +302,7 @@ async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt'
         },
       );
       closers.push(async () => client.dispose());
-      if (i % 200 === 199) await pause(50); // do not open thousands of sockets in one burst
+      if (i % 50 === 49) await pause(100); // about 500 new sockets a second per worker: no SYN flood of the server
     } else {
       const client = await mqtt.connectAsync(job.mqttUrl, { reconnectPeriod: 0 });
       await client.subscribeAsync(job.topic, { qos: 1 });
@@ -311,6 +318,7 @@ async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt'
 }
 
 process.on('message', (job: Job) => {
+  if (!('kind' in job)) return; // a control message for a long-lived job
   if (job.kind === 'fanout-graphql' || job.kind === 'fanout-mqtt') {
     void fanout(job);
     return;

@@ -249,6 +249,8 @@ async function main(): Promise<void> {
         messages: total,
         endToEndP50Ms: round(percentile(e2e.latenciesMs, 50), 2),
         endToEndP99Ms: round(p99(e2e), 2),
+        sendAnswerP50Ms: round(percentile(e2e.answeredMs!, 50), 2),
+        sendAnswerP99Ms: round(percentile(e2e.answeredMs!, 99), 2),
         rawInsertP50Ms: round(percentile(insert.latenciesMs, 50), 2),
         rawInsertP99Ms: round(p99(insert), 2),
         rawMqttP50Ms: round(percentile(publish.latenciesMs, 50), 2),
