@@ -291,7 +291,9 @@ async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt'
         connectionParams: { authToken: job.tokens[i % job.tokens.length] },
         lazy: false,
         retryAttempts: 10,
-        retryWait: () => pause(200 + Math.random() * 800),
+        retryWait: async () => {
+          await pause(200 + Math.random() * 800);
+        },
       });
       client.subscribe<{ messageAdded: { body: string } }>(
         { query: MESSAGE_ADDED, variables: { id: job.channelId } },
