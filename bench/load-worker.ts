@@ -283,6 +283,11 @@ async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt'
     if (entry.count === job.count) process.send!({ type: 'all-received', key, last: entry.last });
   };
   const closers: (() => Promise<unknown>)[] = [];
+  /** Close codes seen while subscribers were open (reported to the parent for diagnosis). */
+  const closes = new Map<string, number>();
+  setInterval(() => {
+    if (closes.size) process.stderr.write(`fan-out worker closes: ${JSON.stringify(Object.fromEntries(closes))}\n`);
+  }, 5000).unref();
   for (let i = 0; i < job.count; i++) {
     if (job.kind === 'fanout-graphql') {
       const client = createClient({
@@ -294,6 +299,12 @@ async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt'
         retryWait: async () => {
           await pause(200 + Math.random() * 800);
         },
+        on: {
+          closed: (event) => {
+            const code = String((event as { code?: number }).code);
+            closes.set(code, (closes.get(code) ?? 0) + 1);
+          },
+        },
       });
       client.subscribe<{ messageAdded: { body: string } }>(
         { query: MESSAGE_ADDED, variables: { id: job.channelId } },
@@ -304,7 +315,7 @@ async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt'
         },
       );
       closers.push(async () => client.dispose());
-      if (i % 50 === 49) await pause(100); // about 500 new sockets a second per worker: no SYN flood of the server
+      if (i % 50 === 49) await pause(250); // about 200 new sockets a second per worker: a burst resets some
     } else {
       const client = await mqtt.connectAsync(job.mqttUrl, { reconnectPeriod: 0 });
       await client.subscribeAsync(job.topic, { qos: 1 });

@@ -280,7 +280,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
-      httpServer.listen(config.http.port, config.http.host, () => {
+      // A deep accept queue: thousands of clients reconnecting at once (after a deploy) would otherwise overflow
+      // Node's default of 511 while the loop is busy authenticating, and be reset.
+      httpServer.listen({ port: config.http.port, host: config.http.host, backlog: 4096 }, () => {
         httpServer.off('error', reject);
         resolve();
       });

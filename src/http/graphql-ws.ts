@@ -7,7 +7,8 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { Metrics } from './metrics';
 import { buildContext, bearerToken, type Context, type ContextBase } from '../schema/context';
 import { checkOperation } from '../schema/operation-limits';
-import { GraphQLError } from 'graphql';
+import { sharedSubscribe, subscriptionKey } from './shared-subscribe';
+import { type DocumentNode, GraphQLError } from 'graphql';
 
 interface SocketState {
   token: string | undefined;
@@ -42,10 +43,13 @@ export interface GraphqlWsServer {
 export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions): GraphqlWsServer {
   const { services } = options.context;
   const sockets = new Map<WebSocket, SocketState>();
+  /** Each checked document's source text: subscribers of the same text share executions (shared-subscribe.ts). */
+  const sources = new WeakMap<DocumentNode, string>();
 
   const cleanup = useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
       schema: options.schema,
+      subscribe: sharedSubscribe(subscriptionKey(sources)),
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const clientAddress = proxyaddr(
@@ -84,6 +88,7 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
       onSubscribe: async (ctx, _id, payload) => {
         const checked = checkOperation(options.schema, payload.query);
         if (!('kind' in checked)) return checked;
+        sources.set(checked, payload.query);
         const state = ctx.extra.state!;
         let contextValue: Context;
         try {

@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
+import { signalAndWait } from './processes';
 
 const DEPLOY = join(__dirname, '..', '..', 'deploy', 'mosquitto');
 const DEBIAN_PLUGIN = '/usr/lib/x86_64-linux-gnu/mosquitto_dynamic_security.so';
@@ -111,10 +111,7 @@ export class TestMosquitto {
 
   /** Stops the broker (SIGKILL: no goodbye to clients, as in a crash) and waits until it has exited. */
   async kill(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    await signalAndWait(this.process, 'SIGKILL');
   }
 
   async stop(): Promise<void> {

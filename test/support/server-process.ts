@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
+import { signalAndWait } from './processes';
 
 const root = join(__dirname, '..', '..');
 
@@ -55,17 +55,11 @@ export class ServerProcess {
 
   /** SIGKILL: no drain, no goodbye, as when a host dies. */
   async kill(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    await signalAndWait(this.process, 'SIGKILL');
   }
 
   /** SIGTERM and wait: the clean stop a process manager asks for. */
   async stop(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    await signalAndWait(this.process, 'SIGTERM');
   }
 }

@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { freePort } from './mosquitto';
+import { signalAndWait } from './processes';
 
 /**
  * A MariaDB server of the test's own (data directory in a temporary folder, a free port), so a test may kill it
@@ -80,10 +80,7 @@ export class TestMariaDb {
 
   /** SIGKILL, as in a crash or a lost host; waits until the process has exited. */
   async kill(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    child.kill('SIGKILL');
-    await once(child, 'exit');
+    await signalAndWait(this.process, 'SIGKILL');
   }
 
   async stop(): Promise<void> {
