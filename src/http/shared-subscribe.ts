@@ -20,7 +20,7 @@ export function sharedSubscribe(keyOf: (args: ExecutionArgs) => string) {
     const resultFor = (event: unknown): Promise<ExecutionResult> => {
       if (typeof event !== 'object' || event === null) return Promise.resolve(execute({ ...args, rootValue: event }));
       let byKey = results.get(event);
-      if (!byKey) results.set(event, (byKey = new Map()));
+      if (!byKey) results.set(event, (byKey = new Map<string, Promise<ExecutionResult>>()));
       let result = byKey.get(key);
       if (!result) byKey.set(key, (result = Promise.resolve(execute({ ...args, rootValue: event }))));
       return result;
