@@ -33,8 +33,7 @@ export class ChatShell {
     this.queue.onSent((message) => this.screen?.view.add([message]));
     this.stopWatching = this.client.onConnectionChange((state) => (this.banner.hidden = state !== 'reconnecting'));
     this.render();
-    await this.refreshChannels();
-    const general = (await this.client.channels()).find((c) => c.kind === 'DEFAULT');
+    const general = (await this.refreshChannels()).find((c) => c.kind === 'DEFAULT');
     // On a wide window, open the first public channel; a phone starts on the list.
     if (general && matchMedia('(min-width: 48rem)').matches) await this.open(general);
   }
@@ -69,7 +68,8 @@ export class ChatShell {
     this.element.replaceChildren(header, this.banner, this.alert, h('div', { class: 'layout' }, this.side, this.pane));
   }
 
-  private async refreshChannels(): Promise<void> {
+  /** Redraws the channel list and resolves with the channels it shows. */
+  private async refreshChannels(): Promise<Channel[]> {
     const channels = await this.client.channels();
     this.list.replaceChildren(
       ...channels.map((channel) =>
@@ -91,6 +91,7 @@ export class ChatShell {
         ),
       ),
     );
+    return channels;
   }
 
   private async choose(channel: Channel): Promise<void> {
