@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { ChannelView, ChatClient, ChatError, type Message, SendQueue } from '../../client';
+import { ChannelView, ChatClient, ChatError, type ConnectionState, type Message, SendQueue } from '../../client';
 import { FileQueueStorage } from '../../client/node';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
@@ -32,6 +32,14 @@ function until(subscribe: (listener: () => void) => () => void, check: () => boo
     }
   });
 }
+
+/** Resolves once the client's socket is in `state`. */
+const socketState = (client: ChatClient, state: ConnectionState) =>
+  until(
+    (listener) => client.onConnectionChange(listener),
+    () => client.connectionState === state,
+    `the socket ${state}`,
+  );
 
 const seqsOf = (messages: readonly Message[]) => messages.map((m) => m.seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -158,11 +166,7 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
       await say(id, 'before');
       const view = new ChannelView(client, id);
       await view.open();
-      await until(
-        (l) => client.onConnectionChange(l),
-        () => client.connectionState === 'connected',
-        'connected',
-      );
+      await socketState(client, 'connected');
       await say(id, 'live before the cut');
       const seen = view.messages.length + 1;
       await until(
@@ -172,11 +176,7 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
       );
 
       network.cut();
-      await until(
-        (l) => client.onConnectionChange(l),
-        () => client.connectionState === 'reconnecting',
-        'the drop',
-      );
+      await socketState(client, 'reconnecting');
       const missed: number[] = [];
       for (let i = 1; i <= 5; i++) missed.push((await say(id, `missed ${i}`)).seq);
       network.restore();
@@ -207,11 +207,7 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
       const id = await room(client);
       const view = new ChannelView(client, id);
       await view.open();
-      await until(
-        (l) => client.onConnectionChange(l),
-        () => client.connectionState === 'connected',
-        'connected',
-      );
+      await socketState(client, 'connected');
       await client.leaveChannel(id);
       await until(
         (l) => view.onChange(l),
