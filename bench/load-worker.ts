@@ -2,6 +2,7 @@
  * A load generator in a process of its own (the server runs in another): it receives a job over IPC, runs it over
  * loopback, and answers with what it measured.
  */
+import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
 import mqtt from 'mqtt';
@@ -10,6 +11,7 @@ import WebSocket from 'ws';
 
 export type Job =
   | { kind: 'send'; url: string; tokens: string[]; channelIds: string[]; concurrency: number; total: number }
+  | { kind: 'floor'; url: string; concurrency: number; total: number }
   | { kind: 'raw-insert'; databaseUrl: string; channelIds: string[]; concurrency: number; total: number }
   | { kind: 'history'; url: string; token: string; channelId: string; before: string | null; rounds: number }
   | { kind: 'latency'; url: string; tokens: string[]; channelId: string; rate: number; total: number }
@@ -23,39 +25,153 @@ export type Job =
 /** Epoch milliseconds with sub-millisecond precision, comparable across processes. */
 export const now = () => performance.timeOrigin + performance.now();
 
+/**
+ * Keep-alive connections for the load. Node's `fetch` (undici) costs so much CPU per request that one load process
+ * could not ask more than about 1,500 requests a second of a server answering a constant on these cores; plain
+ * `http.request` on a keep-alive agent asks about 6,000, so the load is not what is measured.
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+/**
+ * POSTs a GraphQL operation and resolves with its parsed answer.
+ *
+ * @throws Error when the connection fails or the answer is not JSON; GraphQL errors are in the answer.
+ */
+export function postGraphql<T = unknown>(
+  url: string,
+  token: string | undefined,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<{ data?: T; errors?: unknown[] }> {
+  const body = JSON.stringify({ query, variables });
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${url}/graphql`,
+      {
+        agent,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          try {
+            resolve(JSON.parse(Buffer.concat(chunks).toString()) as { data?: T; errors?: unknown[] });
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 export interface Result {
   count: number;
   seconds: number;
   latenciesMs: number[];
   /** For `latency`: request to HTTP answer. */
   answeredMs?: number[];
+  /** For `send`: from the first send until the subscriber had the last message. */
+  deliveredSeconds?: number;
 }
 
+const MESSAGE_ADDED =
+  'subscription ($id: ID!, $after: Int) { messageAdded(channelId: $id, afterSeq: $after) { id seq body clientMessageId } }';
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Scenario 1: `concurrency` closed-loop senders over HTTP, spread over the channels, while one graphql-ws client
+ * subscribed to every channel counts what is delivered. `seconds` runs from the first send to the last answer;
+ * `deliveredSeconds` to the last delivery.
+ */
 async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
+  const query = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
+  const post = (i: number, body: string, clientMessageId: string) =>
+    postGraphql(job.url, job.tokens[i % job.tokens.length], query, {
+      input: { channelId: job.channelIds[i % job.channelIds.length], body, clientMessageId },
+    }).then((answer) => {
+      if (answer.errors) throw new Error(JSON.stringify(answer.errors));
+    });
+
+  const subscriber = createClient({
+    url: `${job.url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authToken: job.tokens[0] },
+  });
+  const warmed = new Set<string>();
+  let delivered = 0;
+  let lastDelivery = 0;
+  let onEvent = () => undefined as void;
+  for (const channelId of job.channelIds) {
+    subscriber.subscribe<{ messageAdded: { clientMessageId: string } }>(
+      { query: MESSAGE_ADDED, variables: { id: channelId } },
+      {
+        next: ({ data }) => {
+          const id = data!.messageAdded.clientMessageId;
+          if (id.startsWith('warm-')) warmed.add(channelId);
+          else if (id.startsWith('b-')) {
+            delivered++;
+            lastDelivery = performance.now();
+          }
+          onEvent();
+        },
+        error: (error) => console.error(error),
+        complete: () => undefined,
+      },
+    );
+  }
+  const until = (done: () => boolean) =>
+    new Promise<void>((resolve) => {
+      onEvent = () => done() && resolve();
+      onEvent();
+    });
+  // The subscriptions are live once a message sent after them reaches each one.
+  for (let round = 0; warmed.size < job.channelIds.length; round++) {
+    const arrived = until(() => warmed.size === job.channelIds.length);
+    await Promise.all(
+      job.channelIds.map((_, i) => post(i + round * job.channelIds.length, 'warm', `warm-${round}-${i}`)),
+    );
+    await Promise.race([arrived, pause(1000)]);
+  }
+
   let next = 0;
   const latenciesMs: number[] = [];
-  const query = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
   const start = performance.now();
   await Promise.all(
     Array.from({ length: job.concurrency }, async (_, worker) => {
       for (let i = next++; i < job.total; i = next++) {
         const t = performance.now();
-        const res = await fetch(`${job.url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${job.tokens[i % job.tokens.length]}` },
-          body: JSON.stringify({
-            query,
-            variables: {
-              input: {
-                channelId: job.channelIds[i % job.channelIds.length],
-                body: `bench ${worker}/${i}`,
-                clientMessageId: `b-${i}`,
-              },
-            },
-          }),
-        });
-        const body = (await res.json()) as { errors?: unknown };
-        if (body.errors) throw new Error(JSON.stringify(body.errors));
+        await post(i, `bench ${worker}/${i}`, `b-${i}`);
+        latenciesMs.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  await until(() => delivered >= job.total);
+  await subscriber.dispose();
+  return { count: job.total, seconds, latenciesMs, deliveredSeconds: (lastDelivery - start) / 1000 };
+}
+
+/** Scenario 1's floor: the same closed-loop load on an operation that touches no database (`{ __typename }`). */
+async function floor(job: Extract<Job, { kind: 'floor' }>): Promise<Result> {
+  let next = 0;
+  const latenciesMs: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: job.concurrency }, async () => {
+      for (let i = next++; i < job.total; i = next++) {
+        const t = performance.now();
+        const answer = await postGraphql(job.url, undefined, '{ __typename }');
+        if (answer.errors) throw new Error(JSON.stringify(answer.errors));
         latenciesMs.push(performance.now() - t);
       }
     }),
@@ -93,22 +209,16 @@ async function history(job: Extract<Job, { kind: 'history' }>): Promise<Result> 
   const start = performance.now();
   for (let i = 0; i < job.rounds; i++) {
     const t = performance.now();
-    const res = await fetch(`${job.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${job.token}` },
-      body: JSON.stringify({ query, variables: { id: job.channelId, before: job.before } }),
+    const body = await postGraphql<{ messages: { edges: unknown[] } }>(job.url, job.token, query, {
+      id: job.channelId,
+      before: job.before,
     });
-    const body = (await res.json()) as { data?: { messages: { edges: unknown[] } } };
     if (body.data?.messages.edges.length !== 50)
       throw new Error(`unexpected page: ${JSON.stringify(body).slice(0, 200)}`);
     latenciesMs.push(performance.now() - t);
   }
   return { count: job.rounds, seconds: (performance.now() - start) / 1000, latenciesMs };
 }
-
-const MESSAGE_ADDED =
-  'subscription ($id: ID!, $after: Int) { messageAdded(channelId: $id, afterSeq: $after) { id seq body clientMessageId } }';
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends `total` messages at a fixed rate (open loop) and times each from the request to a subscriber's receipt. */
 async function latency(job: Extract<Job, { kind: 'latency' }>): Promise<Result> {
@@ -150,16 +260,9 @@ async function latency(job: Extract<Job, { kind: 'latency' }>): Promise<Result> 
     const clientMessageId = `lat-${i}`;
     sentAt.set(clientMessageId, now());
     sends.push(
-      fetch(`${job.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${job.tokens[i % job.tokens.length]}` },
-        body: JSON.stringify({
-          query,
-          variables: { input: { channelId: job.channelId, body: `latency ${i}`, clientMessageId } },
-        }),
-      })
-        .then((res) => res.json())
-        .then(() => answeredMs.push(now() - sentAt.get(clientMessageId)!)),
+      postGraphql(job.url, job.tokens[i % job.tokens.length], query, {
+        input: { channelId: job.channelId, body: `latency ${i}`, clientMessageId },
+      }).then(() => answeredMs.push(now() - sentAt.get(clientMessageId)!)),
     );
   }
   await Promise.all(sends);
@@ -256,14 +359,14 @@ async function page(job: Extract<Job, { kind: 'page' }>): Promise<Result> {
   let before: string | null = job.before;
   let count = 0;
   for (let i = 0; i < job.pages; i++) {
-    const res = await fetch(`${job.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${job.token}` },
-      body: JSON.stringify({ query, variables: { id: job.channelId, before, n: job.pageSize } }),
-    });
-    const body = (await res.json()) as { data: { messages: { edges: unknown[]; pageInfo: { startCursor: string } } } };
-    count += body.data.messages.edges.length;
-    before = body.data.messages.pageInfo.startCursor;
+    const body: { data?: { messages: { edges: unknown[]; pageInfo: { startCursor: string } } } } = await postGraphql(
+      job.url,
+      job.token,
+      query,
+      { id: job.channelId, before, n: job.pageSize },
+    );
+    count += body.data!.messages.edges.length;
+    before = body.data!.messages.pageInfo.startCursor;
   }
   const seconds = (now() - start) / 1000;
   return { count, seconds, latenciesMs: [seconds * 1000] };
@@ -338,6 +441,7 @@ process.on('message', (job: Job) => {
   }
   const runners: { [K in Job['kind']]?: (job: never) => Promise<Result> } = {
     send,
+    floor,
     'raw-insert': rawInsert,
     history,
     latency,
