@@ -1,0 +1,41 @@
+import type { MikroORM, Transaction } from '@mikro-orm/core';
+
+/**
+ * Plain SQL through MikroORM's own connection, for the send path, where building and hydrating entities cost more
+ * CPU than the queries themselves (see bench/RESULTS.md). Statements must be portable between MySQL/MariaDB and
+ * SQLite; parameters go through MikroORM's escaping as its own queries do.
+ */
+export class PlainSql {
+  constructor(private readonly orm: MikroORM) {}
+
+  /**
+   * Runs one statement and resolves with its rows (`all`) or its result (`run`: affected rows).
+   *
+   * @throws the driver's error converted to MikroORM's exceptions (e.g. UniqueConstraintViolationException).
+   */
+  async rows<T>(sql: string, params: unknown[], tx?: Transaction): Promise<T[]> {
+    try {
+      return (await this.orm.em.getConnection().execute(sql, params, 'all', tx)) as T[];
+    } catch (error) {
+      throw this.orm.em.getDriver().convertException(error as Error);
+    }
+  }
+
+  async run(sql: string, params: unknown[], tx?: Transaction): Promise<void> {
+    try {
+      await this.orm.em.getConnection().execute(sql, params, 'run', tx);
+    } catch (error) {
+      throw this.orm.em.getDriver().convertException(error as Error);
+    }
+  }
+
+  /** A date as the platform stores it (SQLite keeps epoch milliseconds, MySQL a DATETIME). */
+  date(value: Date): unknown {
+    return this.orm.em.getPlatform().processDateProperty(value);
+  }
+}
+
+/** A DATETIME column read back: a Date from MySQL, epoch milliseconds (or text) from SQLite. */
+export function dateColumn(value: Date | number | string): Date {
+  return value instanceof Date ? value : new Date(value);
+}
