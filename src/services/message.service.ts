@@ -1,14 +1,15 @@
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Channel, Message } from '../entities';
+import { Channel, Message, MessageKind } from '../entities';
 import { badInput, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
 import { accessibleChannel } from './channel-access';
 import type { Clock } from './clock';
 import { decodeCursor, encodeCursor } from './cursor';
 import { GroupCommit } from './group-commit';
+import { dateColumn, PlainSql } from './plain-sql';
 import { clientMessageIdSchema, messageBodySchema, parseField } from './validation';
-import { messageView, userView, type MessagePage, type MessageStored, type MessageView } from './views';
+import { messageView, userView, type MessagePage, type MessageStored, type MessageView, type UserView } from './views';
 
 /** The contract's send limit and page sizes. */
 export const MESSAGE_RULES = {
@@ -31,6 +32,15 @@ export interface HistoryArgs {
   after?: string | null;
   last?: number | null;
   before?: string | null;
+}
+
+/** The row of a message already stored under a sender's clientMessageId. */
+interface EarlierSend {
+  id: string;
+  channel_id: string;
+  seq: number;
+  body: string;
+  created_at: Date | number;
 }
 
 /** A window of one channel's history: seqs strictly between `after` and `before`, `limit` from one end. */
@@ -65,7 +75,10 @@ export class MessageService {
     private readonly onStored: MessageStored,
   ) {
     this.groupCommit = new GroupCommit(orm);
+    this.sql = new PlainSql(orm);
   }
+
+  private readonly sql: PlainSql;
 
   /** Sends to one channel that arrive together share a transaction (see GroupCommit). */
   private readonly groupCommit: GroupCommit;
@@ -81,25 +94,23 @@ export class MessageService {
   async send(viewer: Viewer, input: SendMessage): Promise<MessageView> {
     const body = parseField('body', messageBodySchema, input.body);
     const clientMessageId = parseField('clientMessageId', clientMessageIdSchema, input.clientMessageId);
-    const userId = viewer.user.id;
-    const em = this.orm.em.fork() as SqlEntityManager;
-
-    const earlier = await this.earlierSend(em, userId, clientMessageId);
-    if (earlier) return this.sameSend(earlier, input.channelId, body);
+    const sender = userView(viewer.user);
     const now = this.clock();
-    await this.checkSendRate(em, userId, now);
+
+    const prior = await this.priorSends(sender.id, clientMessageId, now);
+    if (prior.earlier) return this.sameSend(prior.earlier, sender, input.channelId, body, clientMessageId);
+    this.checkSendRate(prior.recent, now);
 
     try {
-      const stored = await this.groupCommit.store(input.channelId, { userId, body, clientMessageId, now });
-      const view = { ...messageView(stored), sender: userView(viewer.user) };
+      const view = await this.groupCommit.store(input.channelId, { sender, body, clientMessageId, now });
       this.onStored(view);
       return view;
     } catch (error) {
       // The same clientMessageId sent twice at once: the other one was stored first.
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
-      const first = await this.earlierSend(this.orm.em.fork() as SqlEntityManager, userId, clientMessageId);
-      if (!first) throw error;
-      return this.sameSend(first, input.channelId, body);
+      const { earlier } = await this.priorSends(sender.id, clientMessageId, now);
+      if (!earlier) throw error;
+      return this.sameSend(earlier, sender, input.channelId, body, clientMessageId);
     }
   }
 
@@ -179,27 +190,60 @@ export class MessageService {
     return rows.map(messageView);
   }
 
-  private earlierSend(em: SqlEntityManager, userId: string, clientMessageId: string): Promise<Message | null> {
-    return em.findOne(Message, { sender: userId, clientMessageId }, { populate: ['sender'] });
+  /**
+   * What a send must know of the sender's earlier sends, in one query: the message already stored under this
+   * clientMessageId (if any) and the times of their newest sends within the rate window (at most the limit).
+   */
+  private async priorSends(
+    userId: string,
+    clientMessageId: string,
+    now: Date,
+  ): Promise<{ earlier: EarlierSend | undefined; recent: Date[] }> {
+    const { sendsPerWindow, sendWindowMs } = MESSAGE_RULES;
+    const rows = await this.sql.rows<EarlierSend | (Record<keyof EarlierSend, null> & { created_at: Date | number })>(
+      `select id, channel_id, seq, body, created_at from messages where sender_id = ? and client_message_id = ?
+       union all
+       select null, null, null, null, created_at from (
+         select created_at from messages where sender_id = ? and created_at > ?
+         order by created_at desc limit ${sendsPerWindow}
+       ) recent`,
+      [userId, clientMessageId, userId, this.sql.date(new Date(now.getTime() - sendWindowMs))],
+    );
+    return {
+      earlier: rows.find((row): row is EarlierSend => row.id !== null),
+      recent: rows.filter((row) => row.id === null).map((row) => dateColumn(row.created_at)),
+    };
   }
 
   /** A retry must match the first send; a reused clientMessageId for something else is refused. */
-  private sameSend(earlier: Message, channelId: string, body: string): MessageView {
-    if (earlier.channel.id !== channelId || earlier.body !== body) {
+  private sameSend(
+    earlier: EarlierSend,
+    sender: UserView,
+    channelId: string,
+    body: string,
+    clientMessageId: string,
+  ): MessageView {
+    if (earlier.channel_id !== channelId || earlier.body !== body) {
       throw badInput('clientMessageId', 'This clientMessageId was already used for another message.');
     }
-    return messageView(earlier);
+    return {
+      id: earlier.id,
+      channelId: earlier.channel_id,
+      seq: Number(earlier.seq),
+      kind: MessageKind.USER,
+      body: earlier.body,
+      sender,
+      systemEvent: null,
+      clientMessageId,
+      createdAt: dateColumn(earlier.created_at),
+    };
   }
 
-  private async checkSendRate(em: SqlEntityManager, userId: string, now: Date): Promise<void> {
+  /** The contract's limit: at most `sendsPerWindow` sends in any `sendWindowMs`. */
+  private checkSendRate(recent: Date[], now: Date): void {
     const { sendsPerWindow, sendWindowMs } = MESSAGE_RULES;
-    const recent = await em.find(
-      Message,
-      { sender: userId, createdAt: { $gt: new Date(now.getTime() - sendWindowMs) } },
-      { orderBy: { createdAt: 'desc' }, limit: sendsPerWindow, fields: ['createdAt'] },
-    );
     if (recent.length < sendsPerWindow) return;
-    const freesUpAt = recent[sendsPerWindow - 1].createdAt.getTime() + sendWindowMs;
-    throw rateLimited((freesUpAt - now.getTime()) / 1000, 'You are sending too fast; wait a moment.');
+    const oldest = Math.min(...recent.map((date) => date.getTime()));
+    throw rateLimited((oldest + sendWindowMs - now.getTime()) / 1000, 'You are sending too fast; wait a moment.');
   }
 }
