@@ -22,33 +22,40 @@ export interface PendingSend {
 }
 
 interface Waiting extends PendingSend {
+  channelId: string;
   resolve: (message: MessageView) => void;
   reject: (error: unknown) => void;
 }
 
 interface ChannelRow {
+  id: string;
   kind: ChannelKind;
   owner_id: string | null;
   last_seq: number;
 }
 
 /**
- * Group commit per channel. Sends to one channel that arrive while a transaction for that channel is running wait
- * for it, then share the next transaction: one lock of the channel row, consecutive seqs, one multi-row insert, one
- * commit (and one fsync). Each caller still gets its own message, or its own refusal (access is checked per sender
- * under the lock). With no contention a send has its own transaction at once: nothing waits for a batch to fill.
+ * Group commit. Sends that arrive while a storing transaction runs wait for it, then share the next one, whatever
+ * their channels: one statement locks the channel rows (in id order, so two instances' batches cannot deadlock on
+ * them), each channel's messages take its next seqs in arrival order, one multi-row insert stores them all, one
+ * update moves every channel's `last_seq`, one commit (and one fsync) makes them durable. Each caller still gets its
+ * own message, or its own refusal (access is checked per sender under the lock). With no contention a send has its
+ * own transaction at once: nothing waits for a batch to fill.
  *
- * The statements are plain SQL (PlainSql): this is the hottest write path, and the unit of work's change sets cost
- * more CPU than the statements. On MySQL the transaction is READ COMMITTED, as in `lockingTransaction`.
+ * The statements are plain SQL (PlainSql): this is the hottest write path, and on loopback each statement's round
+ * trip costs the server more CPU than anything else it does for a send, so a transaction's six statements are
+ * shared by as many sends as possible (bench/RESULTS.md). On MySQL the transaction is READ COMMITTED, as in
+ * `lockingTransaction`.
  */
 export class GroupCommit {
-  private readonly waiting = new Map<string, Waiting[]>();
+  private waiting: Waiting[] = [];
+  private running = false;
   private readonly sql: PlainSql;
   private readonly mysql: boolean;
 
   constructor(
     private readonly orm: MikroORM,
-    private readonly maxBatch = 100,
+    private readonly maxBatch = 200,
   ) {
     this.sql = new PlainSql(orm);
     this.mysql = orm.em.getPlatform() instanceof MySqlPlatform;
@@ -62,77 +69,68 @@ export class GroupCommit {
    */
   store(channelId: string, send: PendingSend): Promise<MessageView> {
     return new Promise<MessageView>((resolve, reject) => {
-      const queue = this.waiting.get(channelId);
-      if (queue) {
-        queue.push({ ...send, resolve, reject });
-        return;
-      }
-      this.waiting.set(channelId, [{ ...send, resolve, reject }]);
-      void this.drain(channelId);
+      this.waiting.push({ ...send, channelId, resolve, reject });
+      if (!this.running) void this.drain();
     });
   }
 
-  private async drain(channelId: string): Promise<void> {
-    const queue = this.waiting.get(channelId)!;
-    while (queue.length > 0) {
-      const batch = queue.splice(0, this.maxBatch);
-      await this.commit(channelId, batch);
+  private async drain(): Promise<void> {
+    this.running = true;
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.maxBatch);
+      await this.commit(batch);
     }
-    this.waiting.delete(channelId);
+    this.running = false;
   }
 
-  private async commit(channelId: string, batch: Waiting[], attempt = 1): Promise<void> {
+  private async commit(batch: Waiting[], attempt = 1): Promise<void> {
     try {
-      const outcomes = await this.transaction((tx) => this.insert(tx, channelId, batch));
+      const outcomes = await this.transaction((tx) => this.insert(tx, batch));
       batch.forEach((send, i) => {
         const outcome = outcomes[i];
         if (outcome instanceof Error) send.reject(outcome);
         else send.resolve(outcome);
       });
     } catch (error) {
-      // Multi-row inserts of two channels' batches can deadlock on the shared secondary indexes (sender,
+      // Multi-row inserts of two instances' batches can deadlock on the shared secondary indexes (sender,
       // clientMessageId): MySQL rolls one back, which is then simply run again.
       if (error instanceof DeadlockException && attempt < 5) {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
-        await this.commit(channelId, batch, attempt + 1);
+        await this.commit(batch, attempt + 1);
         return;
       }
       // One duplicate clientMessageId fails the whole shared transaction: store the others one by one.
       if (error instanceof UniqueConstraintViolationException && batch.length > 1) {
-        for (const send of batch) await this.commit(channelId, [send]);
+        for (const send of batch) await this.commit([send]);
         return;
       }
       for (const send of batch) send.reject(error);
     }
   }
 
-  /** Locks the channel row, checks each sender's access, inserts the accepted messages and moves `last_seq`. */
-  private async insert(tx: Tx, channelId: string, batch: Waiting[]): Promise<(MessageView | Error)[]> {
-    const [channel] = await this.sql.rows<ChannelRow>(
-      `select kind, owner_id, last_seq from channels where id = ?${this.mysql ? ' for update' : ''}`,
-      [channelId],
+  /** Locks the channel rows, checks each sender's access, inserts the accepted messages and moves `last_seq`. */
+  private async insert(tx: Tx, batch: Waiting[]): Promise<(MessageView | Error)[]> {
+    const channelIds = [...new Set(batch.map((s) => s.channelId))].sort();
+    const rows = await this.sql.rows<ChannelRow>(
+      `select id, kind, owner_id, last_seq from channels where id in (${marks(channelIds)}) order by id${
+        this.mysql ? ' for update' : ''
+      }`,
+      channelIds,
       tx,
     );
-    if (!channel) return batch.map(() => notFound());
-    let members: Set<string> | undefined;
-    if (channel.kind === ChannelKind.PASSWORD) {
-      const senders = [...new Set(batch.map((s) => s.sender.id))];
-      const rows = await this.sql.rows<{ user_id: string }>(
-        `select user_id from memberships where channel_id = ? and user_id in (${senders.map(() => '?').join(', ')})`,
-        [channelId, ...senders],
-        tx,
-      );
-      members = new Set(rows.map((row) => row.user_id));
-    }
-    let lastSeq = Number(channel.last_seq);
+    const channels = new Map(rows.map((row) => [row.id, { ...row, last_seq: Number(row.last_seq) }]));
+    const members = await this.members(tx, batch, channels);
+
     const outcomes = batch.map((send): MessageView | Error => {
+      const channel = channels.get(send.channelId);
+      if (!channel) return notFound();
       if (channel.kind === ChannelKind.PRIVATE && channel.owner_id !== send.sender.id) return notFound();
-      if (members && !members.has(send.sender.id)) return forbidden();
-      lastSeq += 1;
+      if (channel.kind === ChannelKind.PASSWORD && !members.has(`${channel.id} ${send.sender.id}`)) return forbidden();
+      channel.last_seq += 1;
       return {
         id: randomUUID(),
-        channelId,
-        seq: lastSeq,
+        channelId: channel.id,
+        seq: channel.last_seq,
         kind: MessageKind.USER,
         body: send.body,
         sender: send.sender,
@@ -149,7 +147,7 @@ export class GroupCommit {
         .join(', ')}`,
       stored.flatMap((m) => [
         m.id,
-        channelId,
+        m.channelId,
         m.seq,
         m.kind,
         m.body,
@@ -159,8 +157,26 @@ export class GroupCommit {
       ]),
       tx,
     );
-    await this.sql.run('update channels set last_seq = ? where id = ?', [lastSeq, channelId], tx);
+    const moved = [...new Set(stored.map((m) => m.channelId))];
+    await this.sql.run(
+      `update channels set last_seq = case id ${moved.map(() => 'when ? then ?').join(' ')} end where id in (${marks(moved)})`,
+      [...moved.flatMap((id) => [id, channels.get(id)!.last_seq]), ...moved],
+      tx,
+    );
     return outcomes;
+  }
+
+  /** "channelId userId" of the senders who are members of the batch's PASSWORD channels. */
+  private async members(tx: Tx, batch: Waiting[], channels: Map<string, ChannelRow>): Promise<Set<string>> {
+    const guarded = [...channels.values()].filter((c) => c.kind === ChannelKind.PASSWORD).map((c) => c.id);
+    if (guarded.length === 0) return new Set();
+    const senders = [...new Set(batch.filter((s) => guarded.includes(s.channelId)).map((s) => s.sender.id))];
+    const rows = await this.sql.rows<{ channel_id: string; user_id: string }>(
+      `select channel_id, user_id from memberships where channel_id in (${marks(guarded)}) and user_id in (${marks(senders)})`,
+      [...guarded, ...senders],
+      tx,
+    );
+    return new Set(rows.map((row) => `${row.channel_id} ${row.user_id}`));
   }
 
   private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -173,3 +189,5 @@ export class GroupCommit {
     }
   }
 }
+
+const marks = (values: unknown[]) => values.map(() => '?').join(', ');

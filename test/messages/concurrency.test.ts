@@ -107,7 +107,9 @@ describe.each(eachProfile)('sends that share a transaction (%s)', (_name, profil
   let server: TestServer;
   beforeAll(async () => {
     await sink.start();
-    server = await startTestServer(profile, { env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' } });
+    server = await startTestServer(profile, {
+      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', DEFAULT_CHANNELS: 'east,west' },
+    });
   });
   afterAll(async () => {
     await server?.stop();
@@ -138,5 +140,42 @@ describe.each(eachProfile)('sends that share a transaction (%s)', (_name, profil
       club,
     ]);
     expect(seqs.map((r) => Number(r.seq))).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  });
+
+  it("keeps each channel's seqs and each sender's answer apart when one transaction stores several channels", async () => {
+    // Sends to four channels at once: whatever batches the server forms, a DEFAULT, PRIVATE or PASSWORD channel's
+    // refusals and seqs must not leak into another's.
+    const owner = await TestUser.signIn(server, sink, 'mixer', Tier.PRO);
+    const own = await owner.createChannel('PRIVATE');
+    const club = await owner.createChannel('PASSWORD', undefined, 'secret12');
+    const others = [await TestUser.signIn(server, sink, 'x1'), await TestUser.signIn(server, sink, 'x2')];
+    await others[0].gql(JOIN, { id: club, password: 'secret12' });
+    const channels = [defaultChannelId('east'), defaultChannelId('west'), own, club];
+    const sends = [owner, ...others].flatMap((user) =>
+      channels.flatMap((channelId) => Array.from({ length: 3 }, (_, i) => ({ user, channelId, body: `${i}` }))),
+    );
+    const results = await Promise.all(sends.map(({ user, channelId, body }) => user.send(channelId, body)));
+
+    const expected = (user: TestUser, channelId: string) =>
+      channelId === own && user !== owner
+        ? ['NOT_FOUND']
+        : channelId === club && user === others[1]
+          ? ['FORBIDDEN']
+          : [];
+    results.forEach((res, i) => expect(codesOf(res)).toEqual(expected(sends[i].user, sends[i].channelId)));
+    for (const channelId of channels) {
+      const answered = results
+        .filter((res, i) => sends[i].channelId === channelId && !res.errors)
+        .map((res) => res.data!.sendMessage);
+      expect(answered.every((m) => m.channelId === channelId)).toBe(true);
+      const stored = await rows<{ seq: number; client_message_id: string | null }>(
+        server,
+        'select seq, client_message_id from messages where channel_id = ? order by seq',
+        [channelId],
+      );
+      expect(stored.map((r) => Number(r.seq))).toEqual(Array.from({ length: stored.length }, (_, i) => i + 1));
+      const userSeqs = stored.filter((r) => r.client_message_id !== null).map((r) => Number(r.seq));
+      expect(answered.map((m) => m.seq).sort((a, b) => a - b)).toEqual(userSeqs);
+    }
   });
 });
