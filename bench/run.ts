@@ -41,6 +41,11 @@ const percentile = (values: number[], p: number) => {
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const median = (values: number[]) => percentile(values, 50);
+/** This process's CPU time (user + system) since `start`, in microseconds. */
+const cpuMicros = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+};
 
 /** A long-lived worker holding subscribers; resolves once they are all open. */
 async function startFanoutWorker(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt' }>) {
@@ -170,6 +175,7 @@ async function main(): Promise<void> {
     if (SCENARIOS.has(1)) {
       // 1. Send throughput: stored and published, 32 concurrent senders over HTTP on 8 channels, beside raw INSERTs.
       const sendStart = Date.now();
+      const sendCpu = process.cpuUsage();
       const sent = await runWorker({
         kind: 'send',
         url: app.url,
@@ -178,6 +184,7 @@ async function main(): Promise<void> {
         concurrency: CONCURRENCY,
         total: SENDS,
       });
+      const sendCpuUs = cpuMicros(sendCpu) / SENDS;
       for (;;) {
         const [row] = await em
           .getConnection()
@@ -186,7 +193,9 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const storedAndPublished = SENDS / ((Date.now() - sendStart) / 1000);
+      const floorCpu = process.cpuUsage();
       const floor = await runWorker({ kind: 'floor', url: app.url, concurrency: CONCURRENCY, total: SENDS });
+      const floorCpuUs = cpuMicros(floorCpu) / SENDS;
       await em.getConnection().execute('create table bench_raw_messages like messages');
       const raw = await runWorker({
         kind: 'raw-insert',
@@ -207,6 +216,9 @@ async function main(): Promise<void> {
         ratioToRaw: round(sent.count / sent.seconds / (raw.count / raw.seconds), 2),
         // Not a target: the same load on `{ __typename }` (HTTP + Apollo, no database), what bounds any operation.
         graphqlFloorPerSecond: round(floor.count / floor.seconds),
+        // The server runs in this process: its CPU time per send, and per `{ __typename }`, over each phase.
+        serverCpuPerSendMs: round(sendCpuUs / 1000, 2),
+        serverCpuPerFloorRequestMs: round(floorCpuUs / 1000, 2),
         target: '>= 0.5 of raw',
       };
       process.stdout.write(`send throughput: ${JSON.stringify(results.sendThroughput)}\n`);

@@ -80,7 +80,7 @@ export class MessageService {
 
   private readonly sql: PlainSql;
 
-  /** Sends to one channel that arrive together share a transaction (see GroupCommit). */
+  /** Sends that arrive together share a transaction (see GroupCommit). */
   private readonly groupCommit: GroupCommit;
 
   /**
