@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   DeadlockException,
   DriverException,
-  IsolationLevel,
   UniqueConstraintViolationException,
   type MikroORM,
   type Transaction as Tx,
@@ -11,6 +10,7 @@ import { MySqlPlatform } from '@mikro-orm/mysql';
 import { ChannelKind, MessageKind } from '../entities';
 import { forbidden, notFound } from './channel-access';
 import { PlainSql } from './plain-sql';
+import { lockingIsolation } from './transaction';
 import type { MessageView, UserView } from './views';
 
 /** One USER message waiting to be stored. */
@@ -180,9 +180,8 @@ export class GroupCommit {
   }
 
   private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    const isolationLevel = this.mysql ? IsolationLevel.READ_COMMITTED : undefined;
     try {
-      return await this.orm.em.getConnection().transactional(work, { isolationLevel });
+      return await this.orm.em.getConnection().transactional(work, { isolationLevel: lockingIsolation(this.orm) });
     } catch (error) {
       // Statements' errors are converted already (PlainSql); BEGIN's and COMMIT's are the driver's own.
       throw error instanceof DriverException ? error : this.orm.em.getDriver().convertException(error as Error);

@@ -14,16 +14,16 @@ export class PlainSql {
    * @throws the driver's error converted to MikroORM's exceptions (e.g. UniqueConstraintViolationException).
    */
   async rows<T>(sql: string, params: unknown[], tx?: Transaction): Promise<T[]> {
-    try {
-      return (await this.orm.em.getConnection().execute(sql, params, 'all', tx)) as T[];
-    } catch (error) {
-      throw this.orm.em.getDriver().convertException(error as Error);
-    }
+    return (await this.execute(sql, params, 'all', tx)) as T[];
   }
 
   async run(sql: string, params: unknown[], tx?: Transaction): Promise<void> {
+    await this.execute(sql, params, 'run', tx);
+  }
+
+  private async execute(sql: string, params: unknown[], method: 'all' | 'run', tx?: Transaction): Promise<unknown> {
     try {
-      await this.orm.em.getConnection().execute(sql, params, 'run', tx);
+      return (await this.orm.em.getConnection().execute(sql, params, method, tx)) as unknown;
     } catch (error) {
       throw this.orm.em.getDriver().convertException(error as Error);
     }

@@ -11,7 +11,9 @@ import { MySqlPlatform } from '@mikro-orm/mysql';
  * SQLite serialises every transaction anyway and has no isolation levels to choose.
  */
 export function lockingTransaction<T>(orm: MikroORM, work: (em: SqlEntityManager) => Promise<T>): Promise<T> {
-  const em = orm.em.fork() as SqlEntityManager;
-  const isolationLevel = em.getPlatform() instanceof MySqlPlatform ? IsolationLevel.READ_COMMITTED : undefined;
-  return em.transactional((tx) => work(tx), { isolationLevel });
+  return (orm.em.fork() as SqlEntityManager).transactional((tx) => work(tx), { isolationLevel: lockingIsolation(orm) });
 }
+
+/** The isolation level of transactions that take row locks: READ COMMITTED on MySQL (see lockingTransaction). */
+export const lockingIsolation = (orm: MikroORM) =>
+  orm.em.getPlatform() instanceof MySqlPlatform ? IsolationLevel.READ_COMMITTED : undefined;
