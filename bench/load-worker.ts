@@ -8,15 +8,16 @@ import { createClient } from 'graphql-ws';
 import mqtt from 'mqtt';
 import { createPool } from 'mysql2/promise';
 import WebSocket from 'ws';
+import { disableNagle } from '../src/bridge/broker';
 
 export type Job =
   | { kind: 'send'; url: string; tokens: string[]; channelIds: string[]; concurrency: number; total: number }
   | { kind: 'floor'; url: string; concurrency: number; total: number }
   | { kind: 'raw-insert'; databaseUrl: string; channelIds: string[]; concurrency: number; total: number }
   | { kind: 'history'; url: string; token: string; channelId: string; before: string | null; rounds: number }
-  | { kind: 'latency'; url: string; tokens: string[]; channelId: string; rate: number; total: number }
-  | { kind: 'raw-insert-rate'; databaseUrl: string; channelId: string; rate: number; total: number }
-  | { kind: 'raw-mqtt-latency'; mqttUrl: string; topic: string; rate: number; total: number }
+  | { kind: 'latency'; url: string; tokens: string[]; channelId: string; rate: number; total: number; warmup: number }
+  | { kind: 'raw-insert-rate'; databaseUrl: string; channelId: string; rate: number; total: number; warmup: number }
+  | { kind: 'raw-mqtt-latency'; mqttUrl: string; topic: string; rate: number; total: number; warmup: number }
   | { kind: 'resume'; url: string; token: string; channelId: string; afterSeq: number; count: number }
   | { kind: 'page'; url: string; token: string; channelId: string; before: string; pages: number; pageSize: number }
   | { kind: 'fanout-graphql'; url: string; tokens: string[]; channelId: string; count: number }
@@ -87,6 +88,28 @@ export interface Result {
 const MESSAGE_ADDED =
   'subscription ($id: ID!, $after: Int) { messageAdded(channelId: $id, afterSeq: $after) { id seq body clientMessageId } }';
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Calls `send(i)` for i = -warmup … total-1 at a fixed rate (a send that falls behind does not delay the next), and
+ * resolves once every call has settled. Negative i are the warm-up (connections opened, code compiled): callers
+ * measure only i >= 0. Resolves with the time i = 0 was due.
+ */
+async function paced(
+  rate: number,
+  warmup: number,
+  total: number,
+  send: (i: number) => Promise<unknown>,
+): Promise<number> {
+  const start = now();
+  const calls: Promise<unknown>[] = [];
+  for (let i = -warmup; i < total; i++) {
+    const due = start + ((i + warmup) * 1000) / rate;
+    if (due > now()) await pause(due - now());
+    calls.push(send(i));
+  }
+  await Promise.all(calls);
+  return start + (warmup * 1000) / rate;
+}
 
 /**
  * Scenario 1: `concurrency` closed-loop senders over HTTP, spread over the channels, while one graphql-ws client
@@ -251,21 +274,17 @@ async function latency(job: Extract<Job, { kind: 'latency' }>): Promise<Result> 
     },
   );
   await ready;
-  const start = now();
   const query = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
-  const sends: Promise<unknown>[] = [];
-  for (let i = 0; i < job.total; i++) {
-    const due = start + (i * 1000) / job.rate;
-    if (due > now()) await pause(due - now());
-    const clientMessageId = `lat-${i}`;
-    sentAt.set(clientMessageId, now());
-    sends.push(
-      postGraphql(job.url, job.tokens[i % job.tokens.length], query, {
-        input: { channelId: job.channelId, body: `latency ${i}`, clientMessageId },
-      }).then(() => answeredMs.push(now() - sentAt.get(clientMessageId)!)),
-    );
-  }
-  await Promise.all(sends);
+  const start = await paced(job.rate, job.warmup, job.total, (i) => {
+    const clientMessageId = i < 0 ? `lat-warm${i}` : `lat-${i}`;
+    const sent = now();
+    if (i >= 0) sentAt.set(clientMessageId, sent);
+    return postGraphql(job.url, job.tokens[(i + job.warmup) % job.tokens.length], query, {
+      input: { channelId: job.channelId, body: `latency ${i}`, clientMessageId },
+    }).then(() => {
+      if (i >= 0) answeredMs.push(now() - sent);
+    });
+  });
   await all;
   await client.dispose();
   return { count: job.total, seconds: (now() - start) / 1000, latenciesMs, answeredMs };
@@ -275,46 +294,41 @@ async function latency(job: Extract<Job, { kind: 'latency' }>): Promise<Result> 
 async function rawInsertRate(job: Extract<Job, { kind: 'raw-insert-rate' }>): Promise<Result> {
   const pool = createPool({ uri: job.databaseUrl, connectionLimit: 8 });
   const latenciesMs: number[] = [];
-  const start = now();
-  const inserts: Promise<unknown>[] = [];
-  for (let i = 0; i < job.total; i++) {
-    const due = start + (i * 1000) / job.rate;
-    if (due > now()) await pause(due - now());
+  const start = await paced(job.rate, job.warmup, job.total, (i) => {
     const t = now();
-    inserts.push(
-      pool
-        .execute(
-          'insert into bench_raw_messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values (uuid(), ?, ?, ?, ?, ?, ?, now(3))',
-          [job.channelId, 1_000_000 + i, 'USER', `latency ${i}`, null, `lat-${i}`],
-        )
-        .then(() => latenciesMs.push(now() - t)),
-    );
-  }
-  await Promise.all(inserts);
+    return pool
+      .execute(
+        'insert into bench_raw_messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values (uuid(), ?, ?, ?, ?, ?, ?, now(3))',
+        [job.channelId, 1_000_000 + job.warmup + i, 'USER', `latency ${i}`, null, `lat-${i}`],
+      )
+      .then(() => {
+        if (i >= 0) latenciesMs.push(now() - t);
+      });
+  });
   await pool.end();
   return { count: job.total, seconds: (now() - start) / 1000, latenciesMs };
 }
 
 /** Raw MQTT QoS 1 publish → receive on the same broker at the same rate, each timed. */
 async function rawMqttLatency(job: Extract<Job, { kind: 'raw-mqtt-latency' }>): Promise<Result> {
-  const subscriber = await mqtt.connectAsync(job.mqttUrl);
-  const publisher = await mqtt.connectAsync(job.mqttUrl);
+  // Nagle off, as on the server's own broker connection, so the baseline is the broker's best.
+  const subscriber = disableNagle(await mqtt.connectAsync(job.mqttUrl));
+  const publisher = disableNagle(await mqtt.connectAsync(job.mqttUrl));
   await subscriber.subscribeAsync(job.topic, { qos: 1 });
   const latenciesMs: number[] = [];
   let resolveAll!: () => void;
   const all = new Promise<void>((resolve) => (resolveAll = resolve));
   subscriber.on('message', (_topic, payload) => {
-    latenciesMs.push(now() - Number(JSON.parse(payload.toString()).t));
+    const { i, t } = JSON.parse(payload.toString()) as { i: number; t: number };
+    if (i < 0) return;
+    latenciesMs.push(now() - t);
     if (latenciesMs.length === job.total) resolveAll();
   });
-  const start = now();
-  for (let i = 0; i < job.total; i++) {
-    const due = start + (i * 1000) / job.rate;
-    if (due > now()) await pause(due - now());
-    void publisher.publishAsync(job.topic, JSON.stringify({ t: now(), body: `latency ${i}`.padEnd(300, ' ') }), {
+  const start = await paced(job.rate, job.warmup, job.total, (i) =>
+    publisher.publishAsync(job.topic, JSON.stringify({ i, t: now(), body: `latency ${i}`.padEnd(300, ' ') }), {
       qos: 1,
-    });
-  }
+    }),
+  );
   await all;
   await subscriber.endAsync();
   await publisher.endAsync();

@@ -12,7 +12,7 @@ import express from 'express';
 import mqtt from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
-import { connectBroker, type BrokerConnection } from './bridge/broker';
+import { connectBroker, disableNagle, type BrokerConnection } from './bridge/broker';
 import { BrokerAccess } from './bridge/broker-access';
 import { DynamicSecurity } from './bridge/dynamic-security';
 import { LiveMessages, type LiveMessagesOptions } from './bridge/live-messages';
@@ -99,12 +99,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     let dynsec: DynamicSecurity | undefined;
     let account: { username: string; password: string } | undefined;
     if (config.mqtt.url && config.mqtt.accessControl === 'dynsec') {
-      const admin = await mqtt.connectAsync(config.mqtt.url, {
-        clientId: `chat-admin-${randomUUID()}`,
-        username: config.mqtt.username,
-        password: config.mqtt.password,
-        reconnectPeriod: 1000,
-      });
+      const admin = disableNagle(
+        await mqtt.connectAsync(config.mqtt.url, {
+          clientId: `chat-admin-${randomUUID()}`,
+          username: config.mqtt.username,
+          password: config.mqtt.password,
+          reconnectPeriod: 1000,
+        }),
+      );
       dynsec = new DynamicSecurity(admin, topics, logger);
       closers.push(['dynsec', () => dynsec!.close()]);
       account = {

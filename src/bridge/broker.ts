@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
@@ -50,6 +51,7 @@ export async function connectBroker(
     reconnectPeriod: 1000,
     connectTimeout: 5000,
   });
+  disableNagle(client);
   client.on('error', (error) => logger.warn({ err: error }, 'MQTT broker error'));
   client.on('offline', () => logger.warn({ url }, 'MQTT broker unreachable; reconnecting'));
   client.on('connect', () => logger.info({ url, embedded: Boolean(embedded) }, 'MQTT broker connected'));
@@ -72,4 +74,17 @@ export async function connectBroker(
       await embedded?.close();
     },
   };
+}
+
+/**
+ * Turns Nagle's algorithm off on an MQTT client's TCP socket, now and at every reconnection (a no-op on a WebSocket
+ * stream). With it on, a QoS 1 PUBLISH written while the client's previous small packet (a PUBACK) is unacknowledged
+ * waits for the broker's delayed ACK, up to 40 ms on Linux: at 200 messages/s that held each message a median 23 ms
+ * between its commit and the broker (bench scenario 2). Returns the client.
+ */
+export function disableNagle(client: MqttClient): MqttClient {
+  const apply = () => (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
+  apply();
+  client.on('connect', apply);
+  return client;
 }

@@ -90,7 +90,8 @@ export async function startEmbeddedBroker(host: string, port: number): Promise<E
     if (identity?.kind === 'user') users.set(client, identity);
   });
   broker.on('clientDisconnect', (client) => users.delete(client));
-  const server: Server = createServer((socket) => broker.handle(socket));
+  // Nagle's algorithm off, as on the server's own client (see disableNagle): QoS 1 traffic is small packets.
+  const server: Server = createServer({ noDelay: true }, (socket) => broker.handle(socket));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
