@@ -35,6 +35,19 @@ export function ormOptions(database: Config['database'], log: (message: string) 
     clientUrl: database.url,
     forceUtcTimezone: true,
     charset: 'utf8mb4',
-    pool: { min: 0, max: 16 },
+    pool: { min: 0, max: 16, afterCreate: readCommitted },
   });
+}
+
+/**
+ * Every transaction on MySQL runs READ COMMITTED. Under the default REPEATABLE READ, `SELECT … FOR UPDATE` of a row
+ * that does not exist yet takes a gap lock, and two transactions inserting different keys into one gap deadlock;
+ * with READ COMMITTED the second insert of the same key waits, then fails as a unique-key violation the caller can
+ * answer. Set once per pooled connection (a pool hook), so a transaction costs no extra round trip for it.
+ */
+function readCommitted(
+  connection: { query(sql: string, done: (error: Error | null) => void): void },
+  done: (error: Error | null, connection: unknown) => void,
+): void {
+  connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (error) => done(error, connection));
 }

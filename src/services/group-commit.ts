@@ -10,7 +10,6 @@ import { MySqlPlatform } from '@mikro-orm/mysql';
 import { ChannelKind, MessageKind } from '../entities';
 import { forbidden, notFound } from './channel-access';
 import { PlainSql } from './plain-sql';
-import { lockingIsolation } from './transaction';
 import type { MessageView, UserView } from './views';
 
 /** One USER message waiting to be stored. */
@@ -43,9 +42,9 @@ interface ChannelRow {
  * own transaction at once: nothing waits for a batch to fill.
  *
  * The statements are plain SQL (PlainSql): this is the hottest write path, and on loopback each statement's round
- * trip costs the server more CPU than anything else it does for a send, so a transaction's six statements are
- * shared by as many sends as possible (bench/RESULTS.md). On MySQL the transaction is READ COMMITTED, as in
- * `lockingTransaction`.
+ * trip costs the server more CPU than anything else it does for a send, so a transaction's five statements are
+ * shared by as many sends as possible (bench/RESULTS.md). On MySQL the transaction is READ COMMITTED, as every
+ * transaction is (src/mikro-orm.config.ts).
  */
 export class GroupCommit {
   private waiting: Waiting[] = [];
@@ -181,7 +180,7 @@ export class GroupCommit {
 
   private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
-      return await this.orm.em.getConnection().transactional(work, { isolationLevel: lockingIsolation(this.orm) });
+      return await this.orm.em.getConnection().transactional(work);
     } catch (error) {
       // Statements' errors are converted already (PlainSql); BEGIN's and COMMIT's are the driver's own.
       throw error instanceof DriverException ? error : this.orm.em.getDriver().convertException(error as Error);
