@@ -128,8 +128,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     relay.start();
     closers.push(['relay', () => relay.stop()]);
 
-    // Services hand every committed message to the relay, which publishes it to the broker.
-    const onStored = (message: MessageView) => relay.publish(message);
+    // Services hand every committed message to the relay, which publishes it to the broker for every instance, and
+    // to this instance's own subscribers at once (the broker's copy then arrives as a repeat and is dropped).
+    let deliverLocally = (_message: MessageView) => {};
+    const onStored = (message: MessageView) => {
+      relay.publish(message);
+      deliverLocally(message);
+    };
     const passes = new PassService(orm, clock);
     // Unset PUBLIC_URL means this server on localhost, at the port it bound (which PORT=0 leaves to the system).
     let boundPort = config.http.port;
@@ -163,6 +168,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     };
     await services.channels.ensureDefaultChannels(config.channels.defaults);
     const live = new LiveMessages(broker, topics, services.messages, services.channels, logger, metrics, options.live);
+    deliverLocally = (message) => live.stored(message);
     closers.push(['live subscriptions', () => live.close()]);
     const pubSub = new ChatPubSub(relay, live);
     const brokerAccess = new BrokerAccess(

@@ -23,7 +23,8 @@ export interface LiveMessagesOptions {
 /**
  * The bridge from the broker to `Subscription.messageAdded`. It subscribes to a channel's topic while at least one
  * local subscriber watches the channel (reference counted), validates every payload, and hands each subscriber the
- * channel's messages in seq order, without gaps or repeats.
+ * channel's messages in seq order, without gaps or repeats. Messages this instance stores also reach its own
+ * subscribers at once (`stored`), without the round trip through the broker; the feed drops the second copy.
  */
 export class LiveMessages {
   private readonly feeds = new Map<string, ChannelFeed>();
@@ -110,6 +111,14 @@ export class LiveMessages {
       else this.release(feed);
       throw error;
     }
+  }
+
+  /**
+   * A message this instance has just stored: its local subscribers have it now, without waiting for the broker's
+   * copy (which the feed then drops as a repeat). Subscribers on other instances get it through the broker.
+   */
+  stored(message: MessageView): void {
+    this.feeds.get(message.channelId)?.receive(message);
   }
 
   /** Ends every live subscription (shutdown). */

@@ -167,8 +167,9 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
       const view = new ChannelView(client, id);
       await view.open();
       await socketState(client, 'connected');
-      await say(id, 'live before the cut');
+      // Counted before the send: the live copy may arrive before the mutation's answer.
       const seen = view.messages.length + 1;
+      await say(id, 'live before the cut');
       await until(
         (l) => view.onChange(l),
         () => view.messages.length === seen,

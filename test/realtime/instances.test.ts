@@ -118,6 +118,7 @@ describeReal('a broker outage (%s)', (_name, profile) => {
   const sink = new SmtpSink();
   let broker: TestMosquitto;
   let server: TestServer;
+  let other: TestServer;
   beforeAll(async () => {
     await sink.start();
     broker = await TestMosquitto.start();
@@ -125,31 +126,41 @@ describeReal('a broker outage (%s)', (_name, profile) => {
       relay: { sweepIntervalMs: 250, sweepAfterMs: 500 },
       env: { ...env(sink), MQTT_URL: broker.url },
     });
+    other = await startTestServer(profile, {
+      databaseUrl: server.databaseUrl,
+      topicPrefix: server.topicPrefix,
+      env: { ...env(sink), MQTT_URL: broker.url, MIGRATE_ON_START: 'false' },
+    });
   });
   afterAll(async () => {
+    await other?.stop();
     await server?.stop();
     await broker?.stop();
     await sink.stop();
   });
 
-  it('delivers every send acknowledged during the outage afterwards, in order, once', async () => {
+  it('delivers sends acknowledged during the outage to the storing instance at once, and to the others afterwards, in order, once', async () => {
     const users = [await TestUser.signIn(server, sink, 'o1'), await TestUser.signIn(server, sink, 'o2')];
-    const live = await LiveSubscription.from(users[0], lobby);
+    const reader = await TestUser.signIn(other, sink, 'o3');
+    const [local, remote] = [await LiveSubscription.from(users[0], lobby), await LiveSubscription.from(reader, lobby)];
     try {
       const before = await sendFrom(users, 3, 'before');
-      await live.received(6);
+      await Promise.all([local.received(6), remote.received(6)]);
       await broker.kill();
       const during = await sendFrom(users, 5, 'during');
-      const ready = await fetch(`${server.url}/readyz`);
-      expect(ready.status).toBe(503);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      // The instance that stored them hands them to its own subscribers without the broker.
+      await local.received(16);
+      expectExactly(local, [...before, ...during]);
       await broker.resume();
       const after = await sendFrom(users, 2, 'after');
       const all = [...before, ...during, ...after];
-      await live.received(all.length);
-      expectExactly(live, all);
+      await Promise.all([local.received(all.length), remote.received(all.length)]);
+      expectExactly(local, all);
+      expectExactly(remote, all);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
     } finally {
-      await live.close();
+      await Promise.all([local.close(), remote.close()]);
     }
   });
 });
