@@ -2,9 +2,11 @@
  * A load generator in a process of its own (the server runs in another): it receives a job over IPC, runs it over
  * loopback, and answers with what it measured.
  */
+import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createClient } from 'graphql-ws';
+import Database from 'libsql';
 import mqtt from 'mqtt';
 import { createPool } from 'mysql2/promise';
 import WebSocket from 'ws';
@@ -17,7 +19,15 @@ export type Job =
   | { kind: 'history'; url: string; token: string; channelId: string; before: string | null; rounds: number }
   | { kind: 'latency'; url: string; tokens: string[]; channelId: string; rate: number; total: number; warmup: number }
   | { kind: 'raw-insert-rate'; databaseUrl: string; channelId: string; rate: number; total: number; warmup: number }
-  | { kind: 'raw-mqtt-latency'; mqttUrl: string; topic: string; rate: number; total: number; warmup: number }
+  | {
+      kind: 'raw-mqtt-latency';
+      mqttUrl: string;
+      account?: { username: string; password: string };
+      topic: string;
+      rate: number;
+      total: number;
+      warmup: number;
+    }
   | { kind: 'resume'; url: string; token: string; channelId: string; afterSeq: number; count: number }
   | { kind: 'page'; url: string; token: string; channelId: string; before: string; pages: number; pageSize: number }
   | { kind: 'fanout-graphql'; url: string; tokens: string[]; channelId: string; count: number }
@@ -202,8 +212,39 @@ async function floor(job: Extract<Job, { kind: 'floor' }>): Promise<Result> {
   return { count: job.total, seconds: (performance.now() - start) / 1000, latenciesMs };
 }
 
+/**
+ * The raw baseline's INSERT of one message row into `bench_raw_messages`, straight through the database's own
+ * client: a mysql2 pool of `connections` on MySQL; on SQLite (the embedded profile) one libSQL connection, which
+ * writes synchronously, one autocommit transaction at a time, as SQLite takes one writer.
+ */
+function rawInserter(databaseUrl: string, connections: number) {
+  if (databaseUrl.startsWith('file:')) {
+    const db = new Database(databaseUrl.slice('file:'.length));
+    db.exec('pragma busy_timeout = 5000');
+    const statement = db.prepare(
+      'insert into bench_raw_messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    return {
+      insert: async (channelId: string, seq: number, body: string, clientMessageId: string) => {
+        statement.run(randomUUID(), channelId, seq, 'USER', body, null, clientMessageId, Date.now());
+      },
+      end: async () => db.close(),
+    };
+  }
+  const pool = createPool({ uri: databaseUrl, connectionLimit: connections });
+  return {
+    insert: async (channelId: string, seq: number, body: string, clientMessageId: string) => {
+      await pool.execute(
+        'insert into bench_raw_messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values (uuid(), ?, ?, ?, ?, ?, ?, now(3))',
+        [channelId, seq, 'USER', body, null, clientMessageId],
+      );
+    },
+    end: () => pool.end(),
+  };
+}
+
 async function rawInsert(job: Extract<Job, { kind: 'raw-insert' }>): Promise<Result> {
-  const pool = createPool({ uri: job.databaseUrl, connectionLimit: job.concurrency });
+  const raw = rawInserter(job.databaseUrl, job.concurrency);
   let next = 0;
   const latenciesMs: number[] = [];
   const start = performance.now();
@@ -212,16 +253,13 @@ async function rawInsert(job: Extract<Job, { kind: 'raw-insert' }>): Promise<Res
       Array.from({ length: job.concurrency }, async () => {
         for (let i = next++; i < job.total; i = next++) {
           const t = performance.now();
-          await pool.execute(
-            'insert into bench_raw_messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values (uuid(), ?, ?, ?, ?, ?, ?, now(3))',
-            [job.channelIds[i % job.channelIds.length], i, 'USER', `bench ${i}`, null, `b-${i}`],
-          );
+          await raw.insert(job.channelIds[i % job.channelIds.length], i, `bench ${i}`, `b-${i}`);
           latenciesMs.push(performance.now() - t);
         }
       }),
     );
   } finally {
-    await pool.end();
+    await raw.end();
   }
   return { count: job.total, seconds: (performance.now() - start) / 1000, latenciesMs };
 }
@@ -292,28 +330,22 @@ async function latency(job: Extract<Job, { kind: 'latency' }>): Promise<Result> 
 
 /** Raw INSERTs of the same rows at the same fixed rate, each timed. */
 async function rawInsertRate(job: Extract<Job, { kind: 'raw-insert-rate' }>): Promise<Result> {
-  const pool = createPool({ uri: job.databaseUrl, connectionLimit: 8 });
+  const raw = rawInserter(job.databaseUrl, 8);
   const latenciesMs: number[] = [];
-  const start = await paced(job.rate, job.warmup, job.total, (i) => {
+  const start = await paced(job.rate, job.warmup, job.total, async (i) => {
     const t = now();
-    return pool
-      .execute(
-        'insert into bench_raw_messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values (uuid(), ?, ?, ?, ?, ?, ?, now(3))',
-        [job.channelId, 1_000_000 + job.warmup + i, 'USER', `latency ${i}`, null, `lat-${i}`],
-      )
-      .then(() => {
-        if (i >= 0) latenciesMs.push(now() - t);
-      });
+    await raw.insert(job.channelId, 1_000_000 + job.warmup + i, `latency ${i}`, `lat-${i}`);
+    if (i >= 0) latenciesMs.push(now() - t);
   });
-  await pool.end();
+  await raw.end();
   return { count: job.total, seconds: (now() - start) / 1000, latenciesMs };
 }
 
 /** Raw MQTT QoS 1 publish → receive on the same broker at the same rate, each timed. */
 async function rawMqttLatency(job: Extract<Job, { kind: 'raw-mqtt-latency' }>): Promise<Result> {
   // Nagle off, as on the server's own broker connection, so the baseline is the broker's best.
-  const subscriber = disableNagle(await mqtt.connectAsync(job.mqttUrl));
-  const publisher = disableNagle(await mqtt.connectAsync(job.mqttUrl));
+  const subscriber = disableNagle(await mqtt.connectAsync(job.mqttUrl, { ...job.account }));
+  const publisher = disableNagle(await mqtt.connectAsync(job.mqttUrl, { ...job.account }));
   await subscriber.subscribeAsync(job.topic, { qos: 1 });
   const latenciesMs: number[] = [];
   let resolveAll!: () => void;

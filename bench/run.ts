@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: measures the server beside the raw limits of the parts it is built on, in the same run.
- * Real profile: MySQL/MariaDB at BENCH_DATABASE_URL (a server URL; a database is created and dropped) and the
- * broker at BENCH_MQTT_URL. Load comes from separate processes over loopback (bench/load-worker.ts).
+ * Real profile (the default): MySQL/MariaDB at BENCH_DATABASE_URL (a server URL; a database is created and dropped)
+ * and the broker at BENCH_MQTT_URL. BENCH_PROFILE=embedded: a SQLite file and the in-process Aedes broker, as
+ * `npm start` runs, for scenarios 1 and 2. Load comes from separate processes over loopback (bench/load-worker.ts).
  *
  * Scenarios (BENCH_SCENARIOS=1,2,3,4,5,6 by default): 1 send throughput vs raw INSERT; 2 end-to-end latency at
  * 200 msg/s vs raw INSERT + raw MQTT; 3 fan-out to BENCH_FANOUT (1000,10000) graphql-ws subscribers vs as many raw
@@ -10,7 +11,8 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { fork } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { createConnection } from 'mysql2/promise';
@@ -32,7 +34,15 @@ const DEPTH = Number(env.BENCH_HISTORY_DEPTH ?? 1_000_000);
 const CONCURRENCY = 32;
 const CHANNELS = 8;
 const USERS = 1000; // the contract's 30 sends per 10 s per user: load is spread over many users
-const SCENARIOS = new Set((env.BENCH_SCENARIOS ?? '1,2,3,4,5,6').split(',').map(Number));
+const PROFILE = env.BENCH_PROFILE === 'embedded' ? 'embedded' : 'real';
+/** The embedded profile (one SQLite writer, a broker in the server's process) is measured on sends and latency. */
+const EMBEDDED_SCENARIOS = [1, 2];
+const SCENARIOS = new Set(
+  (env.BENCH_SCENARIOS ?? '1,2,3,4,5,6')
+    .split(',')
+    .map(Number)
+    .filter((n) => PROFILE === 'real' || EMBEDDED_SCENARIOS.includes(n)),
+);
 const FANOUT = (env.BENCH_FANOUT ?? '1000,10000').split(',').map(Number);
 
 const percentile = (values: number[], p: number) => {
@@ -121,6 +131,61 @@ async function fanout(
   }
 }
 
+/** Where the bench server keeps its messages, and how the raw baseline reaches the same database. */
+interface BenchStore {
+  /** The server's DATABASE_URL (also the raw baseline's). */
+  databaseUrl: string;
+  /** The database's version and durability settings, for the summary. */
+  settings: Record<string, unknown>;
+  /** Creates `bench_raw_messages`, a copy of `messages` with its indexes, for the raw INSERT baselines. */
+  createRawTable(sql: (statement: string) => Promise<unknown[]>): Promise<void>;
+  drop(): Promise<void>;
+}
+
+/** A database of its own on the MySQL/MariaDB server at BENCH_DATABASE_URL. */
+async function mysqlStore(): Promise<BenchStore> {
+  const name = `chat_bench_${Date.now().toString(36)}`;
+  const admin = await createConnection(SERVER_URL);
+  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  const [[settings]] = (await admin.query(
+    'select version() as version, @@innodb_flush_log_at_trx_commit as flush, @@innodb_buffer_pool_size as pool',
+  )) as unknown as [{ version: string; flush: number; pool: number }[]];
+  const databaseUrl = new URL(SERVER_URL);
+  databaseUrl.pathname = `/${name}`;
+  return {
+    databaseUrl: databaseUrl.toString(),
+    settings: {
+      version: settings.version,
+      innodbFlushLogAtTrxCommit: Number(settings.flush),
+      bufferPoolBytes: Number(settings.pool),
+    },
+    createRawTable: async (sql) => {
+      await sql('create table if not exists bench_raw_messages like messages');
+    },
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await admin.end();
+    },
+  };
+}
+
+/** A SQLite file in a temporary directory, kept as the embedded default keeps it (SQLite's default journal). */
+function sqliteStore(): BenchStore {
+  const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
+  return {
+    databaseUrl: `file:${join(dir, 'chat.sqlite')}`,
+    settings: { engine: 'SQLite (libSQL), one writer at a time' },
+    createRawTable: async (sql) => {
+      if ((await sql("select name from sqlite_master where name = 'bench_raw_messages'")).length) return;
+      const ddl = (await sql(
+        "select sql from sqlite_master where tbl_name = 'messages' and sql is not null order by type desc",
+      )) as { sql: string }[];
+      for (const { sql: statement } of ddl) await sql(statement.replace(/messages/g, 'bench_raw_messages'));
+    },
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 function runWorker(job: Job): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = fork(join(__dirname, 'load-worker.js'));
@@ -133,28 +198,26 @@ function runWorker(job: Job): Promise<Result> {
 }
 
 async function main(): Promise<void> {
-  const name = `chat_bench_${Date.now().toString(36)}`;
-  const admin = await createConnection(SERVER_URL);
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-  const [[settings]] = (await admin.query(
-    'select version() as version, @@innodb_flush_log_at_trx_commit as flush, @@innodb_buffer_pool_size as pool',
-  )) as unknown as [{ version: string; flush: number; pool: number }[]];
-  const databaseUrl = new URL(SERVER_URL);
-  databaseUrl.pathname = `/${name}`;
+  const store = PROFILE === 'embedded' ? sqliteStore() : await mysqlStore();
+  const databaseUrl = store.databaseUrl;
   const topicPrefix = `bench${randomBytes(4).toString('hex')}`;
   const channelNames = Array.from({ length: CHANNELS }, (_, i) => `bench-${i}`);
   const app = await startApp(
     loadConfig({
       PORT: '0',
       HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl.toString(),
-      MQTT_URL,
+      DATABASE_URL: databaseUrl,
+      ...(PROFILE === 'real' ? { MQTT_URL } : { MQTT_EMBEDDED_PORT: '0' }),
       MQTT_TOPIC_PREFIX: topicPrefix,
       DEFAULT_CHANNELS: channelNames.join(','),
     }),
     { logger: pino({ level: 'warn' }) },
   );
   const results: Record<string, unknown> = {};
+  // The raw MQTT baselines use the server's broker: Mosquitto, or the embedded one with the server's own account.
+  const mqttUrl = app.broker.embedded ? `mqtt://127.0.0.1:${app.broker.embedded.port}` : MQTT_URL;
+  const mqttAccount = app.broker.embedded?.serverCredentials;
+  const sql = (statement: string) => app.orm.em.getConnection().execute<unknown[]>(statement);
   try {
     const em = app.orm.em.fork() as SqlEntityManager;
     const now = new Date();
@@ -197,10 +260,10 @@ async function main(): Promise<void> {
       const floorCpu = process.cpuUsage();
       const floor = await runWorker({ kind: 'floor', url: app.url, concurrency: CONCURRENCY, total: SENDS });
       const floorCpuUs = cpuMicros(floorCpu) / SENDS;
-      await em.getConnection().execute('create table bench_raw_messages like messages');
+      await store.createRawTable(sql);
       const raw = await runWorker({
         kind: 'raw-insert',
-        databaseUrl: databaseUrl.toString(),
+        databaseUrl,
         channelIds,
         concurrency: CONCURRENCY,
         total: SENDS,
@@ -236,7 +299,7 @@ async function main(): Promise<void> {
 
     // 2. End-to-end latency at a fixed 200 msg/s, beside a raw INSERT's and a raw MQTT publish's at the same rate.
     if (SCENARIOS.has(2)) {
-      await em.getConnection().execute('create table if not exists bench_raw_messages like messages');
+      await store.createRawTable(sql);
       const rate = 200;
       const total = 2000;
       // Each series starts with 2 s at the same rate that is not measured: pools fill, code is compiled.
@@ -252,7 +315,7 @@ async function main(): Promise<void> {
       });
       const insert = await runWorker({
         kind: 'raw-insert-rate',
-        databaseUrl: databaseUrl.toString(),
+        databaseUrl,
         channelId: channelIds[1],
         rate,
         total,
@@ -260,7 +323,8 @@ async function main(): Promise<void> {
       });
       const publish = await runWorker({
         kind: 'raw-mqtt-latency',
-        mqttUrl: MQTT_URL,
+        mqttUrl,
+        account: mqttAccount,
         topic: `${topicPrefix}/raw/latency`,
         rate,
         total,
@@ -420,8 +484,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await app.stop();
-    await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-    await admin.end();
+    await store.drop();
   }
   const summary = {
     machine: {
@@ -430,11 +493,8 @@ async function main(): Promise<void> {
       memoryGiB: round(totalmem() / 2 ** 30),
       node: process.version,
     },
-    database: {
-      version: settings.version,
-      innodbFlushLogAtTrxCommit: Number(settings.flush),
-      bufferPoolBytes: Number(settings.pool),
-    },
+    profile: PROFILE,
+    database: store.settings,
     results,
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
