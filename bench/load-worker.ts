@@ -17,7 +17,17 @@ export type Job =
   | { kind: 'floor'; url: string; concurrency: number; total: number }
   | { kind: 'raw-insert'; databaseUrl: string; channelIds: string[]; concurrency: number; total: number }
   | { kind: 'history'; url: string; token: string; channelId: string; before: string | null; rounds: number }
-  | { kind: 'latency'; url: string; tokens: string[]; channelId: string; rate: number; total: number; warmup: number }
+  | {
+      kind: 'latency';
+      url: string;
+      /** Another instance (same database and broker), where a second subscriber receives through the broker. */
+      remoteUrl?: string;
+      tokens: string[];
+      channelId: string;
+      rate: number;
+      total: number;
+      warmup: number;
+    }
   | { kind: 'raw-insert-rate'; databaseUrl: string; channelId: string; rate: number; total: number; warmup: number }
   | {
       kind: 'raw-mqtt-latency';
@@ -91,6 +101,8 @@ export interface Result {
   latenciesMs: number[];
   /** For `latency`: request to HTTP answer. */
   answeredMs?: number[];
+  /** For `latency` with `remoteUrl`: request to the other instance's subscriber. */
+  remoteLatenciesMs?: number[];
   /** For `send`: from the first send until the subscriber had the last message. */
   deliveredSeconds?: number;
 }
@@ -100,22 +112,24 @@ const MESSAGE_ADDED =
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Calls `send(i)` for i = -warmup … total-1 at a fixed rate (a send that falls behind does not delay the next), and
- * resolves once every call has settled. Negative i are the warm-up (connections opened, code compiled): callers
- * measure only i >= 0. Resolves with the time i = 0 was due.
+ * Calls `send(i, due)` for i = -warmup … total-1 at a fixed rate (a send that falls behind does not delay the next),
+ * and resolves once every call has settled. Negative i are the warm-up (connections opened, code compiled): callers
+ * measure only i >= 0, and from `due`, so a call that starts late (a synchronous client blocking the loop) counts
+ * its wait. Resolves with the time i = 0 was due.
  */
 async function paced(
   rate: number,
   warmup: number,
   total: number,
-  send: (i: number) => Promise<unknown>,
+  send: (i: number, due: number) => Promise<unknown>,
 ): Promise<number> {
   const start = now();
   const calls: Promise<unknown>[] = [];
   for (let i = -warmup; i < total; i++) {
     const due = start + ((i + warmup) * 1000) / rate;
     if (due > now()) await pause(due - now());
-    calls.push(send(i));
+    // Timed from when it was due, or from when it starts if a timer fired a little early.
+    calls.push(send(i, Math.min(due, now())));
   }
   await Promise.all(calls);
   return start + (warmup * 1000) / rate;
@@ -220,7 +234,9 @@ async function floor(job: Extract<Job, { kind: 'floor' }>): Promise<Result> {
 function rawInserter(databaseUrl: string, connections: number) {
   if (databaseUrl.startsWith('file:')) {
     const db = new Database(databaseUrl.slice('file:'.length));
+    // As MySQL's `create table … like` copies no foreign keys, the raw table checks none.
     db.exec('pragma busy_timeout = 5000');
+    db.exec('pragma foreign_keys = off');
     const statement = db.prepare(
       'insert into bench_raw_messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -284,38 +300,43 @@ async function history(job: Extract<Job, { kind: 'history' }>): Promise<Result> 
 /** Sends `total` messages at a fixed rate (open loop) and times each from the request to a subscriber's receipt. */
 async function latency(job: Extract<Job, { kind: 'latency' }>): Promise<Result> {
   const sentAt = new Map<string, number>();
-  const latenciesMs: number[] = [];
   /** Request → HTTP answer, beside request → subscriber: where the time goes. */
   const answeredMs: number[] = [];
-  const client = createClient({
-    url: `${job.url.replace('http', 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { authToken: job.tokens[0] },
-  });
-  let received = 0;
-  let resolveAll!: () => void;
-  const all = new Promise<void>((resolve) => (resolveAll = resolve));
-  const ready = new Promise<void>((resolve) => {
-    client.on('connected', () => setTimeout(resolve, 200));
-  });
-  client.subscribe<{ messageAdded: { clientMessageId: string } }>(
-    { query: MESSAGE_ADDED, variables: { id: job.channelId } },
-    {
-      next: ({ data }) => {
-        const started = sentAt.get(data!.messageAdded.clientMessageId);
-        if (started === undefined) return;
-        latenciesMs.push(now() - started);
-        if (++received === job.total) resolveAll();
+  /** A subscriber on `url`: resolves its latencies once it has every measured message. */
+  const subscriber = (url: string) => {
+    const latenciesMs: number[] = [];
+    const client = createClient({
+      url: `${url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authToken: job.tokens[0] },
+    });
+    let resolveAll!: () => void;
+    const all = new Promise<void>((resolve) => (resolveAll = resolve));
+    const ready = new Promise<void>((resolve) => {
+      client.on('connected', () => setTimeout(resolve, 200));
+    });
+    client.subscribe<{ messageAdded: { clientMessageId: string } }>(
+      { query: MESSAGE_ADDED, variables: { id: job.channelId } },
+      {
+        next: ({ data }) => {
+          const started = sentAt.get(data!.messageAdded.clientMessageId);
+          if (started === undefined) return;
+          latenciesMs.push(now() - started);
+          if (latenciesMs.length === job.total) resolveAll();
+        },
+        error: (error) => console.error(error),
+        complete: () => undefined,
       },
-      error: (error) => console.error(error),
-      complete: () => undefined,
-    },
-  );
+    );
+    return { ready, done: all.then(() => client.dispose()).then(() => latenciesMs) };
+  };
+  const local = subscriber(job.url);
+  const remote = job.remoteUrl ? subscriber(job.remoteUrl) : undefined;
+  const ready = Promise.all([local.ready, remote?.ready]);
   await ready;
   const query = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
-  const start = await paced(job.rate, job.warmup, job.total, (i) => {
+  const start = await paced(job.rate, job.warmup, job.total, (i, sent) => {
     const clientMessageId = i < 0 ? `lat-warm${i}` : `lat-${i}`;
-    const sent = now();
     if (i >= 0) sentAt.set(clientMessageId, sent);
     return postGraphql(job.url, job.tokens[(i + job.warmup) % job.tokens.length], query, {
       input: { channelId: job.channelId, body: `latency ${i}`, clientMessageId },
@@ -323,17 +344,15 @@ async function latency(job: Extract<Job, { kind: 'latency' }>): Promise<Result> 
       if (i >= 0) answeredMs.push(now() - sent);
     });
   });
-  await all;
-  await client.dispose();
-  return { count: job.total, seconds: (now() - start) / 1000, latenciesMs, answeredMs };
+  const [latenciesMs, remoteLatenciesMs] = await Promise.all([local.done, remote?.done]);
+  return { count: job.total, seconds: (now() - start) / 1000, latenciesMs, answeredMs, remoteLatenciesMs };
 }
 
 /** Raw INSERTs of the same rows at the same fixed rate, each timed. */
 async function rawInsertRate(job: Extract<Job, { kind: 'raw-insert-rate' }>): Promise<Result> {
   const raw = rawInserter(job.databaseUrl, 8);
   const latenciesMs: number[] = [];
-  const start = await paced(job.rate, job.warmup, job.total, async (i) => {
-    const t = now();
+  const start = await paced(job.rate, job.warmup, job.total, async (i, t) => {
     await raw.insert(job.channelId, 1_000_000 + job.warmup + i, `latency ${i}`, `lat-${i}`);
     if (i >= 0) latenciesMs.push(now() - t);
   });
@@ -356,8 +375,8 @@ async function rawMqttLatency(job: Extract<Job, { kind: 'raw-mqtt-latency' }>): 
     latenciesMs.push(now() - t);
     if (latenciesMs.length === job.total) resolveAll();
   });
-  const start = await paced(job.rate, job.warmup, job.total, (i) =>
-    publisher.publishAsync(job.topic, JSON.stringify({ i, t: now(), body: `latency ${i}`.padEnd(300, ' ') }), {
+  const start = await paced(job.rate, job.warmup, job.total, (i, t) =>
+    publisher.publishAsync(job.topic, JSON.stringify({ i, t, body: `latency ${i}`.padEnd(300, ' ') }), {
       qos: 1,
     }),
   );

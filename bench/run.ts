@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import Database from 'libsql';
 import { createConnection } from 'mysql2/promise';
 import mqtt from 'mqtt';
 import pino from 'pino';
@@ -133,8 +134,10 @@ async function fanout(
 
 /** Where the bench server keeps its messages, and how the raw baseline reaches the same database. */
 interface BenchStore {
-  /** The server's DATABASE_URL (also the raw baseline's). */
+  /** The server's DATABASE_URL. */
   databaseUrl: string;
+  /** Where the raw INSERT baselines write `bench_raw_messages`: the same database on MySQL. */
+  rawDatabaseUrl: string;
   /** The database's version and durability settings, for the summary. */
   settings: Record<string, unknown>;
   /** Creates `bench_raw_messages`, a copy of `messages` with its indexes, for the raw INSERT baselines. */
@@ -154,6 +157,7 @@ async function mysqlStore(): Promise<BenchStore> {
   databaseUrl.pathname = `/${name}`;
   return {
     databaseUrl: databaseUrl.toString(),
+    rawDatabaseUrl: databaseUrl.toString(),
     settings: {
       version: settings.version,
       innodbFlushLogAtTrxCommit: Number(settings.flush),
@@ -169,18 +173,34 @@ async function mysqlStore(): Promise<BenchStore> {
   };
 }
 
-/** A SQLite file in a temporary directory, kept as the embedded default keeps it (SQLite's default journal). */
+/**
+ * A SQLite file in a temporary directory, kept as the embedded default keeps it (SQLite's default journal). The raw
+ * baselines write a second file beside it with the same table and indexes: SQLite locks a whole file, and the
+ * server's file is its alone.
+ */
 function sqliteStore(): BenchStore {
   const dir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
+  const rawFile = join(dir, 'raw.sqlite');
   return {
     databaseUrl: `file:${join(dir, 'chat.sqlite')}`,
+    rawDatabaseUrl: `file:${rawFile}`,
     settings: { engine: 'SQLite (libSQL), one writer at a time' },
     createRawTable: async (sql) => {
-      if ((await sql("select name from sqlite_master where name = 'bench_raw_messages'")).length) return;
       const ddl = (await sql(
         "select sql from sqlite_master where tbl_name = 'messages' and sql is not null order by type desc",
       )) as { sql: string }[];
-      for (const { sql: statement } of ddl) await sql(statement.replace(/messages/g, 'bench_raw_messages'));
+      const raw = new Database(rawFile);
+      try {
+        for (const { sql: statement } of ddl) {
+          raw.exec(
+            statement
+              .replace(/messages/g, 'bench_raw_messages')
+              .replace(/^create (unique )?(table|index)/i, '$& if not exists'),
+          );
+        }
+      } finally {
+        raw.close();
+      }
     },
     drop: async () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -263,7 +283,7 @@ async function main(): Promise<void> {
       await store.createRawTable(sql);
       const raw = await runWorker({
         kind: 'raw-insert',
-        databaseUrl,
+        databaseUrl: store.rawDatabaseUrl,
         channelIds,
         concurrency: CONCURRENCY,
         total: SENDS,
@@ -304,18 +324,36 @@ async function main(): Promise<void> {
       const total = 2000;
       // Each series starts with 2 s at the same rate that is not measured: pools fill, code is compiled.
       const warmup = 400;
+      // The subscriber on the storing instance gets each message locally; one on a second instance (same database
+      // and broker) gets it through the broker, the path the baseline's INSERT + MQTT publish stands for.
+      const other =
+        PROFILE === 'real'
+          ? await startApp(
+              loadConfig({
+                PORT: '0',
+                HOST: '127.0.0.1',
+                DATABASE_URL: databaseUrl,
+                MQTT_URL,
+                MQTT_TOPIC_PREFIX: topicPrefix,
+                DEFAULT_CHANNELS: channelNames.join(','),
+                MIGRATE_ON_START: 'false',
+              }),
+              { logger: pino({ level: 'warn' }) },
+            )
+          : undefined;
       const e2e = await runWorker({
         kind: 'latency',
         url: app.url,
+        remoteUrl: other?.url,
         tokens,
         channelId: channelIds[1],
         rate,
         total,
         warmup,
-      });
+      }).finally(() => other?.stop());
       const insert = await runWorker({
         kind: 'raw-insert-rate',
-        databaseUrl,
+        databaseUrl: store.rawDatabaseUrl,
         channelId: channelIds[1],
         rate,
         total,
@@ -336,6 +374,11 @@ async function main(): Promise<void> {
         messages: total,
         endToEndP50Ms: round(percentile(e2e.latenciesMs, 50), 2),
         endToEndP99Ms: round(p99(e2e), 2),
+        ...(e2e.remoteLatenciesMs && {
+          acrossInstancesP50Ms: round(percentile(e2e.remoteLatenciesMs, 50), 2),
+          acrossInstancesP99Ms: round(percentile(e2e.remoteLatenciesMs, 99), 2),
+          acrossInstancesRatioP99: round(percentile(e2e.remoteLatenciesMs, 99) / (p99(insert) + p99(publish)), 2),
+        }),
         sendAnswerP50Ms: round(percentile(e2e.answeredMs!, 50), 2),
         sendAnswerP99Ms: round(percentile(e2e.answeredMs!, 99), 2),
         rawInsertP50Ms: round(percentile(insert.latenciesMs, 50), 2),

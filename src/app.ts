@@ -133,7 +133,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     let deliverLocally = (_message: MessageView) => {};
     const onStored = (message: MessageView) => {
       relay.publish(message);
-      deliverLocally(message);
+      try {
+        deliverLocally(message);
+      } catch (err) {
+        // The message is stored and published: a local subscriber catches up through the broker's copy.
+        logger.error({ err, messageId: message.id }, 'local delivery failed');
+      }
     };
     const passes = new PassService(orm, clock);
     // Unset PUBLIC_URL means this server on localhost, at the port it bound (which PORT=0 leaves to the system).

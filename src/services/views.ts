@@ -38,8 +38,9 @@ export interface MessagePage {
 }
 
 /**
- * Told of each message once the transaction that stored it has committed: the relay publishes it. Called after the
- * commit and never before, so a message that fails to store is published nowhere. Must not throw.
+ * Told of each message once the transaction that stored it has committed: the relay publishes it, and this
+ * instance's subscribers get it at once. Called after the commit and never before, so a message that fails to store
+ * is published nowhere. Must not throw.
  */
 export type MessageStored = (message: MessageView) => void;
 
