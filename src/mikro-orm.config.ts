@@ -6,6 +6,9 @@ import type { Config } from './config';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
 
+/** How long a SQLite statement waits for another process's lock on the file before it fails (SQLITE_BUSY). */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
 /**
  * The ORM's options for a database URL, shared by the server and `npm run migrate`:
  * `mysql://` uses the MySQL driver (MySQL 8, MariaDB 10.11), `file:` the embedded libSQL (SQLite) store.
@@ -28,7 +31,13 @@ export function ormOptions(database: Config['database'], log: (message: string) 
     debug: process.env.ORM_DEBUG === '1',
   };
   if (database.embedded) {
-    return defineLibSql({ ...common, dbName: database.url.slice('file:'.length) });
+    return defineLibSql({
+      ...common,
+      dbName: database.url.slice('file:'.length),
+      // SQLite locks the whole file: while another process reads it (a backup, the sqlite3 shell) a commit waits up
+      // to 5 s for its lock instead of failing at once. libSQL waits synchronously, holding up this process.
+      driverOptions: { connection: { timeout: SQLITE_BUSY_TIMEOUT_MS } },
+    });
   }
   return defineMySql({
     ...common,
