@@ -237,6 +237,9 @@ function rawInserter(databaseUrl: string, connections: number) {
     // As MySQL's `create table … like` copies no foreign keys, the raw table checks none.
     db.exec('pragma busy_timeout = 5000');
     db.exec('pragma foreign_keys = off');
+    // The durability the embedded server uses (src/mikro-orm.config.ts).
+    db.exec('pragma journal_mode = wal');
+    db.exec('pragma synchronous = full');
     const statement = db.prepare(
       'insert into bench_raw_messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
     );

@@ -34,9 +34,11 @@ export function ormOptions(database: Config['database'], log: (message: string) 
     return defineLibSql({
       ...common,
       dbName: database.url.slice('file:'.length),
-      // SQLite locks the whole file: while another process reads it (a backup, the sqlite3 shell) a commit waits up
-      // to 5 s for its lock instead of failing at once. libSQL waits synchronously, holding up this process.
+      // SQLite locks the whole file: a statement that meets another process's lock waits up to 5 s for it instead of
+      // failing at once (libSQL waits synchronously, holding up this process). A transaction that has read and then
+      // meets another writer still fails at once, as waiting could deadlock (README, "Start it").
       driverOptions: { connection: { timeout: SQLITE_BUSY_TIMEOUT_MS } },
+      pool: { afterCreate: writeAheadLog },
     });
   }
   return defineMySql({
@@ -59,4 +61,22 @@ function readCommitted(
   done: (error: Error | null, connection: unknown) => void,
 ): void {
   connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (error) => done(error, connection));
+}
+
+/**
+ * The embedded SQLite file keeps a write-ahead log: a commit appends to the log with one fsync (full sync, so a
+ * stored message survives a power cut) instead of rewriting pages through a rollback journal, and readers in other
+ * processes (a backup, the sqlite3 shell) no longer hold up commits.
+ */
+function writeAheadLog(
+  connection: { exec(sql: string): unknown },
+  done: (error: Error | null, connection: unknown) => void,
+): void {
+  try {
+    connection.exec('pragma journal_mode = wal');
+    connection.exec('pragma synchronous = full');
+    done(null, connection);
+  } catch (error) {
+    done(error as Error, connection);
+  }
 }
