@@ -78,9 +78,9 @@ export async function connectBroker(
 
 /**
  * Turns Nagle's algorithm off on an MQTT client's TCP socket, now and on every new socket when it reconnects (a no-op
- * on a WebSocket stream). With it on, a QoS 1 PUBLISH written while the client's previous small packet (a PUBACK) is unacknowledged
- * waits for the broker's delayed ACK, up to 40 ms on Linux: at 200 messages/s that held each message a median 23 ms
- * between its commit and the broker (bench scenario 2). Returns the client.
+ * on a WebSocket stream). With it on, a QoS 1 PUBLISH written while the client's previous small packet (a PUBACK)
+ * is unacknowledged waits for the broker's delayed ACK, up to 40 ms on Linux: at 200 messages/s that held each
+ * message a median 23 ms between its commit and the broker (bench scenario 2). Returns the client.
  */
 export function disableNagle(client: MqttClient): MqttClient {
   const apply = () => (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
