@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { createClient } from 'graphql-ws';
+import { createClient, type ClientOptions } from 'graphql-ws';
 import Database from 'libsql';
 import mqtt from 'mqtt';
 import { createPool } from 'mysql2/promise';
@@ -107,6 +107,15 @@ export interface Result {
   deliveredSeconds?: number;
 }
 
+/** A graphql-ws client of the server at `url` (http://…), signed in with `token`. */
+const wsClient = (url: string, token: string, options: Partial<ClientOptions> = {}) =>
+  createClient({
+    url: `${url.replace('http', 'ws')}/graphql`,
+    webSocketImpl: WebSocket,
+    connectionParams: { authToken: token },
+    ...options,
+  });
+
 const MESSAGE_ADDED =
   'subscription ($id: ID!, $after: Int) { messageAdded(channelId: $id, afterSeq: $after) { id seq body clientMessageId } }';
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -149,11 +158,7 @@ async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
       if (answer.errors) throw new Error(JSON.stringify(answer.errors));
     });
 
-  const subscriber = createClient({
-    url: `${job.url.replace('http', 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { authToken: job.tokens[0] },
-  });
+  const subscriber = wsClient(job.url, job.tokens[0]);
   const warmed = new Set<string>();
   let delivered = 0;
   let lastDelivery = 0;
@@ -308,11 +313,7 @@ async function latency(job: Extract<Job, { kind: 'latency' }>): Promise<Result> 
   /** A subscriber on `url`: resolves its latencies once it has every measured message. */
   const subscriber = (url: string) => {
     const latenciesMs: number[] = [];
-    const client = createClient({
-      url: `${url.replace('http', 'ws')}/graphql`,
-      webSocketImpl: WebSocket,
-      connectionParams: { authToken: job.tokens[0] },
-    });
+    const client = wsClient(url, job.tokens[0]);
     let resolveAll!: () => void;
     const all = new Promise<void>((resolve) => (resolveAll = resolve));
     const ready = new Promise<void>((resolve) => {
@@ -391,12 +392,7 @@ async function rawMqttLatency(job: Extract<Job, { kind: 'raw-mqtt-latency' }>): 
 
 /** Subscribes with afterSeq and times until `count` replayed messages have arrived. */
 async function resume(job: Extract<Job, { kind: 'resume' }>): Promise<Result> {
-  const client = createClient({
-    url: `${job.url.replace('http', 'ws')}/graphql`,
-    webSocketImpl: WebSocket,
-    connectionParams: { authToken: job.token },
-    lazy: false,
-  });
+  const client = wsClient(job.url, job.token, { lazy: false });
   await new Promise<void>((resolve) => client.on('connected', () => resolve()));
   const start = now();
   let received = 0;
@@ -461,10 +457,7 @@ async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt'
   }, 5000).unref();
   for (let i = 0; i < job.count; i++) {
     if (job.kind === 'fanout-graphql') {
-      const client = createClient({
-        url: `${job.url.replace('http', 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: { authToken: job.tokens[i % job.tokens.length] },
+      const client = wsClient(job.url, job.tokens[i % job.tokens.length], {
         lazy: false,
         retryAttempts: 10,
         retryWait: async () => {

@@ -7,10 +7,10 @@ import {
   type Transaction as Tx,
 } from '@mikro-orm/core';
 import { MySqlPlatform } from '@mikro-orm/mysql';
-import { ChannelKind, MessageKind } from '../entities';
+import { ChannelKind } from '../entities';
 import { forbidden, notFound } from './channel-access';
 import { PlainSql } from './plain-sql';
-import type { MessageView, UserView } from './views';
+import { userMessageView, type MessageView, type UserView } from './views';
 
 /** One USER message waiting to be stored. */
 export interface PendingSend {
@@ -126,17 +126,15 @@ export class GroupCommit {
       if (channel.kind === ChannelKind.PRIVATE && channel.owner_id !== send.sender.id) return notFound();
       if (channel.kind === ChannelKind.PASSWORD && !members.has(`${channel.id} ${send.sender.id}`)) return forbidden();
       channel.last_seq += 1;
-      return {
+      return userMessageView({
         id: randomUUID(),
         channelId: channel.id,
         seq: channel.last_seq,
-        kind: MessageKind.USER,
         body: send.body,
         sender: send.sender,
-        systemEvent: null,
         clientMessageId: send.clientMessageId,
         createdAt: send.now,
-      };
+      });
     });
     const stored = outcomes.filter((o): o is MessageView => !(o instanceof Error));
     if (stored.length === 0) return outcomes;

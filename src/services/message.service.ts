@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Channel, Message, MessageKind } from '../entities';
+import { Channel, Message } from '../entities';
 import { badInput, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
 import { accessibleChannel } from './channel-access';
@@ -9,7 +9,15 @@ import { decodeCursor, encodeCursor } from './cursor';
 import { GroupCommit } from './group-commit';
 import { dateColumn, PlainSql } from './plain-sql';
 import { clientMessageIdSchema, messageBodySchema, parseField } from './validation';
-import { messageView, userView, type MessagePage, type MessageStored, type MessageView, type UserView } from './views';
+import {
+  messageView,
+  userMessageView,
+  userView,
+  type MessagePage,
+  type MessageStored,
+  type MessageView,
+  type UserView,
+} from './views';
 
 /** The contract's send limit and page sizes. */
 export const MESSAGE_RULES = {
@@ -226,17 +234,15 @@ export class MessageService {
     if (earlier.channel_id !== channelId || earlier.body !== body) {
       throw badInput('clientMessageId', 'This clientMessageId was already used for another message.');
     }
-    return {
+    return userMessageView({
       id: earlier.id,
       channelId: earlier.channel_id,
       seq: Number(earlier.seq),
-      kind: MessageKind.USER,
       body: earlier.body,
       sender,
-      systemEvent: null,
       clientMessageId,
       createdAt: dateColumn(earlier.created_at),
-    };
+    });
   }
 
   /** The contract's limit: at most `sendsPerWindow` sends in any `sendWindowMs`. */

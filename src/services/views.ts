@@ -1,4 +1,4 @@
-import type { Channel, ChannelKind, Message, MessageKind, SystemEvent } from '../entities';
+import { MessageKind, type Channel, type ChannelKind, type Message, type SystemEvent } from '../entities';
 
 /** Another user, as everyone may see them. */
 export interface UserView {
@@ -61,6 +61,14 @@ export const messageView = (message: Message): MessageView => ({
   clientMessageId: message.clientMessageId,
   createdAt: message.createdAt,
 });
+
+/** A USER message from its stored fields (the send path reads and writes rows, not entities). */
+export const userMessageView = (
+  message: Pick<MessageView, 'id' | 'channelId' | 'seq' | 'body' | 'createdAt'> & {
+    sender: UserView;
+    clientMessageId: string;
+  },
+): MessageView => ({ ...message, kind: MessageKind.USER, systemEvent: null });
 
 /** Needs `channel.owner` loaded (or null). */
 export const channelView = (channel: Channel, canAccess: boolean): ChannelView => ({

@@ -82,15 +82,18 @@ describe.each(eachProfile)('real-time delivery (%s)', (_name, profile) => {
   it('publishes nothing for a send that fails to store', async () => {
     const topic = `${server.topicPrefix}/channel/${general}`;
     const listener = await MqttListener.connect(await directClient(server, ben), topic);
+    // A subscriber on the instance that handles the sends gets its messages without the broker (local delivery).
+    const live = await LiveSubscription.from(ben, general);
     try {
       expect(codesOf(await ana.send(general, ''))).toEqual(['BAD_USER_INPUT']);
       expect(codesOf(await ana.send(general, 'x'.repeat(4001)))).toEqual(['BAD_USER_INPUT']);
       const marker = (await ana.send(general, 'the only one')).data!.sendMessage;
-      await listener.received(1);
+      await Promise.all([listener.received(1), live.received(1)]);
       // The topic is ordered: had anything been published for the refused sends, it would have come first.
       expect(listener.json.map((p) => p.message.id)).toEqual([marker.id]);
+      expect(live.messages.map((m) => m.id)).toEqual([marker.id]);
     } finally {
-      await listener.close();
+      await Promise.all([listener.close(), live.close()]);
     }
   });
 
