@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager, FindOneOptions } from '@mikro-orm/core';
 import { Channel, ChannelKind, Membership } from '../entities';
 import { DomainError, ErrorCode } from '../errors';
 
@@ -21,6 +21,25 @@ export function canAccess(channel: Channel, userId: string, isMember: boolean): 
 export const hiddenFrom = (channel: Channel, userId: string) =>
   channel.kind === ChannelKind.PRIVATE && channel.owner?.id !== userId;
 
+/** Every channel id is a lowercase UUID: random for created channels, derived from the name for DEFAULT ones. */
+const CHANNEL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Whether a string can be a channel's id. Any other string names no channel and is answered NOT_FOUND without
+ * reaching the database: the embedded store cannot even parse a query holding a NUL, and the same id then finds
+ * the same channel on both stores (MySQL compares ids case-insensitively, SQLite does not).
+ */
+export const isChannelId = (id: string) => CHANNEL_ID.test(id);
+
+/** Loads a channel by id; null when there is none, or when the id cannot be a channel's. */
+export async function findChannel<Hint extends string = never, Fields extends string = '*'>(
+  em: EntityManager,
+  id: string,
+  options?: FindOneOptions<Channel, Hint, Fields>,
+) {
+  return isChannelId(id) ? em.findOne(Channel, { id }, options) : null;
+}
+
 export const notFound = () => new DomainError(ErrorCode.NOT_FOUND, 'No such channel.');
 export const forbidden = () =>
   new DomainError(ErrorCode.FORBIDDEN, 'Join this channel with its password to read and post here.');
@@ -36,7 +55,7 @@ export async function isMember(em: EntityManager, channelId: string, userId: str
  * channel the viewer has not joined.
  */
 export async function accessibleChannel(em: EntityManager, channelId: string, userId: string): Promise<Channel> {
-  const channel = await em.findOne(Channel, { id: channelId });
+  const channel = await findChannel(em, channelId);
   if (!channel || hiddenFrom(channel, userId)) throw notFound();
   if (channel.kind === ChannelKind.PASSWORD && !(await isMember(em, channel.id, userId))) throw forbidden();
   return channel;

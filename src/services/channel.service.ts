@@ -15,7 +15,7 @@ import {
 } from '../entities';
 import { badInput, DomainError, ErrorCode, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
-import { canAccess, hiddenFrom, isMember, notFound } from './channel-access';
+import { canAccess, findChannel, hiddenFrom, isMember, notFound } from './channel-access';
 import type { Clock } from './clock';
 import { appendSystemMessage } from './message-log';
 import type { PassService } from './pass.service';
@@ -99,7 +99,7 @@ export class ChannelService {
   /** One channel, or null when it does not exist or is another user's PRIVATE channel. */
   async get(viewer: Viewer, channelId: string): Promise<ChannelView | null> {
     const em = this.orm.em.fork();
-    const channel = await em.findOne(Channel, { id: channelId }, { populate: ['owner'] });
+    const channel = await findChannel(em, channelId, { populate: ['owner'] });
     if (!channel || hiddenFrom(channel, viewer.user.id)) return null;
     return this.view(em, channel, viewer.user.id);
   }
@@ -159,7 +159,7 @@ export class ChannelService {
   async join(viewer: Viewer, channelId: string, password: string | null | undefined): Promise<ChannelView> {
     const userId = viewer.user.id;
     const em = this.orm.em.fork();
-    const channel = await em.findOne(Channel, { id: channelId });
+    const channel = await findChannel(em, channelId);
     if (!channel || hiddenFrom(channel, userId)) throw notFound();
     if (channel.kind !== ChannelKind.PASSWORD || (await isMember(em, channel.id, userId))) {
       return (await this.get(viewer, channel.id))!;
@@ -205,7 +205,7 @@ export class ChannelService {
    */
   async leave(viewer: Viewer, channelId: string): Promise<boolean> {
     const userId = viewer.user.id;
-    const channel = await this.orm.em.fork().findOne(Channel, { id: channelId });
+    const channel = await findChannel(this.orm.em.fork(), channelId);
     if (!channel || hiddenFrom(channel, userId)) throw notFound();
     if (channel.kind !== ChannelKind.PASSWORD) return false;
     const left = await this.withSystemMessages(async (em, record) => {
@@ -235,7 +235,7 @@ export class ChannelService {
   /** Which of these users may read a channel now (subscriptions re-check this when someone leaves). */
   async usersWithAccess(channelId: string, userIds: string[]): Promise<Set<string>> {
     const em = this.orm.em.fork();
-    const channel = await em.findOne(Channel, { id: channelId });
+    const channel = await findChannel(em, channelId);
     if (!channel) return new Set();
     const members =
       channel.kind === ChannelKind.PASSWORD

@@ -8,7 +8,7 @@ import {
 } from '@mikro-orm/core';
 import { MySqlPlatform } from '@mikro-orm/mysql';
 import { ChannelKind } from '../entities';
-import { forbidden, notFound } from './channel-access';
+import { forbidden, isChannelId, notFound } from './channel-access';
 import { PlainSql } from './plain-sql';
 import { userMessageView, type MessageView, type UserView } from './views';
 
@@ -67,6 +67,8 @@ export class GroupCommit {
    * not joined); UniqueConstraintViolationException when the sender already used the clientMessageId.
    */
   store(channelId: string, send: PendingSend): Promise<MessageView> {
+    // Refused before it joins a batch, where a query the store cannot run would fail every send in it.
+    if (!isChannelId(channelId)) return Promise.reject(notFound());
     return new Promise<MessageView>((resolve, reject) => {
       this.waiting.push({ ...send, channelId, resolve, reject });
       if (!this.running) void this.drain();

@@ -1,6 +1,6 @@
 import { LockMode, type EntityManager } from '@mikro-orm/core';
-import { Channel, Message, MessageKind, type SystemEvent } from '../entities';
-import { notFound } from './channel-access';
+import { Message, MessageKind, type SystemEvent } from '../entities';
+import { findChannel, notFound } from './channel-access';
 
 /**
  * Appends a SYSTEM message to a channel inside the caller's transaction: locks the channel row, takes the next seq
@@ -16,7 +16,7 @@ export async function appendSystemMessage(
   body: string,
   now: Date,
 ): Promise<Message> {
-  const channel = await em.findOne(Channel, { id: channelId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  const channel = await findChannel(em, channelId, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (!channel) throw notFound();
   channel.lastSeq += 1;
   const stored = em.create(Message, {

@@ -1,9 +1,9 @@
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Channel, Message } from '../entities';
+import { Message } from '../entities';
 import { badInput, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
-import { accessibleChannel } from './channel-access';
+import { accessibleChannel, findChannel } from './channel-access';
 import type { Clock } from './clock';
 import { decodeCursor, encodeCursor } from './cursor';
 import { GroupCommit } from './group-commit';
@@ -181,7 +181,7 @@ export class MessageService {
 
   /** The newest seq of a channel, 0 when it has no message or does not exist. */
   async lastSeq(channelId: string): Promise<number> {
-    const channel = await this.orm.em.fork().findOne(Channel, { id: channelId }, { fields: ['lastSeq'] });
+    const channel = await findChannel(this.orm.em.fork(), channelId, { fields: ['lastSeq'] });
     return channel?.lastSeq ?? 0;
   }
 

@@ -286,8 +286,14 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
     ['an empty', ''],
     ['a 5000-character', 'x'.repeat(5000)],
     ['an SQL-looking', "' or 1=1 --"],
+    ['a NUL', '\u0000'],
+    ['a NUL-carrying', 'general\u0000'],
+    ['an emoji', '💬'],
+    ["an upper-cased DEFAULT channel's", defaultChannelId('general').toUpperCase()],
   ])('answers %s channel id with NOT_FOUND', async (_kind, id) => {
-    expect((await free.gql(CHANNEL, { id })).data!.channel).toBeNull();
+    const lookup = await free.gql(CHANNEL, { id });
+    expect(lookup.errors).toBeUndefined();
+    expect(lookup.data!.channel).toBeNull();
     expect(codesOf(await free.gql(JOIN, { id }))).toEqual(['NOT_FOUND']);
     expect(codesOf(await free.gql(LEAVE, { id }))).toEqual(['NOT_FOUND']);
     expect(codesOf(await free.send(id, 'anyone?'))).toEqual(['NOT_FOUND']);

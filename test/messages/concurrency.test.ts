@@ -108,7 +108,7 @@ describe.each(eachProfile)('sends that share a transaction (%s)', (_name, profil
   beforeAll(async () => {
     await sink.start();
     server = await startTestServer(profile, {
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', DEFAULT_CHANNELS: 'east,west' },
+      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', DEFAULT_CHANNELS: 'east,west,north' },
     });
   });
   afterAll(async () => {
@@ -140,6 +140,27 @@ describe.each(eachProfile)('sends that share a transaction (%s)', (_name, profil
       club,
     ]);
     expect(seqs.map((r) => Number(r.seq))).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  });
+
+  it('refuses sends to ids no channel can have with NOT_FOUND, and the sends batched with them are stored', async () => {
+    const users = [await TestUser.signIn(server, sink, 'y1'), await TestUser.signIn(server, sink, 'y2')];
+    const impossible = ['\u0000', 'north\u0000', 'x'.repeat(5000), "' or 1=1 --"];
+    const sends = users.flatMap((user) =>
+      Array.from({ length: 8 }, (_, i) => ({
+        user,
+        channelId: i % 2 ? impossible[i >> 1] : defaultChannelId('north'),
+      })),
+    );
+    const results = await Promise.all(sends.map(({ user, channelId }, i) => user.send(channelId, `${i}`)));
+    results.forEach((res, i) =>
+      expect(codesOf(res)).toEqual(sends[i].channelId === defaultChannelId('north') ? [] : ['NOT_FOUND']),
+    );
+    const stored = results.filter((res) => !res.errors).map((res) => res.data!.sendMessage.id);
+    expect(stored).toHaveLength(8);
+    const found = await rows<{ id: string }>(server, 'select id from messages where channel_id = ?', [
+      defaultChannelId('north'),
+    ]);
+    expect(found.map((r) => r.id)).toEqual(expect.arrayContaining(stored));
   });
 
   it("keeps each channel's seqs and each sender's answer apart when one transaction stores several channels", async () => {
