@@ -1,3 +1,7 @@
+// The suite runs nine hours from UTC (workers inherit the zone). Times are stored in UTC and must read back the
+// same in any zone; a test run in UTC itself would hide a time parsed as local (test/messages/time-zone.test.ts).
+process.env.TZ = 'Asia/Seoul';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

@@ -35,7 +35,11 @@ export class PlainSql {
   }
 }
 
-/** A DATETIME column read back: a Date from MySQL, epoch milliseconds (or text) from SQLite. */
+/**
+ * A DATETIME column read back: epoch milliseconds from SQLite; from MySQL, text in UTC without a zone (the ORM runs
+ * with `forceUtcTimezone` and `dateStrings`), which `new Date` alone would read in the server's own zone.
+ */
 export function dateColumn(value: Date | number | string): Date {
-  return value instanceof Date ? value : new Date(value);
+  if (typeof value === 'string' && !/(Z|[+-]\d\d:?\d\d)$/i.test(value)) return new Date(`${value.replace(' ', 'T')}Z`);
+  return new Date(value);
 }
