@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DeadlockException,
-  DriverException,
-  UniqueConstraintViolationException,
-  type MikroORM,
-  type Transaction as Tx,
-} from '@mikro-orm/core';
+import { DeadlockException, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import { MySqlPlatform } from '@mikro-orm/mysql';
 import { ChannelKind } from '../entities';
 import { forbidden, isChannelId, notFound } from './channel-access';
-import { PlainSql } from './plain-sql';
+import { PlainSql, type Step } from './plain-sql';
 import { userMessageView, type MessageView, type UserView } from './views';
 
 /** One USER message waiting to be stored. */
@@ -86,7 +80,7 @@ export class GroupCommit {
 
   private async commit(batch: Waiting[], attempt = 1): Promise<void> {
     try {
-      const outcomes = await this.transaction((tx) => this.insert(tx, batch));
+      const outcomes = await this.sql.transaction((step) => this.insert(step, batch));
       batch.forEach((send, i) => {
         const outcome = outcomes[i];
         if (outcome instanceof Error) send.reject(outcome);
@@ -109,18 +103,27 @@ export class GroupCommit {
     }
   }
 
-  /** Locks the channel rows, checks each sender's access, inserts the accepted messages and moves `last_seq`. */
-  private async insert(tx: Tx, batch: Waiting[]): Promise<(MessageView | Error)[]> {
+  /**
+   * Locks the channel rows and reads the senders' memberships (one round trip, which also begins the transaction),
+   * checks each sender's access, then inserts the accepted messages, moves `last_seq` and commits (another).
+   */
+  private async insert(step: Step, batch: Waiting[]): Promise<(MessageView | Error)[]> {
     const channelIds = [...new Set(batch.map((s) => s.channelId))].sort();
-    const rows = await this.sql.rows<ChannelRow>(
-      `select id, kind, owner_id, last_seq from channels where id in (${marks(channelIds)}) order by id${
-        this.mysql ? ' for update' : ''
-      }`,
-      channelIds,
-      tx,
-    );
+    const senderIds = [...new Set(batch.map((s) => s.sender.id))];
+    const [rows, memberRows] = (await step([
+      {
+        sql: `select id, kind, owner_id, last_seq from channels where id in (${marks(channelIds)}) order by id${
+          this.mysql ? ' for update' : ''
+        }`,
+        params: channelIds,
+      },
+      {
+        sql: `select channel_id, user_id from memberships where channel_id in (${marks(channelIds)}) and user_id in (${marks(senderIds)})`,
+        params: [...channelIds, ...senderIds],
+      },
+    ])) as [ChannelRow[], { channel_id: string; user_id: string }[]];
     const channels = new Map(rows.map((row) => [row.id, { ...row, last_seq: Number(row.last_seq) }]));
-    const members = await this.members(tx, batch, channels);
+    const members = new Set(memberRows.map((row) => `${row.channel_id} ${row.user_id}`));
 
     const outcomes = batch.map((send): MessageView | Error => {
       const channel = channels.get(send.channelId);
@@ -140,51 +143,32 @@ export class GroupCommit {
     });
     const stored = outcomes.filter((o): o is MessageView => !(o instanceof Error));
     if (stored.length === 0) return outcomes;
-    await this.sql.run(
-      `insert into messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values ${stored
-        .map(() => '(?, ?, ?, ?, ?, ?, ?, ?)')
-        .join(', ')}`,
-      stored.flatMap((m) => [
-        m.id,
-        m.channelId,
-        m.seq,
-        m.kind,
-        m.body,
-        m.sender!.id,
-        m.clientMessageId,
-        this.sql.date(m.createdAt),
-      ]),
-      tx,
-    );
     const moved = [...new Set(stored.map((m) => m.channelId))];
-    await this.sql.run(
-      `update channels set last_seq = case id ${moved.map(() => 'when ? then ?').join(' ')} end where id in (${marks(moved)})`,
-      [...moved.flatMap((id) => [id, channels.get(id)!.last_seq]), ...moved],
-      tx,
+    await step(
+      [
+        {
+          sql: `insert into messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values ${stored
+            .map(() => '(?, ?, ?, ?, ?, ?, ?, ?)')
+            .join(', ')}`,
+          params: stored.flatMap((m) => [
+            m.id,
+            m.channelId,
+            m.seq,
+            m.kind,
+            m.body,
+            m.sender!.id,
+            m.clientMessageId,
+            this.sql.date(m.createdAt),
+          ]),
+        },
+        {
+          sql: `update channels set last_seq = case id ${moved.map(() => 'when ? then ?').join(' ')} end where id in (${marks(moved)})`,
+          params: [...moved.flatMap((id) => [id, channels.get(id)!.last_seq]), ...moved],
+        },
+      ],
+      { commit: true },
     );
     return outcomes;
-  }
-
-  /** "channelId userId" of the senders who are members of the batch's PASSWORD channels. */
-  private async members(tx: Tx, batch: Waiting[], channels: Map<string, ChannelRow>): Promise<Set<string>> {
-    const guarded = [...channels.values()].filter((c) => c.kind === ChannelKind.PASSWORD).map((c) => c.id);
-    if (guarded.length === 0) return new Set();
-    const senders = [...new Set(batch.filter((s) => guarded.includes(s.channelId)).map((s) => s.sender.id))];
-    const rows = await this.sql.rows<{ channel_id: string; user_id: string }>(
-      `select channel_id, user_id from memberships where channel_id in (${marks(guarded)}) and user_id in (${marks(senders)})`,
-      [...guarded, ...senders],
-      tx,
-    );
-    return new Set(rows.map((row) => `${row.channel_id} ${row.user_id}`));
-  }
-
-  private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    try {
-      return await this.orm.em.getConnection().transactional(work);
-    } catch (error) {
-      // Statements' errors are converted already (PlainSql); BEGIN's and COMMIT's are the driver's own.
-      throw error instanceof DriverException ? error : this.orm.em.getDriver().convertException(error as Error);
-    }
   }
 }
 
