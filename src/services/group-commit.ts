@@ -36,9 +36,9 @@ interface ChannelRow {
  * own transaction at once: nothing waits for a batch to fill.
  *
  * The statements are plain SQL (PlainSql): this is the hottest write path, and on loopback each statement's round
- * trip costs the server more CPU than anything else it does for a send, so a transaction's five statements are
- * shared by as many sends as possible (bench/RESULTS.md). On MySQL the transaction is READ COMMITTED, as every
- * transaction is (src/mikro-orm.config.ts).
+ * trip costs the server more CPU than anything else it does for a send, so a transaction's statements are shared by
+ * as many sends as possible, and on MySQL they go in two round trips (PlainSql.transaction; bench/RESULTS.md). On
+ * MySQL the transaction is READ COMMITTED, as every transaction is (src/mikro-orm.config.ts).
  */
 export class GroupCommit {
   private waiting: Waiting[] = [];

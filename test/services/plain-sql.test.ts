@@ -13,10 +13,10 @@ const notes = { sql: 'select note from scratch order by id', params: [] };
 describe.each(eachProfile)('PlainSql.transaction (%s)', (_name, profile) => {
   let orm: MikroORM;
   let sql: PlainSql;
-  const stored = async () =>
-    (await orm.em.getConnection().execute<{ note: string }[]>('select note from scratch order by id')).map(
-      (r) => r.note,
-    );
+  const stored = async () => {
+    const rows: { note: string }[] = await orm.em.getConnection().execute('select note from scratch order by id');
+    return rows.map((r) => r.note);
+  };
 
   beforeAll(async () => {
     const database = await profile.createDatabase();
