@@ -90,12 +90,26 @@ describe.each(eachProfile)('sendMessage (%s)', (_name, profile) => {
   });
 
   it.each([
+    ['case', 'msg-1', 'MSG-1'],
+    ['a trailing space', 'c-1', 'c-1 '],
+    ['an accent', 'e', '\u00e9'],
+    ['the emoji', '\u{1f363}', '\u{1f37a}'],
+  ])('tells clientMessageIds apart that differ only in %s: each is a message of its own', async (_what, one, other) => {
+    const prefix = uniqueId('exact');
+    const a = (await ana.send(room, 'one', prefix + one)).data!.sendMessage;
+    const b = await ana.send(room, 'other', prefix + other);
+    expect(codesOf(b)).toEqual([]);
+    expect(b.data!.sendMessage).toMatchObject({ body: 'other', clientMessageId: prefix + other, seq: a.seq + 1 });
+  });
+
+  it.each([
     ['an empty body', '', 'body'],
     ['a whitespace-only body', ' \n\t ', 'body'],
     ['a 4001-character body', 'x'.repeat(4001), 'body'],
     ['a body with NUL', 'a\u0000b', 'body'],
     ['a body with another control character', 'ding\u0007', 'body'],
     ['a carriage return', 'line\r\nnext', 'body'],
+    ['a lone surrogate', 'broken \ud83d pair', 'body'],
   ])('refuses %s with BAD_USER_INPUT, storing nothing and taking no seq', async (_what, body, field) => {
     const before = await lastSeq(ana, room);
     const res = await ana.send(room, body);
@@ -108,6 +122,7 @@ describe.each(eachProfile)('sendMessage (%s)', (_name, profile) => {
   it.each([
     ['an empty clientMessageId', ''],
     ['a 65-character clientMessageId', 'c'.repeat(65)],
+    ['a clientMessageId with a lone surrogate', 'id-\udc00'],
   ])('refuses %s', async (_what, clientMessageId) => {
     const before = await lastSeq(ana, room);
     const res = await ana.send(room, 'hello', clientMessageId);
