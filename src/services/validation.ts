@@ -4,6 +4,14 @@ import { badInput } from '../errors';
 /** Control characters other than newline and tab. */
 const CONTROL = /(?![\n\t])\p{Cc}/u;
 
+/**
+ * Half of a UTF-16 surrogate pair on its own (JSON's "\ud800"): not text. Both stores would keep U+FFFD in its place,
+ * so what was answered and published would differ from what history returns, and a retry would no longer match.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+const wellFormed = (what: string) =>
+  [(v: string) => !LONE_SURROGATE.test(v), `${what} must be valid Unicode text (no lone surrogate).`] as const;
+
 export const emailSchema = z
   .string()
   .trim()
@@ -16,7 +24,8 @@ export const displayNameSchema = z
   .trim()
   .min(1, 'Display name must not be empty.')
   .max(64, 'Display name must be at most 64 characters.')
-  .refine((v) => !CONTROL.test(v), 'Display name must not contain control characters.');
+  .refine((v) => !CONTROL.test(v), 'Display name must not contain control characters.')
+  .refine(...wellFormed('Display name'));
 
 export const loginCodeSchema = z.string().regex(/^\d{6}$/, 'Code must be 6 digits.');
 
@@ -37,13 +46,15 @@ export const channelNameSchema = z
   .trim()
   .min(1, 'Name must not be empty.')
   .max(64, 'Name must be at most 64 characters.')
-  .refine((v) => !CONTROL.test(v), 'Name must not contain control characters.');
+  .refine((v) => !CONTROL.test(v), 'Name must not contain control characters.')
+  .refine(...wellFormed('Name'));
 
 /** A PASSWORD channel's password: 4–128 characters, taken as given (no trimming). */
 export const channelPasswordSchema = z
   .string()
   .min(4, 'Password must be at least 4 characters.')
-  .max(128, 'Password must be at most 128 characters.');
+  .max(128, 'Password must be at most 128 characters.')
+  .refine(...wellFormed('Password'));
 
 /** A message body: trailing whitespace trimmed, then 1–4000 characters, no control characters but newline and tab. */
 export const messageBodySchema = z
@@ -51,11 +62,13 @@ export const messageBodySchema = z
   .transform((v) => v.trimEnd())
   .refine((v) => v.length > 0, 'Message must not be empty.')
   .refine((v) => [...v].length <= 4000, 'Message must be at most 4000 characters.')
-  .refine((v) => !CONTROL.test(v), 'Message must not contain control characters other than newline and tab.');
+  .refine((v) => !CONTROL.test(v), 'Message must not contain control characters other than newline and tab.')
+  .refine(...wellFormed('Message'));
 
 /** The sender's idempotency key: 1–64 characters, no control characters. */
 export const clientMessageIdSchema = z
   .string()
   .min(1, 'clientMessageId must not be empty.')
   .max(64, 'clientMessageId must be at most 64 characters.')
-  .refine((v) => !CONTROL.test(v), 'clientMessageId must not contain control characters.');
+  .refine((v) => !CONTROL.test(v), 'clientMessageId must not contain control characters.')
+  .refine(...wellFormed('clientMessageId'));

@@ -136,10 +136,12 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
       ['a blank name', { name: '   ', kind: 'PRIVATE' }, 'name'],
       ['a 65-character name', { name: 'x'.repeat(65), kind: 'PRIVATE' }, 'name'],
       ['a name with a control character', { name: 'a\u0000b', kind: 'PRIVATE' }, 'name'],
+      ['a name with a lone surrogate', { name: 'a\ud800b', kind: 'PRIVATE' }, 'name'],
       ['a PASSWORD channel without a password', { name: 'pw', kind: 'PASSWORD' }, 'password'],
       ['a PRIVATE channel with a password', { name: 'pv', kind: 'PRIVATE', password: 'secret' }, 'password'],
       ['a 3-character password', { name: 'pw', kind: 'PASSWORD', password: 'abc' }, 'password'],
       ['a 129-character password', { name: 'pw', kind: 'PASSWORD', password: 'p'.repeat(129) }, 'password'],
+      ['a password with a lone surrogate', { name: 'pw', kind: 'PASSWORD', password: 'secret\udfff' }, 'password'],
     ])('refuses %s with BAD_USER_INPUT and stores nothing', async (_what, input, field) => {
       const before = await channelRows();
       const res = await pro.gql(CREATE, { input: input as CreateChannelInput });
