@@ -9,10 +9,11 @@ export function encodeCursor(channelId: string, seq: number): string {
 }
 
 /**
- * @throws DomainError BAD_USER_INPUT (with `field`) for a cursor that is malformed or belongs to another channel.
+ * @throws DomainError BAD_USER_INPUT (with `field`) for a cursor that is malformed (a seq below 1 included: no
+ * message has one) or belongs to another channel.
  */
 export function decodeCursor(field: string, cursor: string, channelId: string): number {
-  const match = /^v1:([^:]+):(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const match = /^v1:([^:]+):([1-9]\d{0,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match || match[1] !== channelId || Buffer.from(match[0]).toString('base64url') !== cursor) {
     throw badInput(field, `The ${field} cursor is not a cursor of this channel's history.`);
   }

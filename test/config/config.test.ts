@@ -44,6 +44,7 @@ describe('config', () => {
     ['MQTT_EMBEDDED_PORT', '-1'],
     ['SMTP_URL', 'mail.example.com'],
     ['SESSION_TTL_DAYS', '0'],
+    ['SESSION_TTL_DAYS', '3000000'],
     ['LOGIN_CODES_PER_ADDRESS_PER_HOUR', '1.5'],
     ['LOG_LEVEL', 'loud'],
     ['MIGRATE_ON_START', 'maybe'],

@@ -108,6 +108,12 @@ describe.each(eachProfile)('history (%s)', (_name, profile) => {
     expect(res.errors![0].extensions!.field).toBe(field);
   });
 
+  it('refuses a made-up cursor at seq 0, which no message has (it is not "no bound")', async () => {
+    const res = await owner.history(room, { before: encodeCursor(room, 0) });
+    expect(codesOf(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.errors![0].extensions!.field).toBe('before');
+  });
+
   it("refuses a cursor of another channel's history", async () => {
     const cursor = (await owner.history(other)).data!.messages.pageInfo.endCursor;
     const res = await owner.history(room, { before: cursor });
