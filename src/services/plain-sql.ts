@@ -23,21 +23,17 @@ export class PlainSql {
   constructor(private readonly orm: MikroORM) {}
 
   /**
-   * Runs one statement and resolves with its rows (`all`) or its result (`run`: affected rows).
+   * Runs one statement outside any transaction and resolves with its rows.
    *
    * @throws the driver's error converted to MikroORM's exceptions (e.g. UniqueConstraintViolationException).
    */
-  async rows<T>(sql: string, params: unknown[], tx?: Transaction): Promise<T[]> {
-    return (await this.execute(sql, params, 'all', tx)) as T[];
+  async rows<T>(sql: string, params: unknown[]): Promise<T[]> {
+    return (await this.execute(sql, params)) as T[];
   }
 
-  async run(sql: string, params: unknown[], tx?: Transaction): Promise<void> {
-    await this.execute(sql, params, 'run', tx);
-  }
-
-  private async execute(sql: string, params: unknown[], method: 'all' | 'run', tx?: Transaction): Promise<unknown> {
+  private async execute(sql: string, params: unknown[], tx?: Transaction): Promise<unknown> {
     try {
-      return (await this.orm.em.getConnection().execute(sql, params, method, tx)) as unknown;
+      return (await this.orm.em.getConnection().execute(sql, params, 'all', tx)) as unknown;
     } catch (error) {
       throw this.orm.em.getDriver().convertException(error as Error);
     }
@@ -59,7 +55,7 @@ export class PlainSql {
         return await this.orm.em.getConnection().transactional((tx) =>
           work(async (statements) => {
             const results: unknown[][] = [];
-            for (const { sql, params } of statements) results.push(asRows(await this.execute(sql, params, 'all', tx)));
+            for (const { sql, params } of statements) results.push(asRows(await this.execute(sql, params, tx)));
             return results;
           }),
         );
