@@ -88,7 +88,8 @@ const env = z.object({
     .default('usd'),
   PLAN_PLUS_30D_AMOUNT: positiveInt(499),
   PLAN_PRO_30D_AMOUNT: positiveInt(999),
-  // At most ten years: a session's end must fit MySQL's DATETIME (to the year 9999) or signing in fails.
+  // At most ten years, a policy limit well inside MySQL's DATETIME (up to the year 9999), where a session's end must
+  // fit or signing in fails.
   SESSION_TTL_DAYS: positiveInt(30).pipe(z.number().max(3650, 'must be at most 3650 (ten years)')),
   LOGIN_CODES_PER_ADDRESS_PER_HOUR: positiveInt(30),
   AUTH_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),

@@ -13,7 +13,10 @@ const IDENTIFIERS = [
  * byte on MySQL, as they always did on SQLite. Under the database's case- and accent-insensitive collation "msg-1"
  * and "MSG-1", "c-1" and "c-1 ", or any two emoji were one clientMessageId: the second send was refused as a reuse,
  * or answered with the first message. `utf8mb4_bin` would still ignore trailing spaces (it pads), so the collation is
- * the binary one without padding, which MariaDB and MySQL 8 name differently. SQLite compares bytes already.
+ * the binary one without padding, which MariaDB and MySQL 8 (8.0.17 on) name differently. SQLite compares bytes
+ * already. Changing an indexed column's collation rebuilds the `messages` table, which holds up writes while it runs.
+ * Going down fails with a duplicate-key error once a sender holds ids that differ only in case or trailing spaces:
+ * the old collation cannot tell them apart, and choosing which to drop is not a migration's call.
  */
 export class Migration20261123000400ExactIdentifiers extends Migration {
   override async up(): Promise<void> {

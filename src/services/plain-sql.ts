@@ -9,8 +9,9 @@ export interface Statement {
 }
 
 /**
- * Sends statements within a pipelined transaction and resolves with each one's rows (none for statements that
- * return no rows). With `commit`, the transaction commits once they have run.
+ * Sends statements within a PlainSql transaction and resolves with each one's rows (none for statements that return
+ * no rows). With `commit` the step is the last: on MySQL the transaction commits with it, on SQLite when the work
+ * returns.
  */
 export type Step = (statements: Statement[], options?: { commit?: boolean }) => Promise<unknown[][]>;
 
@@ -43,30 +44,48 @@ export class PlainSql {
    * Runs `work` in a transaction that costs as few round trips as the database allows. On MySQL each step is one
    * multi-statement query on one pooled connection: the first also opens the transaction, a step with `commit` also
    * commits it, and `BEGIN` and `COMMIT` cost no round trip of their own. On SQLite, in the server's process, the
-   * statements run one by one in an ordinary transaction. When `work` returns without committing, the transaction
-   * commits then.
+   * statements run one by one in an ordinary transaction, which commits when `work` returns. When `work` returns
+   * without a committing step, the transaction commits then. A step after the committing one is a programming error:
+   * it is refused, and what the committing step wrote stays on MySQL but is rolled back on SQLite.
    *
-   * @throws the driver's error converted to MikroORM's exceptions; the transaction is rolled back and nothing it
-   * wrote stays (on MySQL, a failing statement also stops the ones after it in its step).
+   * @throws the driver's error converted to MikroORM's exceptions, or `work`'s own error as it was; either way the
+   * transaction is rolled back and nothing it wrote stays (on MySQL, a failing statement also stops the ones after
+   * it in its step).
    */
-  async transaction<T>(work: (step: Step) => Promise<T>): Promise<T> {
-    if (!(this.orm.em.getPlatform() instanceof MySqlPlatform)) {
-      try {
-        return await this.orm.em.getConnection().transactional((tx) =>
-          work(async (statements) => {
+  transaction<T>(work: (step: Step) => Promise<T>): Promise<T> {
+    return this.orm.em.getPlatform() instanceof MySqlPlatform ? this.pipelined(work) : this.inProcess(work);
+  }
+
+  private async inProcess<T>(work: (step: Step) => Promise<T>): Promise<T> {
+    let own: { error: unknown } | undefined;
+    try {
+      return await this.orm.em.getConnection().transactional(async (tx) => {
+        let committed = false;
+        try {
+          return await work(async (statements, { commit = false } = {}) => {
+            if (committed) throw new Error('PlainSql.transaction: a step after the commit');
             const results: unknown[][] = [];
             for (const { sql, params } of statements) results.push(asRows(await this.execute(sql, params, tx)));
+            committed = commit;
             return results;
-          }),
-        );
-      } catch (error) {
-        // Statements' errors are converted already; BEGIN's and COMMIT's are the driver's own.
-        throw error instanceof DriverException ? error : this.orm.em.getDriver().convertException(error as Error);
-      }
+          });
+        } catch (error) {
+          own = { error };
+          throw error;
+        }
+      });
+    } catch (error) {
+      // Statements' errors are converted already and work's own pass as they are; BEGIN's and COMMIT's are the
+      // driver's own.
+      if ((own && own.error === error) || error instanceof DriverException) throw error;
+      throw this.orm.em.getDriver().convertException(error as Error);
     }
+  }
+
+  private async pipelined<T>(work: (step: Step) => Promise<T>): Promise<T> {
     const knex = (this.orm.em.getConnection() as AbstractSqlConnection).getKnex();
     const pool = knex.client as KnexPool;
-    const connection = await pool.acquireConnection();
+    const connection = (await pool.acquireConnection()) as { destroy(): void };
     let open = false;
     let committed = false;
     const send = async (sql: string): Promise<unknown> => {
@@ -78,6 +97,7 @@ export class PlainSql {
       }
     };
     const step: Step = async (statements, { commit = false } = {}) => {
+      if (committed) throw new Error('PlainSql.transaction: a step after the commit');
       const platform = this.orm.em.getPlatform();
       const first = open ? 0 : 1;
       const script = [
@@ -97,7 +117,9 @@ export class PlainSql {
       if (open && !committed) await send('commit');
       return result;
     } catch (error) {
-      if (open && !committed) await send('rollback').catch(() => undefined);
+      // A connection that could not roll back may still hold the transaction: it must not go back to the pool as
+      // it is, so it is closed (the pool then replaces it).
+      if (open && !committed) await send('rollback').catch(() => connection.destroy());
       throw error;
     } finally {
       await pool.releaseConnection(connection);

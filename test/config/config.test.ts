@@ -44,7 +44,7 @@ describe('config', () => {
     ['MQTT_EMBEDDED_PORT', '-1'],
     ['SMTP_URL', 'mail.example.com'],
     ['SESSION_TTL_DAYS', '0'],
-    ['SESSION_TTL_DAYS', '3000000'],
+    ['SESSION_TTL_DAYS', '3651'],
     ['LOGIN_CODES_PER_ADDRESS_PER_HOUR', '1.5'],
     ['LOG_LEVEL', 'loud'],
     ['MIGRATE_ON_START', 'maybe'],
@@ -53,6 +53,10 @@ describe('config', () => {
   ])('stops on a bad %s (%j) with a message naming it', (variable, value) => {
     expect(() => loadConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('takes SESSION_TTL_DAYS up to ten years', () => {
+    expect(loadConfig({ SESSION_TTL_DAYS: '3650' }).auth.sessionTtlDays).toBe(3650);
   });
 
   it('reads DEFAULT_CHANNELS as a comma-separated list, general by default', () => {

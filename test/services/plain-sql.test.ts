@@ -60,13 +60,31 @@ describe.each(eachProfile)('PlainSql.transaction (%s)', (_name, profile) => {
     expect(await stored()).toEqual([]);
   });
 
-  it('rolls back when the work itself throws after a step', async () => {
+  it("rolls back when the work itself throws after a step, and rejects with the work's own error", async () => {
+    const mind = new Error('changed my mind');
     const failing = sql.transaction(async (step) => {
       await step([insert(1, 'written')]);
-      throw new Error('changed my mind');
+      await step([insert(2, 'one more')]);
+      throw mind;
     });
-    await expect(failing).rejects.toThrow('changed my mind');
+    await expect(failing).rejects.toBe(mind);
     expect(await stored()).toEqual([]);
+  });
+
+  it('rolls back a failure in the first step', async () => {
+    await sql.transaction((step) => step([insert(1, 'there before')]));
+    const failing = sql.transaction((step) => step([insert(2, 'new'), insert(1, 'duplicate')]));
+    await expect(failing).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+    expect(await stored()).toEqual(['there before']);
+  });
+
+  it('refuses a step after the committing one, running none of it', async () => {
+    const late = sql.transaction(async (step) => {
+      await step([insert(1, 'committed')], { commit: true });
+      await step([insert(2, 'too late')]);
+    });
+    await expect(late).rejects.toThrow('a step after the commit');
+    expect(await stored()).not.toContain('too late');
   });
 
   it('gives its connection back every time: more failed transactions than the pool holds, then one that works', async () => {
