@@ -174,7 +174,7 @@ async function mysqlStore(): Promise<BenchStore> {
 }
 
 /**
- * A SQLite file in a temporary directory, kept as the embedded default keeps it (SQLite's default journal). The raw
+ * A SQLite file in a temporary directory, kept as the embedded default keeps it (a write-ahead log). The raw
  * baselines write a second file beside it with the same table and indexes: SQLite locks a whole file, and the
  * server's file is its alone.
  */
@@ -222,17 +222,21 @@ async function main(): Promise<void> {
   const databaseUrl = store.databaseUrl;
   const topicPrefix = `bench${randomBytes(4).toString('hex')}`;
   const channelNames = Array.from({ length: CHANNELS }, (_, i) => `bench-${i}`);
-  const app = await startApp(
-    loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      ...(PROFILE === 'real' ? { MQTT_URL } : { MQTT_EMBEDDED_PORT: '0' }),
-      MQTT_TOPIC_PREFIX: topicPrefix,
-      DEFAULT_CHANNELS: channelNames.join(','),
-    }),
-    { logger: pino({ level: 'warn' }) },
-  );
+  /** A server instance on the bench's database and broker; `extra` variables on top. */
+  const startInstance = (extra: Record<string, string> = {}) =>
+    startApp(
+      loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl,
+        ...(PROFILE === 'real' ? { MQTT_URL } : { MQTT_EMBEDDED_PORT: '0' }),
+        MQTT_TOPIC_PREFIX: topicPrefix,
+        DEFAULT_CHANNELS: channelNames.join(','),
+        ...extra,
+      }),
+      { logger: pino({ level: 'warn' }) },
+    );
+  const app = await startInstance();
   const results: Record<string, unknown> = {};
   // The raw MQTT baselines use the server's broker: Mosquitto, or the embedded one with the server's own account.
   const mqttUrl = app.broker.embedded ? `mqtt://127.0.0.1:${app.broker.embedded.port}` : MQTT_URL;
@@ -326,21 +330,7 @@ async function main(): Promise<void> {
       const warmup = 400;
       // The subscriber on the storing instance gets each message locally; one on a second instance (same database
       // and broker) gets it through the broker, the path the baseline's INSERT + MQTT publish stands for.
-      const other =
-        PROFILE === 'real'
-          ? await startApp(
-              loadConfig({
-                PORT: '0',
-                HOST: '127.0.0.1',
-                DATABASE_URL: databaseUrl,
-                MQTT_URL,
-                MQTT_TOPIC_PREFIX: topicPrefix,
-                DEFAULT_CHANNELS: channelNames.join(','),
-                MIGRATE_ON_START: 'false',
-              }),
-              { logger: pino({ level: 'warn' }) },
-            )
-          : undefined;
+      const other = PROFILE === 'real' ? await startInstance({ MIGRATE_ON_START: 'false' }) : undefined;
       const e2e = await runWorker({
         kind: 'latency',
         url: app.url,
