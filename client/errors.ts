@@ -14,6 +14,8 @@ export type ChatErrorCode =
   | 'WRONG_PASSWORD'
   | 'RATE_LIMITED'
   | 'PAYMENT_UNAVAILABLE'
+  | 'SLOW_CONSUMER'
+  | 'UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR'
   | 'NETWORK_ERROR'
   | (string & {});
@@ -23,7 +25,7 @@ export type ChatErrorCode =
  * passing fault, or it asked us to slow down. Everything else (FORBIDDEN, BAD_USER_INPUT, …) will fail the same
  * way every time.
  */
-const TRANSIENT: ReadonlySet<string> = new Set(['NETWORK_ERROR', 'INTERNAL_SERVER_ERROR', 'RATE_LIMITED']);
+const TRANSIENT: ReadonlySet<string> = new Set(['NETWORK_ERROR', 'INTERNAL_SERVER_ERROR', 'RATE_LIMITED', 'UNAVAILABLE']);
 
 /** A request the server refused, or one that never got an answer. */
 export class ChatError extends Error {

@@ -14,10 +14,13 @@ import pino, { type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { connectBroker, disableNagle, type BrokerConnection } from './bridge/broker';
 import { BrokerAccess } from './bridge/broker-access';
-import { DynamicSecurity } from './bridge/dynamic-security';
+import { DynamicSecurity, type DynamicSecurityOptions } from './bridge/dynamic-security';
+import { DynsecAdmin } from './bridge/dynsec-admin';
 import { LiveMessages, type LiveMessagesOptions } from './bridge/live-messages';
 import { ChatPubSub } from './bridge/pub-sub';
+import { PayloadSigner } from './bridge/payload';
 import { Relay, type RelayOptions } from './bridge/relay';
+import { SessionBroadcast } from './bridge/session-broadcast';
 import { Topics } from './bridge/topics';
 import type { Config } from './config';
 import { formatError } from './errors';
@@ -42,6 +45,7 @@ import { ChannelService } from './services/channel.service';
 import { CheckoutService } from './services/checkout.service';
 import { MessageService } from './services/message.service';
 import { PassService } from './services/pass.service';
+import { AccessEvents } from './services/access-events';
 import { systemClock, type Clock } from './services/clock';
 import type { MessageView } from './services/views';
 
@@ -55,6 +59,8 @@ export interface AppOptions {
   resolverTimeoutMs?: number;
   relay?: RelayOptions;
   live?: LiveMessagesOptions;
+  /** Reconcile timings of Mosquitto's dynamic security (MQTT_ACCESS_CONTROL=dynsec). */
+  dynsec?: Pick<DynamicSecurityOptions, 'reconcileMs' | 'retryMs'>;
 }
 
 /** A running server. */
@@ -67,6 +73,8 @@ export interface App {
   readonly services: Services;
   readonly graphqlWs: GraphqlWsServer;
   readonly logger: Logger;
+  /** Mosquitto's dynamic security, when MQTT_ACCESS_CONTROL=dynsec. */
+  readonly dynsec: DynamicSecurity | undefined;
   /** Drains HTTP, closes sockets, then the broker, the mailer and the ORM. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -94,26 +102,32 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     if (config.database.migrateOnStart) await orm.getMigrator().up();
 
     // With dynsec, an admin connection of its own administers the plugin, and the server publishes through an
-    // account that connection creates (its password derived from AUTH_SECRET).
+    // account that connection keeps (its password derived from the admin password, not from AUTH_SECRET). A broker
+    // that cannot be administered degrades direct MQTT only: the server starts, serves GraphQL and retries.
     const topics = new Topics(config.mqtt.topicPrefix);
     let dynsec: DynamicSecurity | undefined;
     let account: { username: string; password: string } | undefined;
     if (config.mqtt.url && config.mqtt.accessControl === 'dynsec') {
-      const admin = disableNagle(
-        await mqtt.connectAsync(config.mqtt.url, {
+      const adminClient = disableNagle(
+        mqtt.connect(config.mqtt.url, {
           clientId: `chat-admin-${randomUUID()}`,
           username: config.mqtt.username,
           password: config.mqtt.password,
           reconnectPeriod: 1000,
+          connectTimeout: 5000,
         }),
       );
-      dynsec = new DynamicSecurity(admin, topics, logger);
+      adminClient.on('error', (err) => logger.warn({ err }, 'dynsec: admin connection error'));
       closers.push(['dynsec', () => dynsec!.close()]);
-      account = {
-        username: `${config.mqtt.topicPrefix}-server`,
-        password: createHmac('sha256', config.auth.secret).update('mqtt-server-account').digest('base64url'),
-      };
-      await dynsec.ensureServerAccount(account);
+      await firstConnection(adminClient, 5000);
+      account = serverAccount(config.mqtt.topicPrefix, config.mqtt.password!);
+      dynsec = new DynamicSecurity(
+        new DynsecAdmin(adminClient, logger, { maxPacketBytes: config.mqtt.maxPacketBytes }),
+        topics,
+        logger,
+        { serverAccount: account, ...options.dynsec },
+      );
+      await dynsec.prepare();
     }
     const broker = await connectBroker(config, logger, { account });
     closers.push(['broker', () => broker.close()]);
@@ -124,7 +138,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     closers.push(['mailer', () => mailer.close()]);
 
     const metrics = new Metrics();
-    const relay = new Relay(orm, broker, topics, clock, logger, metrics, options.relay);
+    const signer = new PayloadSigner(config.auth.secret);
+    const relay = new Relay(orm, broker, topics, clock, logger, metrics, signer, options.relay);
     relay.start();
     closers.push(['relay', () => relay.stop()]);
 
@@ -148,9 +163,20 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const checkoutProvider = config.stripe.secretKey
       ? new StripeCheckout(config.stripe.secretKey, publicUrl, config.stripe.apiUrl)
       : development;
-    // Mosquitto's dynamic security follows access changes.
-    const follow = (change: Promise<void> | undefined) =>
-      void change?.catch((err: unknown) => logger.error({ err }, 'dynsec: could not update broker access'));
+    // Sockets, the embedded broker and Mosquitto's dynamic security follow access as it changes.
+    const accessEvents = new AccessEvents((err, event) => logger.error({ err, event }, 'an access listener failed'));
+    const sessionBroadcast = new SessionBroadcast(broker, topics, signer, accessEvents, logger);
+    closers.push(['session notices', async () => sessionBroadcast.close()]);
+    if (broker.embedded) accessEvents.on(broker.embedded);
+    if (dynsec) {
+      // Failures degrade direct MQTT (DynamicSecurity logs them); the next reconcile repairs what was missed.
+      const tolerate = (change: Promise<void>) => void change.catch(() => undefined);
+      const admin = dynsec;
+      accessEvents.on({
+        sessionEnded: (sessionId, origin) => origin === 'local' && tolerate(admin.sessionEnded(sessionId)),
+        accessChanged: (userId, origin) => origin === 'local' && tolerate(admin.accessChanged(userId)),
+      });
+    }
     const services: Services = {
       auth: new AuthService(
         orm,
@@ -161,18 +187,24 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
           sessionTtlDays: config.auth.sessionTtlDays,
           loginCodesPerAddressPerHour: config.auth.loginCodesPerAddressPerHour,
         },
-        (sessionId) => follow(dynsec?.sessionEnded(sessionId)),
+        (sessionId) => accessEvents.sessionEnded(sessionId),
       ),
       passes,
-      channels: new ChannelService(orm, passes, clock, onStored, (userId) => {
-        broker.embedded?.accessChanged(userId);
-        follow(dynsec?.accessChanged(userId));
-      }),
+      channels: new ChannelService(orm, passes, clock, onStored, (userId) => accessEvents.accessChanged(userId)),
       checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), checkoutProvider, clock),
       messages: new MessageService(orm, clock, onStored),
     };
     await services.channels.ensureDefaultChannels(config.channels.defaults);
-    const live = new LiveMessages(broker, topics, services.messages, services.channels, logger, metrics, options.live);
+    const live = new LiveMessages(
+      broker,
+      topics,
+      services.messages,
+      services.channels,
+      logger,
+      metrics,
+      signer,
+      options.live,
+    );
     deliverLocally = (message) => live.stored(message);
     closers.push(['live subscriptions', () => live.close()]);
     const pubSub = new ChatPubSub(relay, live);
@@ -192,15 +224,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     broker.embedded?.enforce(brokerAccess, options.sessionCheckMs ?? 15_000);
     if (dynsec) {
       await dynsec.start({
-        readableChannelIds: (userId) => services.channels.readableChannelIds(userId),
+        everyoneChannelIds: () => services.channels.defaultChannelIds(),
+        personalChannelIds: (userId) => services.channels.personalChannelIds(userId),
         activeSessions: (ids) => services.auth.activeSessions(ids),
-        sessionsOf: (userId) => services.auth.sessionsOf(userId),
         credentialsOf: (sessionId) => brokerAccess.credentialsOf(sessionId),
       });
-      // Sessions also end by expiring: their broker accounts are removed at the next reconcile.
-      const reconcile = setInterval(() => follow(dynsec?.reconcile()), 10 * 60_000);
-      reconcile.unref();
-      closers.push(['dynsec reconcile', async () => clearInterval(reconcile)]);
     }
     const contextBase: ContextBase = {
       services,
@@ -232,10 +260,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       sessionCheckMs: options.sessionCheckMs ?? 15_000,
       metrics,
     });
+    accessEvents.on({ sessionEnded: (sessionId) => graphqlWs.sessionEnded(sessionId) });
     const upgrades: Record<string, WebSocketServer> = { '/graphql': graphqlWss };
     if (broker.embedded) {
       const mqttWss = new WebSocketServer({
         noServer: true,
+        // One WebSocket message carries at most one MQTT packet's bytes: a larger one is refused before it is read.
+        maxPayload: config.mqtt.maxPacketBytes,
         handleProtocols: (protocols) => protocols.values().next().value ?? false,
       });
       mqttWss.on('connection', (socket, request) => broker.embedded!.handleWebSocket(socket, request));
@@ -276,6 +307,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
           await orm.em.getConnection().execute('select 1');
         },
         broker: () => broker.isReady(),
+        directMqtt: dynsec && (() => dynsec.healthy),
       }),
     );
     expressApp.use(metrics.routes());
@@ -315,10 +347,33 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       services,
       graphqlWs,
       logger,
+      dynsec,
       stop: () => (stopping ??= closeAll()),
     };
   } catch (error) {
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * The server's own publishing account on a dynsec broker. Its password is derived from the admin password
+ * (MQTT_PASSWORD), which whoever holds could administer the broker anyway, and never from AUTH_SECRET.
+ */
+export function serverAccount(topicPrefix: string, adminPassword: string): { username: string; password: string } {
+  return {
+    username: `${topicPrefix}-server`,
+    password: createHmac('sha256', adminPassword).update(`mqtt-server-account:${topicPrefix}`).digest('base64url'),
+  };
+}
+
+/** Resolves on the client's first connection, or after `ms` (the client keeps trying on its own). */
+function firstConnection(client: mqtt.MqttClient, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    client.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -14,6 +14,25 @@ export class ConfigError extends Error {
 
 const DEVELOPMENT_AUTH_SECRET = 'development-only-secret-do-not-use-in-production';
 
+/**
+ * Secrets printed in this repository (the development default, docker-compose's and the README's placeholders):
+ * anyone can read them, so production refuses them, and anything that says it is a placeholder.
+ */
+const PUBLISHED_SECRETS = new Set([
+  DEVELOPMENT_AUTH_SECRET,
+  'change-me-to-a-long-random-string-of-32-chars-or-more',
+  'chat-admin-password',
+]);
+const PLACEHOLDER = /change[-_ ]?me|replace[-_ ]?me|example|placeholder|do-not-use/i;
+
+/** Why a production secret is refused, or undefined when it may be used. */
+function weakSecret(value: string): string | undefined {
+  if (PUBLISHED_SECRETS.has(value) || PLACEHOLDER.test(value)) return 'is a published example value';
+  if (new Set(value).size < 10)
+    return 'has fewer than 10 different characters; use a random one (openssl rand -base64 48)';
+  return undefined;
+}
+
 const flag = (fallback: boolean) =>
   z
     .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1, 0, true, false, yes or no' })
@@ -75,6 +94,10 @@ const env = z.object({
     .regex(/^[A-Za-z0-9_.-]+$/, 'must be one topic level of letters, digits, dot, dash or underscore')
     .default('chat'),
   MQTT_EMBEDDED_PORT: port(1884),
+  MQTT_EMBEDDED_HOST: z.string().min(1).default('127.0.0.1'),
+  MQTT_MAX_PACKET_BYTES: positiveInt(65536).pipe(
+    z.number().min(1024, 'must be at least 1024').max(268_435_455, "must be at most 268435455 (MQTT's own limit)"),
+  ),
   MQTT_PUBLIC_URL: optional(url(['mqtt:', 'mqtts:'])),
   MQTT_PUBLIC_WS_URL: optional(url(['ws:', 'wss:'])),
   SMTP_URL: optional(url(['smtp:', 'smtps:'])),
@@ -116,8 +139,18 @@ function parse(raw: z.infer<typeof env>) {
   const refuse = (variable: string, why: string) => {
     throw new ConfigError(`${variable}: ${why}`);
   };
-  if (!embeddedBroker && raw.MQTT_ACCESS_CONTROL === 'dynsec' && (!raw.MQTT_USERNAME || !raw.MQTT_PASSWORD)) {
-    refuse('MQTT_USERNAME', 'MQTT_USERNAME and MQTT_PASSWORD must name the dynamic security admin account for dynsec');
+  if (!embeddedBroker && raw.MQTT_ACCESS_CONTROL === 'dynsec') {
+    if (!raw.MQTT_USERNAME || !raw.MQTT_PASSWORD)
+      refuse(
+        'MQTT_USERNAME',
+        'MQTT_USERNAME and MQTT_PASSWORD must name the dynamic security admin account for dynsec',
+      );
+    // The server keeps these accounts itself: the admin account must be another one.
+    if (raw.MQTT_USERNAME === `${raw.MQTT_TOPIC_PREFIX}-server` || raw.MQTT_USERNAME!.startsWith('session:'))
+      refuse(
+        'MQTT_USERNAME',
+        `"${raw.MQTT_USERNAME}" is a name the server gives its own broker accounts; name the admin account otherwise`,
+      );
   }
   if (production) {
     if (embeddedDatabase && !raw.ALLOW_EMBEDDED)
@@ -131,6 +164,10 @@ function parse(raw: z.infer<typeof env>) {
       refuse('MQTT_ACCESS_CONTROL', '"none" is refused in production; use dynsec');
     if (raw.SMTP_URL === undefined) refuse('SMTP_URL', 'required in production (codes are only logged in development)');
     if (raw.AUTH_SECRET === undefined) refuse('AUTH_SECRET', 'required in production');
+    const weakAuth = weakSecret(raw.AUTH_SECRET!);
+    if (weakAuth) refuse('AUTH_SECRET', weakAuth);
+    const weakBroker = raw.MQTT_PASSWORD === undefined ? undefined : weakSecret(raw.MQTT_PASSWORD);
+    if (weakBroker) refuse('MQTT_PASSWORD', weakBroker);
   }
 
   return {
@@ -150,6 +187,10 @@ function parse(raw: z.infer<typeof env>) {
       accessControl: raw.MQTT_ACCESS_CONTROL,
       topicPrefix: raw.MQTT_TOPIC_PREFIX,
       embeddedPort: raw.MQTT_EMBEDDED_PORT,
+      /** Where the embedded broker's TCP port listens: loopback unless configured (MQTT over WebSockets is at /mqtt). */
+      embeddedHost: raw.MQTT_EMBEDDED_HOST,
+      /** The largest MQTT packet the embedded broker takes, and the size dynsec command batches keep within. */
+      maxPacketBytes: raw.MQTT_MAX_PACKET_BYTES,
       publicUrl: raw.MQTT_PUBLIC_URL,
       publicWsUrl: raw.MQTT_PUBLIC_WS_URL,
     },

@@ -16,6 +16,11 @@ export const ErrorCode = {
   PAYMENT_UNAVAILABLE: 'PAYMENT_UNAVAILABLE',
   /** Added to the contract's list: a subscription whose client read too slowly was ended; resume with afterSeq. */
   SLOW_CONSUMER: 'SLOW_CONSUMER',
+  /**
+   * Added to the contract's list: a part the operation needs is down for now (direct MQTT access control on the
+   * broker); nothing changed, ask again after `retryAfterSeconds`.
+   */
+  UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

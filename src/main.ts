@@ -14,6 +14,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await startApp(config);
+  // The last line, not the fix: every promise the server makes is awaited or caught where it is made. Should one
+  // slip through, it is logged and the server keeps serving rather than dying for every user.
+  process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection (a bug; serving on)'));
   let stopping = false;
   const stop = (signal: string) => {
     // A second signal (npm and process managers often forward one) must not kill the drain half-way.

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { DomainError, ErrorCode } from '../errors';
 import type { AuthService, Viewer } from '../services/auth.service';
 import type { ChannelService } from '../services/channel.service';
 import type { Topics } from './topics';
@@ -12,7 +13,7 @@ export interface MqttCredentials {
   wsUrl: string | null;
   username: string;
   password: string;
-  /** The client id must start with this. */
+  /** The one client id these credentials connect with (on every broker: a second connection takes the first's place). */
   clientId: string;
   expiresAt: Date;
   topics: string[];
@@ -28,8 +29,9 @@ const USER_PREFIX = 'session:';
 
 /**
  * The rules of direct MQTT access: a user connects with credentials derived from one session (so logout and expiry
- * revoke them), may subscribe only to the topics of channels they can read, and may publish nothing; only the
- * server publishes under the topic prefix.
+ * revoke them) and with that session's one client id (so nobody else can take over its connection or its persistent
+ * session), may subscribe only to the topics of channels they can read, receives messages only while they may read
+ * them, and may publish nothing; only the server publishes under the topic prefix.
  */
 export class BrokerAccess {
   constructor(
@@ -46,15 +48,27 @@ export class BrokerAccess {
    * The broker credentials of the viewer's session: valid while the session is (logout or expiry revokes them),
    * with the channel topics the viewer may subscribe to now.
    */
+  /**
+   * @throws DomainError UNAVAILABLE when the broker keeps accounts of its own (Mosquitto's dynamic security) and
+   * cannot be administered right now; the client asks again later.
+   */
   async credentials(viewer: Viewer): Promise<MqttCredentials> {
     const sessionId = viewer.session.id;
-    await this.provision?.(viewer);
+    try {
+      await this.provision?.(viewer);
+    } catch (error) {
+      throw new DomainError(
+        ErrorCode.UNAVAILABLE,
+        'Direct MQTT access is unavailable right now; try again later.',
+        { retryAfterSeconds: 15 },
+        error,
+      );
+    }
     const channelIds = await this.channels.readableChannelIds(viewer.user.id);
     return {
       url: this.addresses.url(),
       wsUrl: this.addresses.wsUrl(),
       ...this.credentialsOf(sessionId),
-      clientId: `c-${sessionId}-`,
       expiresAt: viewer.session.expiresAt,
       topics: channelIds.map((id) => this.topics.channel(id)),
     };
@@ -70,7 +84,7 @@ export class BrokerAccess {
     const sessionId = username.slice(USER_PREFIX.length);
     const expected = Buffer.from(this.passwordOf(sessionId));
     if (password.length !== expected.length || !timingSafeEqual(password, expected)) return null;
-    if (!clientId.startsWith(`c-${sessionId}-`)) return null;
+    if (clientId !== this.clientIdOf(sessionId)) return null;
     const userId = (await this.auth.activeSessions([sessionId])).get(sessionId);
     return userId ? { kind: 'user', userId, sessionId } : null;
   }
@@ -78,10 +92,21 @@ export class BrokerAccess {
   /** Whether a user may subscribe to a topic: exactly one channel topic (no wildcards) of a channel they can read. */
   async maySubscribe(identity: BrokerIdentity, topic: string): Promise<boolean> {
     if (identity.kind === 'server') return true;
+    const channelId = this.channelOfTopic(topic);
+    if (channelId === undefined) return false;
+    return (await this.channels.usersWithAccess(channelId, [identity.userId])).has(identity.userId);
+  }
+
+  /** The channel a topic names (`{prefix}/channel/{id}`, no wildcard), or undefined for any other topic. */
+  channelOfTopic(topic: string): string | undefined {
     const prefix = `${this.topics.prefix}/channel/`;
     const channelId = topic.startsWith(prefix) ? topic.slice(prefix.length) : '';
-    if (!channelId || /[/+#]/.test(channelId)) return false;
-    return (await this.channels.usersWithAccess(channelId, [identity.userId])).has(identity.userId);
+    return channelId && !/[/+#]/.test(channelId) ? channelId : undefined;
+  }
+
+  /** The channels a user may read now. */
+  readableChannelIds(userId: string): Promise<string[]> {
+    return this.channels.readableChannelIds(userId);
   }
 
   /** Of these sessions, the ones that have ended (their connections must close). */
@@ -90,9 +115,18 @@ export class BrokerAccess {
     return new Set(sessionIds.filter((id) => !active.has(id)));
   }
 
-  /** A session's broker user name and password (derived, never stored). */
-  credentialsOf(sessionId: string): { username: string; password: string } {
-    return { username: `${USER_PREFIX}${sessionId}`, password: this.passwordOf(sessionId) };
+  /** A session's broker user name, password (derived, never stored) and client id. */
+  credentialsOf(sessionId: string): { username: string; password: string; clientId: string } {
+    return {
+      username: `${USER_PREFIX}${sessionId}`,
+      password: this.passwordOf(sessionId),
+      clientId: this.clientIdOf(sessionId),
+    };
+  }
+
+  /** The one client id a session's credentials connect with. */
+  clientIdOf(sessionId: string): string {
+    return `c-${sessionId}`;
   }
 
   private passwordOf(sessionId: string): string {

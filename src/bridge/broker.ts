@@ -41,8 +41,14 @@ export async function connectBroker(
   logger: Logger,
   options: BrokerOptions = {},
 ): Promise<BrokerConnection> {
-  const embedded = config.mqtt.url ? undefined : await startEmbeddedBroker(config.http.host, config.mqtt.embeddedPort);
-  const url = config.mqtt.url ?? `mqtt://127.0.0.1:${embedded!.port}`;
+  const embedded = config.mqtt.url
+    ? undefined
+    : await startEmbeddedBroker({
+        host: config.mqtt.embeddedHost,
+        port: config.mqtt.embeddedPort,
+        maxPacketBytes: config.mqtt.maxPacketBytes,
+      });
+  const url = config.mqtt.url ?? `mqtt://${localAddress(config.mqtt.embeddedHost)}:${embedded!.port}`;
   const client = mqtt.connect(url, {
     clientId: `chat-server-${randomUUID()}`,
     username: embedded ? embedded.serverCredentials.username : (options.account?.username ?? config.mqtt.username),
@@ -91,4 +97,11 @@ export function disableNagle(client: MqttClient): MqttClient {
     if (packet.cmd === 'connect') apply();
   });
   return client;
+}
+
+/** An address this process reaches a listener on `host` by (the loopback address for a wildcard). */
+function localAddress(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }

@@ -1,9 +1,14 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { createWebSocketStream, type WebSocket } from 'ws';
 import type { BrokerAccess, BrokerIdentity } from './broker-access';
+import { MqttPacketLimit, throughLimit } from './mqtt-packet-limit';
+import { boundedQueues } from './bounded-queues';
+
+type UserIdentity = Extract<BrokerIdentity, { kind: 'user' }>;
 
 /** The embedded Aedes broker of the default profile: MQTT on a TCP port, and MQTT over WebSockets at /mqtt. */
 export interface EmbeddedBroker {
@@ -15,34 +20,61 @@ export interface EmbeddedBroker {
   handleWebSocket(socket: WebSocket, request: IncomingMessage): void;
   /**
    * Turns on access for users: until then only the server's own client may connect. Every `checkMs` the broker
-   * disconnects the clients whose session has ended.
+   * disconnects the clients whose session has ended and forgets their persistent sessions.
    */
   enforce(access: BrokerAccess, checkMs: number): void;
   /**
-   * Disconnects a user's clients after their access changed (as Mosquitto does when a client's roles change): they
-   * reconnect, and their subscriptions are checked again.
+   * After a user's access changed: their clients stop receiving what they may no longer read at once, are
+   * disconnected (as Mosquitto does when a client's roles change) and have their subscriptions checked again when
+   * they reconnect; the persistent sessions of the user's offline clients lose the subscriptions they may no longer
+   * hold.
    */
   accessChanged(userId: string): void;
+  /** After a session ended (logout): disconnects its clients and forgets its persistent session, at once. */
+  sessionEnded(sessionId: string): void;
   /** Stops listening and disconnects every client. */
   close(): Promise<void>;
+}
+
+export interface EmbeddedBrokerOptions {
+  host: string;
+  port: number;
+  /** The largest packet a client may send, header included; a larger one ends its connection before it is read. */
+  maxPacketBytes: number;
+  /** How many QoS 1 messages wait for one persistent session at most (Mosquitto's `max_queued_messages`). */
+  queueLimit?: number;
 }
 
 const SERVER_USERNAME = 'chat-server';
 
 /**
- * Starts the embedded broker on `host:port`. It enforces the rules of direct access itself: credentials checked at
- * CONNECT (from `mqttCredentials`), subscriptions only to the channel topics the user can read (others get a failure
- * SUBACK), and publications from nobody but the server.
+ * Starts the embedded broker. It enforces the rules of direct access itself: credentials and the session's client id
+ * checked at CONNECT (from `mqttCredentials`), subscriptions only to the channel topics the user can read (others get
+ * a failure SUBACK), every message checked again as it is forwarded, live or from a persistent session's queue (so
+ * nothing reaches a client whose user can no longer read its channel), and publications from nobody but the server.
+ * Packets over `maxPacketBytes` end their connection before they are buffered, on TCP and WebSockets alike.
  *
  * @throws the listen error (EADDRINUSE and the like) when the port cannot be bound; nothing stays open then.
  */
-export async function startEmbeddedBroker(host: string, port: number): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const serverPassword = Buffer.from(randomBytes(24).toString('base64url'));
   const identities = new WeakMap<Client, BrokerIdentity>();
+  /** The channels each user client may read, read at CONNECT: what `authorizeForward` checks synchronously. */
+  const readable = new WeakMap<Client, Set<string>>();
+  /** Per user, a count of access changes, so a client that authenticated while one happened is not left stale. */
+  const changes = new Map<string, number>();
+  const seenChanges = new WeakMap<Client, number>();
+  const users = new Map<Client, UserIdentity>();
+  /** Each connection's packet limit, lifted for the server's own client (whose messages are bounded by the rules). */
+  const limits = new WeakMap<Client, MqttPacketLimit>();
+  /** The sessions whose clients connected with a persistent session, by client id (the memory store holds those). */
+  const persistent = new Map<string, UserIdentity>();
   let access: BrokerAccess | undefined;
   let sweep: NodeJS.Timeout | undefined;
+  const persistence = boundedQueues(options.queueLimit ?? 1000);
 
   const broker = await Aedes.createBroker({
+    persistence,
     authenticate: (client, username, password, done) => {
       if (
         username === SERVER_USERNAME &&
@@ -50,20 +82,30 @@ export async function startEmbeddedBroker(host: string, port: number): Promise<E
         timingSafeEqual(password, serverPassword)
       ) {
         identities.set(client, { kind: 'server' });
+        limits.get(client)?.lift();
         done(null, true);
         return;
       }
       const refuse = () =>
         done(Object.assign(new Error('Bad user name or password'), { returnCode: 4 as const }), false);
       if (!access) return refuse();
-      access.authenticate(username, password, client.id).then(
-        (identity) => {
-          if (!identity) return refuse();
+      const rules = access;
+      rules
+        .authenticate(username, password, client.id)
+        .then(async (identity) => {
+          if (!identity || identity.kind !== 'user') return refuse();
+          let seen: number;
+          let channels: Set<string>;
+          do {
+            seen = changes.get(identity.userId) ?? 0;
+            channels = new Set(await rules.readableChannelIds(identity.userId));
+          } while ((changes.get(identity.userId) ?? 0) !== seen);
           identities.set(client, identity);
+          readable.set(client, channels);
+          seenChanges.set(client, seen);
           done(null, true);
-        },
-        () => refuse(),
-      );
+        })
+        .catch(() => refuse());
     },
     // Only the server publishes (null is the broker itself); anyone else's publication is dropped and the client
     // disconnected.
@@ -83,19 +125,35 @@ export async function startEmbeddedBroker(host: string, port: number): Promise<E
         () => callback(null, null),
       );
     },
+    // Every message on its way to a client, live or from a persistent session's queue, the queue included: a
+    // subscription made while the user could read the channel delivers nothing once they cannot.
+    authorizeForward: (client, packet) => {
+      const identity = identities.get(client);
+      if (identity?.kind === 'server') return packet;
+      if (!identity || !access) return null;
+      const channelId = access.channelOfTopic(packet.topic);
+      return channelId !== undefined && readable.get(client)?.has(channelId) ? packet : null;
+    },
   });
-  const users = new Map<Client, Extract<BrokerIdentity, { kind: 'user' }>>();
   broker.on('client', (client) => {
     const identity = identities.get(client);
-    if (identity?.kind === 'user') users.set(client, identity);
+    if (identity?.kind !== 'user') return;
+    users.set(client, identity);
+    if (!client.clean) persistent.set(client.id, identity);
+    // Access changed between its CONNECT and now: it must connect again to be checked again.
+    if ((changes.get(identity.userId) ?? 0) !== seenChanges.get(client)) client.close();
   });
   broker.on('clientDisconnect', (client) => users.delete(client));
+  const serve = (connection: Duplex, request?: IncomingMessage) => {
+    const limit = new MqttPacketLimit(options.maxPacketBytes);
+    limits.set(broker.handle(throughLimit(connection, limit), request), limit);
+  };
   // Nagle's algorithm off, as on the server's own client (see disableNagle): QoS 1 traffic is small packets.
-  const server: Server = createServer({ noDelay: true }, (socket) => broker.handle(socket));
+  const server: Server = createServer({ noDelay: true }, (socket) => serve(socket));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, () => {
+      server.listen(options.port, options.host, () => {
         server.off('error', reject);
         resolve();
       });
@@ -105,25 +163,59 @@ export async function startEmbeddedBroker(host: string, port: number): Promise<E
     throw error;
   }
 
+  /** Forgets a persistent session: its subscriptions (so nothing more is queued) and its queue. */
+  const forget = (clientId: string) => {
+    persistent.delete(clientId);
+    void persistence.forget(clientId).catch(() => undefined);
+  };
+  const closeSession = (sessionId: string) => {
+    for (const [client, identity] of users) if (identity.sessionId === sessionId) client.close();
+    for (const [clientId, identity] of persistent) if (identity.sessionId === sessionId) forget(clientId);
+  };
   const closeEndedSessions = async () => {
     if (!access) return;
-    if (users.size === 0) return;
-    const ended = await access.endedSessions([...new Set([...users.values()].map((identity) => identity.sessionId))]);
-    for (const [client, identity] of users) if (ended.has(identity.sessionId)) client.close();
+    const sessions = new Set([...users.values(), ...persistent.values()].map((identity) => identity.sessionId));
+    if (sessions.size === 0) return;
+    for (const sessionId of await access.endedSessions([...sessions])) closeSession(sessionId);
+  };
+  /** Drops, from the persistent sessions of a user's offline clients, the subscriptions they may no longer hold. */
+  const dropLostSubscriptions = async (userId: string) => {
+    if (!access) return;
+    const clientIds = [...persistent].filter(([, identity]) => identity.userId === userId).map(([id]) => id);
+    if (clientIds.length === 0) return;
+    const allowed = new Set(await access.readableChannelIds(userId));
+    for (const id of clientIds) {
+      const subscriptions = await persistence.subscriptionsByClient({ id });
+      const lost = subscriptions
+        .map((s) => s.topic)
+        .filter((topic) => {
+          const channelId = access!.channelOfTopic(topic);
+          return channelId === undefined || !allowed.has(channelId);
+        });
+      if (lost.length > 0) await persistence.removeSubscriptions({ id }, lost);
+    }
   };
 
   return {
     port: (server.address() as AddressInfo).port,
     serverCredentials: { username: SERVER_USERNAME, password: serverPassword.toString() },
-    handleWebSocket: (socket, request) => broker.handle(createWebSocketStream(socket), request),
+    handleWebSocket: (socket, request) => serve(createWebSocketStream(socket), request),
     enforce: (rules, checkMs) => {
       access = rules;
       sweep = setInterval(() => void closeEndedSessions().catch(() => undefined), checkMs);
       sweep.unref();
     },
     accessChanged: (userId) => {
-      for (const [client, identity] of users) if (identity.userId === userId) client.close();
+      // Nothing more is forwarded until the user's clients reconnect and their access is read again.
+      changes.set(userId, (changes.get(userId) ?? 0) + 1);
+      for (const [client, identity] of users) {
+        if (identity.userId !== userId) continue;
+        readable.delete(client);
+        client.close();
+      }
+      void dropLostSubscriptions(userId).catch(() => undefined);
     },
+    sessionEnded: (sessionId) => closeSession(sessionId),
     close: async () => {
       clearInterval(sweep);
       await new Promise<void>((resolve) => broker.close(() => resolve()));

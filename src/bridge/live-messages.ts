@@ -9,7 +9,7 @@ import { MESSAGE_RULES, type MessageService } from '../services/message.service'
 import type { MessageView } from '../services/views';
 import type { BrokerConnection } from './broker';
 import { ChannelFeed } from './channel-feed';
-import { decodePayload } from './payload';
+import { decodePayload, type PayloadSigner } from './payload';
 import { SubscriberQueue } from './subscriber-queue';
 import type { Topics } from './topics';
 
@@ -39,6 +39,7 @@ export class LiveMessages {
     private readonly channels: ChannelService,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly signer: PayloadSigner,
     options: LiveMessagesOptions = {},
   ) {
     this.gapWaitMs = options.gapWaitMs ?? 250;
@@ -169,9 +170,9 @@ export class LiveMessages {
     const channelId = this.topicPattern.exec(topic)?.[1];
     const feed = channelId ? this.feeds.get(channelId) : undefined;
     if (!feed) return;
-    const message = decodePayload(payload, feed.channelId);
+    const message = decodePayload(payload, feed.channelId, this.signer);
     if (!message) {
-      this.logger.warn({ topic, bytes: payload.length }, 'dropped a malformed message payload');
+      this.logger.warn({ topic, bytes: payload.length }, 'dropped a malformed or unsigned message payload');
       return;
     }
     feed.receive(message);

@@ -1,29 +1,73 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { MessageKind, SystemEvent } from '../entities';
 import type { MessageView } from '../services/views';
 
 /**
- * The MQTT payload of a stored message (contract, "Real-time delivery"): UTF-8 JSON
- * `{"v":1,"type":"message.created","message":{…}}` on `{prefix}/channel/{channelId}`.
+ * Signs and checks what the server instances tell each other through the broker, with a key derived from
+ * AUTH_SECRET (which production refuses to take from a published example): a payload that anyone else put on a
+ * topic, even one who could publish there, fails the check and is dropped, so it can never stand in for a stored
+ * message.
  */
-export function encodePayload(message: MessageView): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      v: 1,
-      type: 'message.created',
-      message: {
-        id: message.id,
-        channelId: message.channelId,
-        seq: message.seq,
-        kind: message.kind,
-        body: message.body,
-        sender: message.sender,
-        systemEvent: message.systemEvent,
-        clientMessageId: message.clientMessageId,
-        createdAt: message.createdAt.toISOString(),
-      },
-    }),
-  );
+export class PayloadSigner {
+  private readonly key: Buffer;
+
+  constructor(secret: string) {
+    this.key = createHmac('sha256', secret).update('mqtt-payload-signature').digest();
+  }
+
+  /** The JSON of `value` with a last member `sig` that signs the rest. */
+  seal(value: object): Buffer {
+    const signed = JSON.stringify(value);
+    return Buffer.from(`${signed.slice(0, -1)},"sig":${JSON.stringify(this.sign(signed))}}`);
+  }
+
+  /**
+   * The object a sealed payload holds (without `sig`), or undefined when it is not JSON, not an object, or its
+   * signature is missing or wrong. Re-serialising the parsed members gives back the signed text (JSON.stringify keeps
+   * the order the members arrived in), so anything altered fails the check.
+   */
+  open(payload: Buffer): Record<string, unknown> | undefined {
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
+    const { sig, ...signed } = json as Record<string, unknown>;
+    if (typeof sig !== 'string') return undefined;
+    const expected = Buffer.from(this.sign(JSON.stringify(signed)));
+    const given = Buffer.from(sig);
+    return given.length === expected.length && timingSafeEqual(given, expected) ? signed : undefined;
+  }
+
+  private sign(text: string): string {
+    return createHmac('sha256', this.key).update(text).digest('base64url');
+  }
+}
+
+/**
+ * The MQTT payload of a stored message (contract, "Real-time delivery"): UTF-8 JSON
+ * `{"v":1,"type":"message.created","message":{…},"sig":"…"}` on `{prefix}/channel/{channelId}`. `sig` signs the
+ * rest of the payload for the server's own bridge; direct clients ignore it.
+ */
+export function encodePayload(message: MessageView, signer: PayloadSigner): Buffer {
+  return signer.seal({
+    v: 1,
+    type: 'message.created',
+    message: {
+      id: message.id,
+      channelId: message.channelId,
+      seq: message.seq,
+      kind: message.kind,
+      body: message.body,
+      sender: message.sender,
+      systemEvent: message.systemEvent,
+      clientMessageId: message.clientMessageId,
+      createdAt: message.createdAt.toISOString(),
+    },
+  });
 }
 
 const payloadSchema = z.object({
@@ -45,17 +89,14 @@ const payloadSchema = z.object({
 /**
  * Reads a payload received on `topicChannelId`'s topic.
  *
- * @returns the message, or undefined for anything that is not a well-formed message of that channel (malformed
- * JSON, wrong types, another version, a message claiming another channel); the caller drops it.
+ * @returns the message, or undefined for anything that is not a well-formed message of that channel signed by a
+ * server of this deployment (malformed JSON, wrong types, another version, a message claiming another channel, a
+ * missing or wrong signature); the caller drops it.
  */
-export function decodePayload(payload: Buffer, topicChannelId: string): MessageView | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  const parsed = payloadSchema.safeParse(json);
+export function decodePayload(payload: Buffer, topicChannelId: string, signer: PayloadSigner): MessageView | undefined {
+  const signed = signer.open(payload);
+  if (!signed) return undefined;
+  const parsed = payloadSchema.safeParse(signed);
   if (!parsed.success || parsed.data.message.channelId !== topicChannelId) return undefined;
   return parsed.data.message;
 }

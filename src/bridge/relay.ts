@@ -8,7 +8,7 @@ import type { Clock } from '../services/clock';
 import { lockingTransaction } from '../services/transaction';
 import { messageView, type MessageView } from '../services/views';
 import type { BrokerConnection } from './broker';
-import { encodePayload } from './payload';
+import { encodePayload, type PayloadSigner } from './payload';
 import type { Topics } from './topics';
 
 export interface RelayOptions {
@@ -50,6 +50,7 @@ export class Relay {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly signer: PayloadSigner,
     options: RelayOptions = {},
   ) {
     this.options = {
@@ -137,7 +138,10 @@ export class Relay {
     if (this.inFlight.has(message.id)) return Promise.resolve(false);
     this.inFlight.add(message.id);
     const published = this.broker.client
-      .publishAsync(this.topics.channel(message.channelId), encodePayload(message), { qos: 1, retain: false })
+      .publishAsync(this.topics.channel(message.channelId), encodePayload(message, this.signer), {
+        qos: 1,
+        retain: false,
+      })
       .then(
         () => {
           this.metrics.published.inc();

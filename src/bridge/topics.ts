@@ -1,8 +1,13 @@
-/** MQTT topic names: `{prefix}/channel/{channelId}`, the prefix being MQTT_TOPIC_PREFIX. */
+/** MQTT topic names: `{prefix}/channel/{channelId}` and `{prefix}/control/…`, the prefix being MQTT_TOPIC_PREFIX. */
 export class Topics {
   constructor(readonly prefix: string) {}
 
   channel(channelId: string): string {
     return `${this.prefix}/channel/${channelId}`;
+  }
+
+  /** Where server instances tell each other of sessions that ended (only servers publish or subscribe here). */
+  get sessionsEnded(): string {
+    return `${this.prefix}/control/session-ended`;
   }
 }

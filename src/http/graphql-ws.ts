@@ -30,6 +30,8 @@ export interface GraphqlWsOptions {
 export interface GraphqlWsServer {
   /** Closes, within the next check, the sockets of sessions that are no longer active. Runs on a timer too. */
   checkSessions(): Promise<void>;
+  /** Closes the sockets of a session that ended (logout), with 4403, at once. */
+  sessionEnded(sessionId: string): void;
   dispose(): Promise<void>;
 }
 
@@ -124,6 +126,11 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
 
   return {
     checkSessions,
+    sessionEnded: (sessionId) => {
+      for (const [socket, state] of sockets) {
+        if (state.sessionId === sessionId) socket.close(CloseCode.Forbidden, 'Session ended');
+      }
+    },
     dispose: async () => {
       clearInterval(timer);
       await cleanup.dispose();

@@ -220,16 +220,30 @@ export class ChannelService {
 
   /** The ids of every channel the user may read now: DEFAULT ones, their own PRIVATE ones, PASSWORD ones joined. */
   async readableChannelIds(userId: string): Promise<string[]> {
+    const [open, personal] = await Promise.all([this.defaultChannelIds(), this.personalChannelIds(userId)]);
+    return [...open, ...personal];
+  }
+
+  /** The ids of the DEFAULT channels, which every signed-in user may read, oldest first. */
+  async defaultChannelIds(): Promise<string[]> {
+    const channels = await this.orm.em
+      .fork()
+      .find(Channel, { kind: ChannelKind.DEFAULT }, { fields: ['id'], orderBy: { createdAt: 'asc', id: 'asc' } });
+    return channels.map((c) => c.id);
+  }
+
+  /** The ids of the other channels the user may read now: their own PRIVATE ones and the PASSWORD ones joined. */
+  async personalChannelIds(userId: string): Promise<string[]> {
     const em = this.orm.em.fork();
-    const [open, joined] = await Promise.all([
+    const [owned, joined] = await Promise.all([
       em.find(
         Channel,
-        { $or: [{ kind: ChannelKind.DEFAULT }, { kind: ChannelKind.PRIVATE, owner: userId }] },
+        { kind: ChannelKind.PRIVATE, owner: userId },
         { fields: ['id'], orderBy: { createdAt: 'asc', id: 'asc' } },
       ),
       em.find(Membership, { user: userId }, { fields: ['channel'] }),
     ]);
-    return [...open.map((c) => c.id), ...joined.map((m) => m.channel.id)];
+    return [...owned.map((c) => c.id), ...joined.map((m) => m.channel.id)];
   }
 
   /** Which of these users may read a channel now (subscriptions re-check this when someone leaves). */

@@ -5,8 +5,10 @@ const production = {
   DATABASE_URL: 'mysql://u:p@db:3306/chat',
   MQTT_URL: 'mqtt://broker:1883',
   MQTT_ACCESS_CONTROL: 'dynsec',
+  MQTT_USERNAME: 'chat-admin',
+  MQTT_PASSWORD: 'Zt8-wQ3e_Rk5mN1pX9vB',
   SMTP_URL: 'smtp://mail:25',
-  AUTH_SECRET: 's'.repeat(32),
+  AUTH_SECRET: 'q7Xv2LmP9sRt4WzK8nBc1HdF6gJy3UeA',
 };
 
 describe('config', () => {
@@ -76,7 +78,7 @@ describe('config', () => {
       NODE_ENV: 'production',
       ALLOW_EMBEDDED: '1',
       SMTP_URL: 'smtp://x',
-      AUTH_SECRET: 'k'.repeat(32),
+      AUTH_SECRET: 'q7Xv2LmP9sRt4WzK8nBc1HdF6gJy3UeA',
     };
     expect(loadConfig(production).webApp.enabled).toBe(false);
     expect(loadConfig({ ...production, WEB_APP: 'true' }).webApp.enabled).toBe(true);
@@ -91,7 +93,40 @@ describe('config', () => {
   });
 
   it('accepts a complete production configuration', () => {
-    expect(loadConfig({ ...production, MQTT_USERNAME: 'chat-admin', MQTT_PASSWORD: 'secret' }).production).toBe(true);
+    expect(loadConfig(production).production).toBe(true);
+  });
+
+  it.each([
+    ['the development default', 'development-only-secret-do-not-use-in-production'],
+    ["docker-compose's old placeholder", 'change-me-to-a-long-random-string-of-32-chars-or-more'],
+    ['a placeholder', 'CHANGEME-0123456789-abcdefghijklmnop'],
+    ['a secret of one repeated character', 's'.repeat(40)],
+    ['a secret of few characters', 'abababababababababababababababab'],
+  ])('refuses %s as AUTH_SECRET in production', (_what, secret) => {
+    expect(() => loadConfig({ ...production, AUTH_SECRET: secret })).toThrow(/^AUTH_SECRET: /);
+  });
+
+  it("refuses a published dynsec admin password in production (the server's broker account derives from it)", () => {
+    expect(() => loadConfig({ ...production, MQTT_PASSWORD: 'chat-admin-password' })).toThrow(/^MQTT_PASSWORD: /);
+  });
+
+  it("refuses an admin account named like the server's own broker accounts", () => {
+    const dynsec = { MQTT_URL: 'mqtt://broker:1883', MQTT_ACCESS_CONTROL: 'dynsec', MQTT_PASSWORD: 'pw' };
+    expect(() => loadConfig({ ...dynsec, MQTT_USERNAME: 'chat-server' })).toThrow(/^MQTT_USERNAME: .*chat-server/);
+    expect(() => loadConfig({ ...dynsec, MQTT_USERNAME: 'room-server', MQTT_TOPIC_PREFIX: 'room' })).toThrow(
+      /^MQTT_USERNAME: /,
+    );
+    expect(() => loadConfig({ ...dynsec, MQTT_USERNAME: 'session:x' })).toThrow(/^MQTT_USERNAME: /);
+    expect(loadConfig({ ...dynsec, MQTT_USERNAME: 'chat-admin' }).mqtt.username).toBe('chat-admin');
+  });
+
+  it('listens with the embedded broker on loopback, and bounds MQTT packets at 64 KiB, unless told otherwise', () => {
+    expect(loadConfig({}).mqtt).toMatchObject({ embeddedHost: '127.0.0.1', maxPacketBytes: 65536 });
+    expect(loadConfig({ MQTT_EMBEDDED_HOST: '0.0.0.0', MQTT_MAX_PACKET_BYTES: '1048576' }).mqtt).toMatchObject({
+      embeddedHost: '0.0.0.0',
+      maxPacketBytes: 1048576,
+    });
+    expect(() => loadConfig({ MQTT_MAX_PACKET_BYTES: '100' })).toThrow(/^MQTT_MAX_PACKET_BYTES: /);
   });
 
   it('needs the dynamic security admin account for dynsec', () => {

@@ -145,7 +145,7 @@ describe('operation limits in production (embedded profile)', () => {
         NODE_ENV: 'production',
         ALLOW_EMBEDDED: '1',
         SMTP_URL: sink.url,
-        AUTH_SECRET: 'p'.repeat(40),
+        AUTH_SECRET: 'q7Xv2LmP9sRt4WzK8nBc1HdF6gJy3UeA',
         WEB_APP: '0',
       },
     });

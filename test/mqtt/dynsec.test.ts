@@ -1,14 +1,19 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import { randomUUID } from 'node:crypto';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, LEAVE, TestUser } from '../support/chat';
+import { rows } from '../support/db';
+import { codesOf } from '../support/graphql';
 import { MqttListener } from '../support/mqtt-listener';
 import { TestMosquitto } from '../support/mosquitto';
 import { describeReal } from '../support/profiles';
 import { SmtpSink } from '../support/smtp-sink';
+import { eventually } from '../support/eventually';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 const CREDENTIALS = '{ mqttCredentials { url username password clientId topics } }';
+type Credentials = { url: string; username: string; password: string; clientId: string; topics: string[] };
 
 describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_name, profile) => {
   const sink = new SmtpSink();
@@ -16,21 +21,21 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   let server: TestServer;
   let owner: TestUser;
   let club: string;
+  const env = () => ({
+    SMTP_URL: sink.url,
+    LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
+    MQTT_URL: broker.url,
+    MQTT_USERNAME: TestMosquitto.admin.username,
+    MQTT_PASSWORD: TestMosquitto.admin.password,
+    MQTT_ACCESS_CONTROL: 'dynsec',
+    MQTT_PUBLIC_URL: broker.url,
+  });
 
   beforeAll(async () => {
     await sink.start();
-    broker = await TestMosquitto.start({ dynsec: true });
-    server = await startTestServer(profile, {
-      env: {
-        SMTP_URL: sink.url,
-        LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
-        MQTT_URL: broker.url,
-        MQTT_USERNAME: TestMosquitto.admin.username,
-        MQTT_PASSWORD: TestMosquitto.admin.password,
-        MQTT_ACCESS_CONTROL: 'dynsec',
-        MQTT_PUBLIC_URL: broker.url,
-      },
-    });
+    // Persistence on, as in deploy/mosquitto: persistent sessions and their queues are what must not outlive access.
+    broker = await TestMosquitto.start({ dynsec: true, persistence: true });
+    server = await startTestServer(profile, { env: env(), dynsec: { retryMs: 200 } });
     owner = await TestUser.signIn(server, sink, 'owner', Tier.PRO);
     club = await owner.createChannel('PASSWORD', 'club', 'secret12');
   });
@@ -41,13 +46,19 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   });
 
   const topicOf = (channelId: string) => `${server.topicPrefix}/channel/${channelId}`;
-  const connect = async (user: TestUser, suffix = 'app'): Promise<MqttClient> => {
-    const c = (await user.gql(CREDENTIALS)).data!.mqttCredentials;
+  const credentialsOf = async (user: TestUser): Promise<Credentials> => {
+    const res = await user.gql(CREDENTIALS);
+    if (res.errors) throw new Error(`mqttCredentials failed: ${JSON.stringify(res.errors)}`);
+    return res.data!.mqttCredentials;
+  };
+  const connect = async (user: TestUser, options: IClientOptions = {}): Promise<MqttClient> => {
+    const c = await credentialsOf(user);
     return mqtt.connectAsync(c.url, {
       username: c.username,
       password: c.password,
-      clientId: `${c.clientId}${suffix}`,
+      clientId: c.clientId,
       reconnectPeriod: 0,
+      ...options,
     });
   };
   const granted = (client: MqttClient, topic: string) =>
@@ -55,6 +66,16 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
       (g) => g[0].qos,
       (e: { packet?: { granted: number[] } }) => e.packet?.granted[0],
     );
+  /** Subscribes once the broker grants it: a change of access reaches the broker just after the mutation answers. */
+  const grantedEventually = async (user: TestUser, topic: string, expected: number) => {
+    let code: number | undefined;
+    await eventually(async () => {
+      const client = await connect(user).catch(() => undefined);
+      code = client ? await granted(client, topic) : undefined;
+      await client?.endAsync(true);
+      return code === expected;
+    }, `SUBACK ${expected} on ${topic} (last: ${code})`);
+  };
 
   it('lets a member subscribe and receive, and refuses a non-member, who receives nothing', async () => {
     const member = await TestUser.signIn(server, sink, 'member');
@@ -78,53 +99,72 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
 
   it('grants the topic after joining and takes it back after leaving', async () => {
     const late = await TestUser.signIn(server, sink, 'late');
-    const before = await connect(late, 'a');
+    const before = await connect(late);
     expect(await granted(before, topicOf(club))).toBe(128);
     await before.endAsync(true);
     await late.gql(JOIN, { id: club, password: 'secret12' });
-    const topics = (await late.gql(CREDENTIALS)).data!.mqttCredentials.topics;
-    expect(topics).toContain(topicOf(club));
-    const after = await connect(late, 'b');
-    expect(await granted(after, topicOf(club))).toBe(1);
-    await after.endAsync(true);
+    expect((await credentialsOf(late)).topics).toContain(topicOf(club));
+    await grantedEventually(late, topicOf(club), 1);
     await late.gql(LEAVE, { id: club });
-    const leaving = await connect(late, 'c').catch(() => undefined);
-    // The role change reaches the broker after the mutation answers; retry until it has.
-    let code = leaving ? await granted(leaving, topicOf(club)) : undefined;
-    await leaving?.endAsync(true);
-    for (let i = 0; code !== 128 && i < 40; i++) {
-      const retry = await connect(late, `d${i}`);
-      code = await granted(retry, topicOf(club));
-      await retry.endAsync(true);
-    }
-    expect(code).toBe(128);
+    await grantedEventually(late, topicOf(club), 128);
   });
 
   it('refuses wrong passwords and anonymous clients at CONNECT, and the credentials of a logged-out session', async () => {
     const user = await TestUser.signIn(server, sink, 'logout');
-    const c = (await user.gql(CREDENTIALS)).data!.mqttCredentials;
+    const c = await credentialsOf(user);
     await expect(
-      mqtt.connectAsync(c.url, { username: c.username, password: 'wrong', reconnectPeriod: 0 }),
+      mqtt.connectAsync(c.url, { username: c.username, password: 'wrong', clientId: c.clientId, reconnectPeriod: 0 }),
     ).rejects.toThrow();
     await expect(mqtt.connectAsync(c.url, { reconnectPeriod: 0 })).rejects.toThrow();
     const ok = await connect(user);
-    await ok.endAsync(true);
+    const closed = new Promise<void>((resolve) => ok.once('close', () => resolve()));
     await user.gql('mutation { logout }');
-    let refused = false;
-    for (let i = 0; !refused && i < 40; i++) {
-      refused = await mqtt
-        .connectAsync(c.url, {
-          username: c.username,
-          password: c.password,
-          clientId: `${c.clientId}x${i}`,
+    // Logout deletes the session's broker client, which disconnects it.
+    await closed;
+    await ok.endAsync(true);
+    await expect(
+      mqtt.connectAsync(c.url, {
+        username: c.username,
+        password: c.password,
+        clientId: c.clientId,
+        reconnectPeriod: 0,
+      }),
+    ).rejects.toThrow();
+  });
+
+  it('binds the credentials to their client id: another id is refused, and nobody takes over a session', async () => {
+    const victim = await TestUser.signIn(server, sink, 'victim');
+    const attacker = await TestUser.signIn(server, sink, 'attacker');
+    const [v, a] = [await credentialsOf(victim), await credentialsOf(attacker)];
+    // The victim's own credentials with another client id, and the attacker's with the victim's id.
+    await expect(
+      mqtt.connectAsync(v.url, {
+        username: v.username,
+        password: v.password,
+        clientId: `${v.clientId}x`,
+        reconnectPeriod: 0,
+      }),
+    ).rejects.toThrow();
+    const listener = await MqttListener.connect(
+      await connect(victim, { clean: false }),
+      topicOf(defaultChannelId('general')),
+    );
+    try {
+      await expect(
+        mqtt.connectAsync(a.url, {
+          username: a.username,
+          password: a.password,
+          clientId: v.clientId,
           reconnectPeriod: 0,
-        })
-        .then(
-          (client) => client.endAsync(true).then(() => false),
-          () => true,
-        );
+        }),
+      ).rejects.toThrow();
+      const sent = (await owner.send(defaultChannelId('general'), 'still yours')).data!.sendMessage;
+      await listener.received(1);
+      expect(listener.json.map((p) => p.message.id)).toEqual([sent.id]);
+      expect(listener.client.connected).toBe(true);
+    } finally {
+      await listener.close();
     }
-    expect(refused).toBe(true);
   });
 
   it("delivers no client's publication under the topic prefix", async () => {
@@ -143,6 +183,162 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
     } finally {
       await listener.close();
       await f.endAsync(true);
+    }
+  });
+
+  describe('a member who leaves keeps nothing through a persistent session', () => {
+    /** A member with a persistent session subscribed at QoS 1 to the club and to #general. */
+    const persistentMember = async (tag: string) => {
+      const member = await TestUser.signIn(server, sink, tag);
+      await member.gql(JOIN, { id: club, password: 'secret12' });
+      await grantedEventually(member, topicOf(club), 1);
+      const client = await connect(member, { clean: false });
+      await client.subscribeAsync([topicOf(club), topicOf(defaultChannelId('general'))], { qos: 1 });
+      return { member, client };
+    };
+    /** Reconnects the persistent session and collects what it is given until a #general marker arrives. */
+    const resume = async (member: TestUser) => {
+      const client = await connect(member, { clean: false });
+      const got: { topic: string; body: string }[] = [];
+      const marker = `marker ${randomUUID()}`;
+      const done = new Promise<void>((resolve) =>
+        client.on('message', (topic, payload) => {
+          const body = JSON.parse(payload.toString()).message.body as string;
+          got.push({ topic, body });
+          if (body === marker) resolve();
+        }),
+      );
+      await owner.send(defaultChannelId('general'), marker);
+      await done;
+      await client.endAsync(true);
+      return got.filter((g) => g.topic === topicOf(club)).map((g) => g.body);
+    };
+
+    it('when offline at the moment of leaving (CVE-2021-34434 on Mosquitto 2.0.11)', async () => {
+      const { member, client } = await persistentMember('offline-leaver');
+      await client.endAsync(true);
+      await member.gql(LEAVE, { id: club });
+      // The leave reaches the broker just after the mutation answers. (Asked without connecting: a clean connection
+      // with the session's client id would end the persistent session this test is about.)
+      await eventually(async () => {
+        const { data } = await broker.dynsec({
+          command: 'getGroup',
+          groupname: `${server.topicPrefix}-u-${member.id}`,
+        });
+        return !data.group.roles.some((r: { rolename: string }) => r.rolename === `${server.topicPrefix}-ch-${club}`);
+      }, "the club's role to leave the member's group");
+      await owner.send(club, 'after the leave');
+      expect(await resume(member)).toEqual([]);
+    });
+
+    it('when online at the moment of leaving', async () => {
+      const { member, client } = await persistentMember('online-leaver');
+      const kicked = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      await member.gql(LEAVE, { id: club });
+      await kicked;
+      await client.endAsync(true);
+      await owner.send(club, 'after the leave');
+      expect(await resume(member)).toEqual([]);
+    });
+  });
+
+  it('serves a user who can read 500 channels, and follows one more with one command, across a restart', async () => {
+    const reader = await TestUser.signIn(server, sink, 'many', Tier.PLUS);
+    const listener = await MqttListener.connect(await connect(reader), topicOf(defaultChannelId('general')));
+    // 499 PASSWORD channels joined (written straight to the database: 500 joins through argon2 would take minutes).
+    const ids = Array.from({ length: 499 }, () => randomUUID());
+    const now = new Date();
+    for (let i = 0; i < ids.length; i += 100) {
+      const batch = ids.slice(i, i + 100);
+      await rows(
+        server,
+        `insert into channels (id, name, kind, owner_id, password_hash, last_seq, created_at) values ${batch
+          .map(() => "(?, ?, 'PASSWORD', ?, 'x', 0, ?)")
+          .join(', ')}`,
+        batch.flatMap((id) => [id, `room ${id.slice(0, 8)}`, owner.id, now]),
+      );
+      await rows(
+        server,
+        `insert into memberships (channel_id, user_id, joined_at) values ${batch.map(() => '(?, ?, ?)').join(', ')}`,
+        batch.flatMap((id) => [id, reader.id, now]),
+      );
+    }
+    // The 500th through the API: the broker is told through the user's group, in packets it accepts.
+    const res = await reader.gql('mutation ($input: CreateChannelInput!) { createChannel(input: $input) { id } }', {
+      input: { name: 'own room', kind: 'PRIVATE' },
+    });
+    const own = res.data!.createChannel.id as string;
+    // The change disconnects the reader's client: its group's roles changed.
+    await eventually(() => !listener.client.connected, 'the role change to disconnect the reader');
+    await listener.client.endAsync(true);
+    const c = await credentialsOf(reader);
+    expect(c.topics).toHaveLength(501);
+    const client = await connect(reader);
+    try {
+      expect(await granted(client, topicOf(own))).toBe(1);
+      expect(await granted(client, topicOf(ids[498]))).toBe(1);
+      expect(await granted(client, topicOf(club))).toBe(128);
+    } finally {
+      await client.endAsync(true);
+    }
+    expect(await readyz()).toMatchObject({ status: 'ready', directMqtt: 'up' });
+
+    // A restart on the same database reconciles them all, and serves the user again.
+    await server.halt();
+    await server.start();
+    expect(await readyz()).toMatchObject({ status: 'ready', directMqtt: 'up' });
+    const again = await connect(reader);
+    try {
+      expect(await granted(again, topicOf(ids[0]))).toBe(1);
+    } finally {
+      await again.endAsync(true);
+    }
+  });
+
+  /** GET /readyz (once more if the first try met a keep-alive socket of the server before a restart). */
+  const readyz = async (): Promise<Record<string, string>> => {
+    const get = async () => (await (await fetch(`${server.url}/readyz`)).json()) as Record<string, string>;
+    return get().catch(get);
+  };
+  it('degrades direct MQTT only, while the broker cannot be administered, and recovers by itself', async () => {
+    const user = await TestUser.signIn(server, sink, 'degraded');
+    const listener = await MqttListener.connect(await connect(owner), topicOf(club));
+    await broker.setAdminPassword(TestMosquitto.admin.password, 'another-password');
+    try {
+      await eventually(async () => (await readyz()).directMqtt === 'degraded', 'directMqtt: degraded');
+      const res = await user.gql(CREDENTIALS);
+      expect(codesOf(res)).toEqual(['UNAVAILABLE']);
+      expect(res.errors![0].extensions).toMatchObject({ retryAfterSeconds: expect.any(Number) });
+      // GraphQL, the server's own publishing and the clients already connected go on.
+      expect(await readyz()).toMatchObject({ status: 'ready', broker: 'up' });
+      const sent = (await owner.send(club, 'still published')).data!.sendMessage;
+      await listener.received(1);
+      expect(listener.json[0].message.id).toBe(sent.id);
+    } finally {
+      await listener.close();
+      await broker.setAdminPassword('another-password', TestMosquitto.admin.password);
+    }
+    await eventually(async () => (await readyz()).directMqtt === 'up', 'directMqtt: up again');
+    expect((await credentialsOf(user)).topics).toContain(topicOf(defaultChannelId('general')));
+  });
+
+  it("takes the new admin password's server account password after a rotation", async () => {
+    await server.halt();
+    await broker.setAdminPassword(TestMosquitto.admin.password, 'rotated-admin-password');
+    const rotated = await startTestServer(profile, {
+      databaseUrl: server.databaseUrl,
+      topicPrefix: server.topicPrefix,
+      env: { ...env(), MQTT_PASSWORD: 'rotated-admin-password' },
+    });
+    try {
+      await eventually(async () => {
+        const body = (await (await fetch(`${rotated.url}/readyz`)).json()) as Record<string, string>;
+        return body.broker === 'up' && body.directMqtt === 'up';
+      }, 'the server to connect with its account, given the rotated password');
+    } finally {
+      await rotated.halt();
+      await broker.setAdminPassword('rotated-admin-password', TestMosquitto.admin.password);
+      await server.start();
     }
   });
 });

@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import WebSocket from 'ws';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, LEAVE, TestUser } from '../support/chat';
@@ -20,8 +24,9 @@ describe('direct MQTT clients on the embedded broker', () => {
 
   beforeAll(async () => {
     await sink.start();
+    // Logout must close a session's clients at once, not at the next periodic check: the check is left far away.
     server = await startTestServer(embedded, {
-      sessionCheckMs: 100,
+      sessionCheckMs: 600_000,
       env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' },
     });
     owner = await TestUser.signIn(server, sink, 'owner', Tier.PRO);
@@ -38,7 +43,7 @@ describe('direct MQTT clients on the embedded broker', () => {
     return mqtt.connectAsync(c.url, {
       username: c.username,
       password: c.password,
-      clientId: `${c.clientId}app`,
+      clientId: c.clientId,
       reconnectPeriod: 0,
       ...overrides,
     });
@@ -125,7 +130,7 @@ describe('direct MQTT clients on the embedded broker', () => {
         username: c.username,
         password: 'nope',
         reconnectPeriod: 0,
-        clientId: `${c.clientId}x`,
+        clientId: c.clientId,
       }),
     ).rejects.toThrow();
     await expect(mqtt.connectAsync(url, { reconnectPeriod: 0 })).rejects.toThrow();
@@ -150,7 +155,7 @@ describe('direct MQTT clients on the embedded broker', () => {
       mqtt.connectAsync(c.url, {
         username: c.username,
         password: c.password,
-        clientId: `${c.clientId}again`,
+        clientId: c.clientId,
         reconnectPeriod: 0,
       }),
     ).rejects.toThrow();
@@ -181,7 +186,7 @@ describe('direct MQTT clients on the embedded broker', () => {
     const client = await mqtt.connectAsync(`${server.url.replace('http', 'ws')}/mqtt`, {
       username: c.username,
       password: c.password,
-      clientId: `${c.clientId}ws`,
+      clientId: c.clientId,
       reconnectPeriod: 0,
     });
     try {
@@ -191,5 +196,143 @@ describe('direct MQTT clients on the embedded broker', () => {
     } finally {
       await client.endAsync();
     }
+  });
+
+  /** Resolves when the socket closes, with how many of `bytes` the broker had let us write by then. */
+  const closedAfterSending = (bytes: Buffer) =>
+    new Promise<{ sent: number }>((resolve, reject) => {
+      const socket = tcpConnect(server.app.broker.embedded!.port, '127.0.0.1');
+      let sent = 0;
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve({ sent }));
+      // In slices, as a client streaming a large packet would; the broker should hang up after the header.
+      const stream = async () => {
+        for (let offset = 0; offset < bytes.length && !socket.destroyed; offset += 65_536) {
+          const slice = bytes.subarray(offset, offset + 65_536);
+          if (!socket.write(slice)) await new Promise((r) => socket.once('drain', r));
+          sent += slice.length;
+        }
+      };
+      socket.on('connect', () => void stream());
+      setTimeout(() => reject(new Error('the broker kept the connection open')), 10_000).unref();
+    });
+
+  it('hangs up on a CONNECT that announces more than 64 KiB, without reading it', async () => {
+    // A CONNECT whose remaining length says 256 MB: 0x10, then the length as four 7-bit bytes.
+    const length = 256 * 1024 * 1024 - 1;
+    const header = Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f]);
+    expect(length).toBe(0x0fffffff);
+    const { sent } = await closedAfterSending(Buffer.concat([header, Buffer.alloc(8 * 1024 * 1024)]));
+    expect(sent).toBeLessThan(8 * 1024 * 1024);
+  });
+
+  it('disconnects a signed-in client whose packet is over the limit, and keeps serving others', async () => {
+    const user = await TestUser.signIn(server, sink, 'big-packet');
+    const client = await connect(user);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    client.publish(topicOf(defaultChannelId('general')), Buffer.alloc(70_000));
+    await closed;
+    await client.endAsync(true);
+    const again = await connect(user);
+    expect(again.connected).toBe(true);
+    await again.endAsync(true);
+  });
+
+  it('refuses a WebSocket message at /mqtt larger than the packet limit before any CONNECT', async () => {
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/mqtt`, 'mqtt');
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+    socket.send(Buffer.alloc(1024 * 1024));
+    // 1009: message too big, refused from the frame's header.
+    expect(await closed).toBe(1009);
+  });
+
+  it('listens on loopback only unless MQTT_EMBEDDED_HOST says otherwise', async () => {
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    if (!external) {
+      console.warn('NOTICE: no non-loopback IPv4 address on this machine; only the loopback half is checked.');
+    }
+    const reachable = (host: string) =>
+      new Promise<boolean>((resolve) => {
+        const socket = tcpConnect(server.app.broker.embedded!.port, host);
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      });
+    expect(await reachable('127.0.0.1')).toBe(true);
+    if (external) expect(await reachable(external)).toBe(false);
+  });
+
+  it("refuses the victim's client id with an attacker's credentials: nobody takes over a session", async () => {
+    const victim = await TestUser.signIn(server, sink, 'victim');
+    const attacker = await TestUser.signIn(server, sink, 'attacker');
+    const [v, a] = [await credentialsOf(victim), await credentialsOf(attacker)];
+    const listener = await MqttListener.connect(
+      await connect(victim, { clean: false }),
+      topicOf(defaultChannelId('general')),
+    );
+    try {
+      await expect(
+        mqtt.connectAsync(a.url, {
+          username: a.username,
+          password: a.password,
+          clientId: v.clientId,
+          reconnectPeriod: 0,
+        }),
+      ).rejects.toThrow();
+      const sent = (await owner.send(defaultChannelId('general'), 'still yours')).data!.sendMessage;
+      await listener.received(1);
+      expect(listener.json.map((p) => p.message.id)).toEqual([sent.id]);
+      expect(listener.client.connected).toBe(true);
+    } finally {
+      await listener.close();
+    }
+  });
+
+  describe('a member who leaves keeps nothing through a persistent session', () => {
+    const persistentMember = async (tag: string) => {
+      const member = await TestUser.signIn(server, sink, tag);
+      await member.gql(JOIN, { id: club, password: 'secret12' });
+      const client = await connect(member, { clean: false });
+      await client.subscribeAsync([topicOf(club), topicOf(defaultChannelId('general'))], { qos: 1 });
+      return { member, client };
+    };
+    /** Reconnects the persistent session and collects what it is given until a #general marker arrives. */
+    const resume = async (member: TestUser) => {
+      const client = await connect(member, { clean: false });
+      const got: { topic: string; body: string }[] = [];
+      const marker = `marker ${randomUUID()}`;
+      const done = new Promise<void>((resolve) =>
+        client.on('message', (topic, payload) => {
+          const body = JSON.parse(payload.toString()).message.body as string;
+          got.push({ topic, body });
+          if (body === marker) resolve();
+        }),
+      );
+      await owner.send(defaultChannelId('general'), marker);
+      await done;
+      await client.endAsync(true);
+      return got.filter((g) => g.topic === topicOf(club)).map((g) => g.body);
+    };
+
+    it('when offline at the moment of leaving: nothing queued while away, nothing after', async () => {
+      const { member, client } = await persistentMember('offline-leaver');
+      await client.endAsync(true);
+      await owner.send(club, 'while away, still a member');
+      await member.gql(LEAVE, { id: club });
+      await owner.send(club, 'after the leave');
+      expect(await resume(member)).toEqual([]);
+    });
+
+    it('when online at the moment of leaving', async () => {
+      const { member, client } = await persistentMember('online-leaver');
+      const kicked = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      await member.gql(LEAVE, { id: club });
+      await kicked;
+      await client.endAsync(true);
+      await owner.send(club, 'after the leave');
+      expect(await resume(member)).toEqual([]);
+    });
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Channel, Message, MessageKind, Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { JOIN, LEAVE, TestUser } from '../support/chat';
+import { CHANNEL, JOIN, LEAVE, TestUser } from '../support/chat';
 import { count } from '../support/db';
 import { eventually } from '../support/eventually';
 import { codesOf, gql, wsClient } from '../support/graphql';
@@ -52,7 +52,9 @@ describe.each(eachProfile)('real-time delivery (%s)', (_name, profile) => {
       const sent = (await ana.send(general, 'over mqtt')).data!.sendMessage;
       await listener.received(1);
       expect(listener.payloads[0].topic).toBe(topic);
-      expect(listener.json[0]).toEqual({ v: 1, type: 'message.created', message: sent });
+      // `sig` signs the payload for the server instances' bridges; direct clients ignore it.
+      expect(listener.json[0]).toEqual({ v: 1, type: 'message.created', message: sent, sig: expect.any(String) });
+      expect(Object.keys(listener.json[0])).toEqual(['v', 'type', 'message', 'sig']);
       expect(Object.keys(listener.json[0].message)).toEqual([
         'id',
         'channelId',
@@ -288,6 +290,41 @@ describe.each(eachProfile)('real-time delivery (%s)', (_name, profile) => {
       expect(live.messages).toEqual([real]);
     } finally {
       await rogue.endAsync(true);
+      await live.close();
+    }
+  });
+
+  it('never lets an unsigned payload stand in for a stored message, even one with the next seq', async () => {
+    const room = await ana.createChannel('PRIVATE');
+    const live = await LiveSubscription.from(ana, room);
+    try {
+      const lastSeq = (await ana.gql(CHANNEL, { id: room })).data!.channel!.lastSeq;
+      const forged = {
+        v: 1,
+        type: 'message.created',
+        message: {
+          id: randomUUID(),
+          channelId: room,
+          seq: lastSeq + 1,
+          kind: 'USER',
+          body: 'forged',
+          sender: { id: ben.id, displayName: 'ben' },
+          systemEvent: null,
+          clientMessageId: null,
+          createdAt: new Date().toISOString(),
+        },
+      };
+      // Through the server's own broker connection: as someone who knows the server's broker password would.
+      const topic = `${server.topicPrefix}/channel/${room}`;
+      await server.app.broker.client.publishAsync(topic, JSON.stringify(forged), { qos: 1 });
+      await server.app.broker.client.publishAsync(topic, JSON.stringify({ ...forged, sig: 'x'.repeat(43) }), {
+        qos: 1,
+      });
+      const real = (await ana.send(room, 'genuine')).data!.sendMessage;
+      await live.received(1);
+      expect(live.messages).toEqual([real]);
+      expect(real.seq).toBe(lastSeq + 1);
+    } finally {
       await live.close();
     }
   });

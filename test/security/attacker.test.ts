@@ -99,7 +99,7 @@ describe.each(eachProfile)('as an attacker would try (%s)', (profileName, profil
       const client = await mqtt.connectAsync(creds.url, {
         username: creds.username,
         password: creds.password,
-        clientId: `${creds.clientId}-${randomBytes(3).toString('hex')}`,
+        clientId: creds.clientId,
         reconnectPeriod: 0,
       });
       try {

@@ -31,6 +31,8 @@ export class TestMosquitto {
   private constructor(
     readonly port: number,
     private readonly extraConfig: string,
+    /** Keep sessions and queued messages on disk across restarts (persistence true in its own directory). */
+    private readonly persistent = false,
   ) {}
 
   /** The dynamic security admin account, when started with `dynsec`. */
@@ -41,7 +43,7 @@ export class TestMosquitto {
    * security plugin (initialised with {@link TestMosquitto.admin}) and refuses anonymous clients.
    */
   static async start(
-    options: { bridgeTo?: TestMosquitto; prefix?: string; dynsec?: boolean } = {},
+    options: { bridgeTo?: TestMosquitto; prefix?: string; dynsec?: boolean; persistence?: boolean } = {},
   ): Promise<TestMosquitto> {
     const bridge = options.bridgeTo
       ? [
@@ -52,7 +54,7 @@ export class TestMosquitto {
           'restart_timeout 1',
         ].join('\n')
       : '';
-    const broker = new TestMosquitto(await freePort(), bridge);
+    const broker = new TestMosquitto(await freePort(), bridge, options.persistence);
     if (options.dynsec) broker.initDynsec();
     await broker.resume();
     return broker;
@@ -89,7 +91,13 @@ export class TestMosquitto {
     const config = join(this.dir, 'mosquitto.conf');
     writeFileSync(
       config,
-      [this.baseConfig, `listener ${this.port} 127.0.0.1`, 'persistence false', this.extraConfig, ''].join('\n'),
+      [
+        this.baseConfig,
+        `listener ${this.port} 127.0.0.1`,
+        ...(this.persistent ? ['persistence true', `persistence_location ${this.dir}/`] : ['persistence false']),
+        this.extraConfig,
+        '',
+      ].join('\n'),
     );
     this.process = spawn('mosquitto', ['-c', config], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
@@ -107,6 +115,36 @@ export class TestMosquitto {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
+  }
+
+  /** Runs one dynamic-security command as the admin account and resolves with its answer (`{ data, error }`). */
+  async dynsec(command: Record<string, unknown>): Promise<{ data?: any; error?: string }> {
+    const client = await mqtt.connectAsync(this.url, { reconnectPeriod: 0, ...TestMosquitto.admin });
+    try {
+      await client.subscribeAsync('$CONTROL/dynamic-security/v1/response', { qos: 1 });
+      const answer = new Promise<{ data?: any; error?: string }>((resolve) =>
+        client.on('message', (_topic, payload) => resolve(JSON.parse(payload.toString()).responses[0])),
+      );
+      await client.publishAsync('$CONTROL/dynamic-security/v1', JSON.stringify({ commands: [command] }), { qos: 1 });
+      return await answer;
+    } finally {
+      await client.endAsync(true);
+    }
+  }
+
+  /**
+   * Changes the admin account's password, as an operator rotating it would; Mosquitto then disconnects every
+   * connection of that account (the change's own included, before it can answer).
+   */
+  async setAdminPassword(current: string, next: string): Promise<void> {
+    const { username } = TestMosquitto.admin;
+    const client = await mqtt.connectAsync(this.url, { reconnectPeriod: 0, username, password: current });
+    const kicked = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const command = { command: 'setClientPassword', username, password: next };
+    // QoS 0: the broker disconnects this client before it would acknowledge a QoS 1 publication.
+    client.publish('$CONTROL/dynamic-security/v1', JSON.stringify({ commands: [command] }), { qos: 0 });
+    await kicked;
+    await client.endAsync(true);
   }
 
   /** Stops the broker (SIGKILL: no goodbye to clients, as in a crash) and waits until it has exited. */

@@ -62,7 +62,7 @@ export async function directClient(server: TestServer, user: TestUser): Promise<
   return mqtt.connectAsync(c.url, {
     username: c.username,
     password: c.password,
-    clientId: `${c.clientId}test`,
+    clientId: c.clientId,
     reconnectPeriod: 0,
   });
 }

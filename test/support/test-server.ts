@@ -18,6 +18,7 @@ export interface TestServerOptions {
   resolverTimeoutMs?: number;
   relay?: AppOptions['relay'];
   live?: AppOptions['live'];
+  dynsec?: AppOptions['dynsec'];
 }
 
 /** A server started for a test on free ports with its own database and topic prefix, plus what it logged. */
@@ -72,6 +73,7 @@ export async function startTestServer(profile: Profile, options: TestServerOptio
         resolverTimeoutMs: options.resolverTimeoutMs,
         relay: options.relay,
         live: options.live,
+        dynsec: options.dynsec,
       },
     );
   let app: App | undefined;

@@ -1,0 +1,48 @@
+/** Where an access event happened: on this instance, or on another one (told through the broker). */
+export type EventOrigin = 'local' | 'remote';
+
+/** What follows access as it changes: sockets, the embedded broker, Mosquitto's dynamic security. */
+export interface AccessListener {
+  /** A session ended (logout): whatever it holds open must close now. */
+  sessionEnded?(sessionId: string, origin: EventOrigin): void;
+  /** The channels a user may read changed (a channel created, joined or left), after the change was stored. */
+  accessChanged?(userId: string, origin: EventOrigin): void;
+}
+
+/**
+ * The changes of access that the parts holding connections must follow at once. Services tell it after they commit;
+ * listeners are registered on it when the parts that follow are built. A listener that throws is reported to
+ * `onError` and does not keep the others from hearing the event.
+ */
+export class AccessEvents {
+  private readonly listeners: AccessListener[] = [];
+
+  constructor(private readonly onError: (error: unknown, event: string) => void = () => undefined) {}
+
+  /** Registers a listener; returns a function that removes it. */
+  on(listener: AccessListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  sessionEnded(sessionId: string, origin: EventOrigin = 'local'): void {
+    this.emit('sessionEnded', (l) => l.sessionEnded?.(sessionId, origin));
+  }
+
+  accessChanged(userId: string, origin: EventOrigin = 'local'): void {
+    this.emit('accessChanged', (l) => l.accessChanged?.(userId, origin));
+  }
+
+  private emit(event: string, call: (listener: AccessListener) => void): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        call(listener);
+      } catch (error) {
+        this.onError(error, event);
+      }
+    }
+  }
+}
