@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createHmac, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -11,6 +11,7 @@ import { MikroORM } from '@mikro-orm/core';
 import express from 'express';
 import mqtt from 'mqtt';
 import pino, { type Logger } from 'pino';
+import proxyaddr from 'proxy-addr';
 import { WebSocketServer } from 'ws';
 import { connectBroker, disableNagle, type BrokerConnection } from './bridge/broker';
 import { BrokerAccess } from './bridge/broker-access';
@@ -31,6 +32,7 @@ import { webAppRoutes } from './http/web-app.routes';
 import { jsonBodyErrors } from './http/json-body-errors';
 import { Metrics } from './http/metrics';
 import { stripeWebhookRoutes } from './http/stripe-webhook.routes';
+import { AddressQuota } from './address-quota';
 import { closeWebSocketServer, routeUpgrades } from './http/websocket';
 import { LogMailer, SmtpMailer, type Mailer } from './mail/mailer';
 import { ormOptions } from './mikro-orm.config';
@@ -129,7 +131,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       );
       await dynsec.prepare();
     }
-    const broker = await connectBroker(config, logger, { account });
+    // Connections per client address, counted over WebSockets and the embedded broker's TCP port.
+    const addresses = new AddressQuota(config.limits.socketsPerAddress);
+    const broker = await connectBroker(config, logger, { account, addresses });
     closers.push(['broker', () => broker.close()]);
 
     const mailer: Mailer = config.mail.smtpUrl
@@ -195,16 +199,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       messages: new MessageService(orm, clock, onStored),
     };
     await services.channels.ensureDefaultChannels(config.channels.defaults);
-    const live = new LiveMessages(
-      broker,
-      topics,
-      services.messages,
-      services.channels,
-      logger,
-      metrics,
-      signer,
-      options.live,
-    );
+    const live = new LiveMessages(broker, topics, services.messages, services.channels, logger, metrics, signer, {
+      maxSubscriptionsPerUser: config.limits.subscriptionsPerUser,
+      ...options.live,
+    });
     deliverLocally = (message) => live.stored(message);
     closers.push(['live subscriptions', () => live.close()]);
     const pubSub = new ChatPubSub(relay, live);
@@ -259,6 +257,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       formatError: (error) => formatErrorFor(error.toJSON(), error),
       sessionCheckMs: options.sessionCheckMs ?? 15_000,
       metrics,
+      maxSocketsPerUser: config.limits.socketsPerUser,
+      maxOperationsPerSocket: config.limits.operationsPerSocket,
+      onSocketError: (err) => logger.info({ err: { message: err.message } }, 'graphql-ws: a client sent a bad frame'),
     });
     accessEvents.on({ sessionEnded: (sessionId) => graphqlWs.sessionEnded(sessionId) });
     const upgrades: Record<string, WebSocketServer> = { '/graphql': graphqlWss };
@@ -273,7 +274,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       upgrades['/mqtt'] = mqttWss;
       closers.push(['mqtt websockets', () => closeWebSocketServer(mqttWss)]);
     }
-    routeUpgrades(httpServer, upgrades);
+    const trustProxy = expressApp.get('trust proxy fn') as (address: string, hop: number) => boolean;
+    routeUpgrades(httpServer, upgrades, {
+      clientAddress: (request) => proxyaddr(request as IncomingMessage & { connection: never }, trustProxy),
+      addresses,
+    });
 
     const apollo = new ApolloServer<Context>({
       schema,

@@ -124,6 +124,10 @@ const env = z.object({
     .refine((names) => names.length > 0 && names.every((n) => n.length >= 1 && n.length <= 64), {
       message: 'must be a comma-separated list of channel names of 1 to 64 characters',
     }),
+  MAX_SOCKETS_PER_ADDRESS: positiveInt(200),
+  MAX_SOCKETS_PER_USER: positiveInt(20),
+  MAX_OPERATIONS_PER_SOCKET: positiveInt(25),
+  MAX_SUBSCRIPTIONS_PER_USER: positiveInt(50),
   WEB_APP: z
     .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1, 0, true, false, yes or no' })
     .optional(),
@@ -210,6 +214,17 @@ function parse(raw: z.infer<typeof env>) {
       secret: raw.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET,
     },
     channels: { defaults: raw.DEFAULT_CHANNELS },
+    /** What one client address, user or socket may hold open on this instance (README, "Limits"). */
+    limits: {
+      /** WebSockets (/graphql and /mqtt) and embedded-broker TCP connections open at once from one address. */
+      socketsPerAddress: raw.MAX_SOCKETS_PER_ADDRESS,
+      /** Signed-in graphql-ws sockets of one user open at once. */
+      socketsPerUser: raw.MAX_SOCKETS_PER_USER,
+      /** Operations (subscriptions included) in progress at once on one graphql-ws socket. */
+      operationsPerSocket: raw.MAX_OPERATIONS_PER_SOCKET,
+      /** messageAdded subscriptions of one user open at once, over all their sockets. */
+      subscriptionsPerUser: raw.MAX_SUBSCRIPTIONS_PER_USER,
+    },
     /** The web page at /app: served outside production unless WEB_APP turns it off, in production only when on. */
     webApp: {
       enabled: raw.WEB_APP === undefined ? !production : ['1', 'true', 'yes'].includes(raw.WEB_APP),

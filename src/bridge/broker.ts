@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { AddressQuota } from '../address-quota';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 
 /** The server's connection to its MQTT broker: Mosquitto at MQTT_URL, or the embedded Aedes broker. */
@@ -26,6 +27,8 @@ export interface BrokerOptions {
   account?: { username: string; password: string };
   /** How long `connectBroker` waits for a first connection before it returns anyway (the client keeps trying). */
   connectTimeoutMs?: number;
+  /** Connections per client address, which the embedded broker's TCP port counts too. */
+  addresses?: AddressQuota;
 }
 
 /**
@@ -47,6 +50,7 @@ export async function connectBroker(
         host: config.mqtt.embeddedHost,
         port: config.mqtt.embeddedPort,
         maxPacketBytes: config.mqtt.maxPacketBytes,
+        addresses: options.addresses,
       });
   const url = config.mqtt.url ?? `mqtt://${localAddress(config.mqtt.embeddedHost)}:${embedded!.port}`;
   const client = mqtt.connect(url, {

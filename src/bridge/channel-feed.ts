@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { MessageView } from '../services/views';
-import type { SubscriberQueue } from './subscriber-queue';
+import type { Subscriber } from './subscriber';
 
 export interface FeedSource {
   /** Stored messages with `after < seq <= upTo`, in order (at most 1000). */
@@ -17,7 +17,7 @@ export interface FeedSource {
 export class ChannelFeed {
   /** The highest seq handed to subscribers; -1 until the feed knows where the channel stands. */
   delivered = -1;
-  readonly subscribers = new Set<SubscriberQueue>();
+  readonly subscribers = new Set<Subscriber>();
   refs = 0;
   ready: Promise<void> = Promise.resolve();
   private readonly pending = new Map<number, MessageView>();

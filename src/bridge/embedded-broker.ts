@@ -7,6 +7,7 @@ import { createWebSocketStream, type WebSocket } from 'ws';
 import type { BrokerAccess, BrokerIdentity } from './broker-access';
 import { MqttPacketLimit, throughLimit } from './mqtt-packet-limit';
 import { boundedQueues } from './bounded-queues';
+import type { AddressQuota } from '../address-quota';
 
 type UserIdentity = Extract<BrokerIdentity, { kind: 'user' }>;
 
@@ -43,6 +44,8 @@ export interface EmbeddedBrokerOptions {
   maxPacketBytes: number;
   /** How many QoS 1 messages wait for one persistent session at most (Mosquitto's `max_queued_messages`). */
   queueLimit?: number;
+  /** Connections per client address (shared with the HTTP server's WebSockets); over it a connection is closed. */
+  addresses?: AddressQuota;
 }
 
 const SERVER_USERNAME = 'chat-server';
@@ -67,6 +70,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const users = new Map<Client, UserIdentity>();
   /** Each connection's packet limit, lifted for the server's own client (whose messages are bounded by the rules). */
   const limits = new WeakMap<Client, MqttPacketLimit>();
+  /** Each TCP connection's place in its address's quota, given back at once by the server's own client. */
+  const places = new WeakMap<Client, () => void>();
   /** The sessions whose clients connected with a persistent session, by client id (the memory store holds those). */
   const persistent = new Map<string, UserIdentity>();
   let access: BrokerAccess | undefined;
@@ -83,6 +88,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
       ) {
         identities.set(client, { kind: 'server' });
         limits.get(client)?.lift();
+        places.get(client)?.();
         done(null, true);
         return;
       }
@@ -146,10 +152,23 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   broker.on('clientDisconnect', (client) => users.delete(client));
   const serve = (connection: Duplex, request?: IncomingMessage) => {
     const limit = new MqttPacketLimit(options.maxPacketBytes);
-    limits.set(broker.handle(throughLimit(connection, limit), request), limit);
+    const client = broker.handle(throughLimit(connection, limit), request);
+    limits.set(client, limit);
+    return client;
   };
   // Nagle's algorithm off, as on the server's own client (see disableNagle): QoS 1 traffic is small packets.
-  const server: Server = createServer({ noDelay: true }, (socket) => serve(socket));
+  const server: Server = createServer({ noDelay: true }, (socket) => {
+    const release = options.addresses?.take(socket.remoteAddress ?? 'unknown');
+    if (options.addresses && !release) {
+      socket.destroy();
+      return;
+    }
+    const client = serve(socket);
+    if (release) {
+      socket.once('close', release);
+      places.set(client, release);
+    }
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -10,14 +10,18 @@ import type { MessageView } from '../services/views';
 import type { BrokerConnection } from './broker';
 import { ChannelFeed } from './channel-feed';
 import { decodePayload, type PayloadSigner } from './payload';
-import { SubscriberQueue } from './subscriber-queue';
+import { Subscriber } from './subscriber';
 import type { Topics } from './topics';
 
 export interface LiveMessagesOptions {
   /** How long an early seq waits for the missing ones before they are read from the database (default 250 ms). */
   gapWaitMs?: number;
-  /** How many messages may wait for one subscriber before its subscription ends with SLOW_CONSUMER (default 1000). */
+  /** Live messages held per subscriber before it reads from the database instead (default 16). */
   subscriberBuffer?: number;
+  /** Messages a subscriber reads from the database at a time (default 16). */
+  replayPage?: number;
+  /** Subscriptions one user may hold on this instance, over all their sockets (default 50). */
+  maxSubscriptionsPerUser?: number;
 }
 
 /**
@@ -28,8 +32,9 @@ export interface LiveMessagesOptions {
  */
 export class LiveMessages {
   private readonly feeds = new Map<string, ChannelFeed>();
-  private readonly gapWaitMs: number;
-  private readonly subscriberBuffer: number;
+  /** Open subscriptions per user on this instance. */
+  private readonly perUser = new Map<string, number>();
+  private readonly options: Required<LiveMessagesOptions>;
   private readonly topicPattern: RegExp;
 
   constructor(
@@ -42,25 +47,30 @@ export class LiveMessages {
     private readonly signer: PayloadSigner,
     options: LiveMessagesOptions = {},
   ) {
-    this.gapWaitMs = options.gapWaitMs ?? 250;
-    this.subscriberBuffer = options.subscriberBuffer ?? 1000;
+    this.options = {
+      gapWaitMs: options.gapWaitMs ?? 250,
+      subscriberBuffer: options.subscriberBuffer ?? 16,
+      replayPage: options.replayPage ?? 16,
+      maxSubscriptionsPerUser: options.maxSubscriptionsPerUser ?? 50,
+    };
     this.topicPattern = new RegExp(`^${topics.prefix.replace(/[.]/g, '\\.')}/channel/([^/]+)$`);
     broker.client.on('message', (topic, payload) => this.route(topic, payload));
     // Publications made while the connection was down never reach this instance: catch up from the database.
     broker.client.on('connect', () => {
       void this.resyncAll();
-      setTimeout(() => void this.resyncAll(), 4 * this.gapWaitMs).unref();
+      setTimeout(() => void this.resyncAll(), 4 * this.options.gapWaitMs).unref();
     });
   }
 
   /**
    * Opens a live stream of a channel's messages for one viewer. With `afterSeq`, the stored messages after it come
-   * first (read from the database), then the live ones, with no gap and no repeat between the two: the stream
-   * subscribes to the live feed first, holds what arrives, replays, then lets the held messages through. Access is
-   * checked before and again after the subscriber joins the feed, so a leave racing the subscription still ends it.
+   * first, read from the database a page at a time as the client reads them, then the live ones, with no gap and no
+   * repeat between the two (see Subscriber). Access is checked before and again after the subscriber joins the
+   * feed, so a leave racing the subscription still ends it.
    *
    * @throws DomainError UNAUTHENTICATED without a session; NOT_FOUND / FORBIDDEN as for history; BAD_USER_INPUT
-   * for a negative afterSeq or a replay of more than 1000 messages (page the history instead).
+   * for a negative afterSeq, a replay of more than 1000 messages (page the history instead), or past the
+   * subscriptions a user may hold on this instance.
    */
   async subscribe(
     viewer: Viewer | null,
@@ -69,47 +79,72 @@ export class LiveMessages {
   ): Promise<AsyncIterableIterator<MessageView>> {
     if (!viewer) throw unauthenticated();
     if (afterSeq != null && afterSeq < 0) throw badInput('afterSeq', 'afterSeq must be 0 or more.');
-    await this.messages.readableLastSeq(viewer, channelId);
-
-    const feed = this.acquire(channelId);
-    let queue: SubscriberQueue | undefined;
+    const userId = viewer.user.id;
+    const held = this.perUser.get(userId) ?? 0;
+    if (held >= this.options.maxSubscriptionsPerUser) {
+      throw badInput(
+        'channelId',
+        `At most ${this.options.maxSubscriptionsPerUser} subscriptions per user at once; end one before opening another.`,
+      );
+    }
+    // Counted from here, so that concurrent subscribes cannot all pass the check above.
+    this.perUser.set(userId, held + 1);
+    let released = false;
+    const releaseUser = () => {
+      if (released) return;
+      released = true;
+      const left = (this.perUser.get(userId) ?? 1) - 1;
+      if (left > 0) this.perUser.set(userId, left);
+      else this.perUser.delete(userId);
+    };
+    let feed: ChannelFeed | undefined;
+    let subscriber: Subscriber | undefined;
     try {
-      await feed.ready;
-      const position = feed.delivered;
+      await this.messages.readableLastSeq(viewer, channelId);
+      const opened = (feed = this.acquire(channelId));
+      await opened.ready;
+      const position = opened.delivered;
       if (afterSeq != null && position - afterSeq > MESSAGE_RULES.maxReplay) {
         throw badInput(
           'afterSeq',
           `More than ${MESSAGE_RULES.maxReplay} messages were missed; load them with Query.messages, then subscribe from the newest.`,
         );
       }
-      const subscriber = new SubscriberQueue(
-        viewer.user.id,
-        afterSeq ?? position,
-        this.subscriberBuffer,
+      const created: Subscriber = new Subscriber(
+        userId,
+        afterSeq != null && afterSeq < position ? afterSeq : position,
+        {
+          between: (after, upTo, limit) => this.messages.between(channelId, after, upTo, limit),
+          get position() {
+            return opened.delivered;
+          },
+        },
+        { buffer: this.options.subscriberBuffer, page: this.options.replayPage, maxLag: MESSAGE_RULES.maxReplay },
         () =>
           new DomainError(
             ErrorCode.SLOW_CONSUMER,
-            'Messages arrived faster than they were read; subscribe again with afterSeq.',
+            `More than ${MESSAGE_RULES.maxReplay} messages arrived that were not read; subscribe again with afterSeq, or page the history.`,
           ),
         () => {
-          feed.subscribers.delete(subscriber);
+          opened.subscribers.delete(created);
           this.metrics.subscriptions.dec();
-          this.release(feed);
+          this.release(opened);
+          releaseUser();
         },
       );
-      queue = subscriber;
-      feed.subscribers.add(subscriber);
+      subscriber = created;
+      opened.subscribers.add(created);
       this.metrics.subscriptions.inc();
-      const replay =
-        afterSeq != null && afterSeq < position ? await this.messages.between(channelId, afterSeq, position) : [];
       // Access again, now that the subscriber is registered: a leave stored after this point reaches it as a
       // MEMBER_LEFT through the feed (dropLeavers), and one stored before it is seen here.
       await this.messages.readableLastSeq(viewer, channelId);
-      subscriber.startLive(replay);
-      return subscriber;
+      return created;
     } catch (error) {
-      if (queue) await queue.return();
-      else this.release(feed);
+      if (subscriber) await subscriber.return();
+      else {
+        if (feed) this.release(feed);
+        releaseUser();
+      }
       throw error;
     }
   }
@@ -139,7 +174,7 @@ export class LiveMessages {
           lastSeq: () => this.messages.lastSeq(channelId),
         },
         (message, from) => this.deliver(message, from),
-        this.gapWaitMs,
+        this.options.gapWaitMs,
         this.logger,
       );
       created.ready = (async () => {

@@ -9,10 +9,12 @@ import { buildContext, bearerToken, type Context, type ContextBase } from '../sc
 import { checkOperation } from '../schema/operation-limits';
 import { sharedSubscribe, subscriptionKey } from './shared-subscribe';
 import { type DocumentNode, GraphQLError } from 'graphql';
+import { ErrorCode } from '../errors';
 
 interface SocketState {
   token: string | undefined;
   sessionId: string | undefined;
+  userId: string | undefined;
   clientAddress: string;
 }
 
@@ -25,6 +27,15 @@ export interface GraphqlWsOptions {
   /** How often sockets are checked for sessions that ended (logout elsewhere, expiry). */
   sessionCheckMs: number;
   metrics: Metrics;
+  /** Signed-in sockets one user may hold open on this instance. */
+  maxSocketsPerUser: number;
+  /** Operations (subscriptions included) in progress at once on one socket. */
+  maxOperationsPerSocket: number;
+  /**
+   * Where a socket's own errors go (a frame over the size limit, a protocol error); `ws` has already closed the
+   * socket with the matching code (1009, 1002) when it reports one.
+   */
+  onSocketError: (error: Error) => void;
 }
 
 export interface GraphqlWsServer {
@@ -58,7 +69,7 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
           ctx.extra.request as IncomingMessage & { connection: never },
           options.trustProxy,
         );
-        const state: SocketState = { token: undefined, sessionId: undefined, clientAddress };
+        const state: SocketState = { token: undefined, sessionId: undefined, userId: undefined, clientAddress };
         const raw = params.authToken ?? params.Authorization ?? params.authorization;
         if (raw !== undefined && raw !== null) {
           const token = bearerToken(raw);
@@ -72,8 +83,15 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
             return false;
           }
           if (!viewer) return false;
+          const held = [...sockets.values()].filter((other) => other.userId === viewer.user.id).length;
+          if (held >= options.maxSocketsPerUser) {
+            // 4429, as graphql-ws itself answers too many connection_init: a client may retry after closing one.
+            ctx.extra.socket.close(4429, `At most ${options.maxSocketsPerUser} connections per user`);
+            return false;
+          }
           state.token = token;
           state.sessionId = viewer.session.id;
+          state.userId = viewer.user.id;
         }
         ctx.extra.state = state;
         sockets.set(ctx.extra.socket, state);
@@ -88,6 +106,15 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
       // so that a failure (database unreachable) ends this operation with INTERNAL_SERVER_ERROR; thrown from
       // graphql-ws's `context` it would close the socket, and every other subscription on it, with 4500.
       onSubscribe: async (ctx, _id, payload) => {
+        // graphql-ws counts this operation already.
+        if (Object.keys(ctx.subscriptions).length > options.maxOperationsPerSocket) {
+          return [
+            new GraphQLError(
+              `At most ${options.maxOperationsPerSocket} operations at once on one connection; complete one first.`,
+              { extensions: { code: ErrorCode.BAD_USER_INPUT } },
+            ),
+          ];
+        }
         const checked = checkOperation(options.schema, payload.query);
         if (!('kind' in checked)) return checked;
         sources.set(checked, payload.query);
@@ -112,6 +139,12 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
     },
     wss,
   );
+
+  // In place of graphql-ws's own listener, which prints the client's error with a stack trace to the console.
+  wss.on('connection', (socket: WebSocket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', options.onSocketError);
+  });
 
   const checkSessions = async () => {
     const signedIn = [...sockets].filter(([, s]) => s.sessionId !== undefined);

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DeadlockException, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import { MySqlPlatform } from '@mikro-orm/mysql';
 import { ChannelKind } from '../entities';
+import { rateLimited } from '../errors';
 import { forbidden, isChannelId, notFound } from './channel-access';
-import { PlainSql, type Step } from './plain-sql';
+import { dateColumn, PlainSql, type Step } from './plain-sql';
 import { userMessageView, type MessageView, type UserView } from './views';
 
 /** One USER message waiting to be stored. */
@@ -12,6 +13,12 @@ export interface PendingSend {
   body: string;
   clientMessageId: string;
   now: Date;
+}
+
+/** The send limit: at most `sends` messages by one sender within any `windowMs`. */
+export interface SendRate {
+  sends: number;
+  windowMs: number;
 }
 
 interface Waiting extends PendingSend {
@@ -48,6 +55,7 @@ export class GroupCommit {
 
   constructor(
     private readonly orm: MikroORM,
+    private readonly rate: SendRate,
     private readonly maxBatch = 200,
   ) {
     this.sql = new PlainSql(orm);
@@ -58,7 +66,9 @@ export class GroupCommit {
    * Stores a message in the channel.
    *
    * @throws DomainError NOT_FOUND (unknown channel, or another user's PRIVATE one), FORBIDDEN (a PASSWORD channel
-   * not joined); UniqueConstraintViolationException when the sender already used the clientMessageId.
+   * not joined), RATE_LIMITED (the sender's limit is reached, counted under their row lock in the storing
+   * transaction, so it holds however many sends run at once, on however many instances); UniqueConstraintViolation
+   * when the sender already used the clientMessageId.
    */
   store(channelId: string, send: PendingSend): Promise<MessageView> {
     // Refused before it joins a batch, where a query the store cannot run would fail every send in it.
@@ -104,32 +114,59 @@ export class GroupCommit {
   }
 
   /**
-   * Locks the channel rows and reads the senders' memberships (one round trip, which also begins the transaction),
-   * checks each sender's access, then inserts the accepted messages, moves `last_seq` and commits (another).
+   * Locks the channel rows, then the senders' rows, and reads the senders' memberships and their sends within the
+   * rate window (one round trip, which also begins the transaction), checks each send's access and rate, then
+   * inserts the accepted messages, moves `last_seq` and commits (another). Both locks are taken in id order, channels
+   * before users, so batches of several instances cannot deadlock on them; the sender's lock is what makes the rate
+   * exact, as the sends that counted are committed before it is granted.
    */
   private async insert(step: Step, batch: Waiting[]): Promise<(MessageView | Error)[]> {
     const channelIds = [...new Set(batch.map((s) => s.channelId))].sort();
-    const senderIds = [...new Set(batch.map((s) => s.sender.id))];
-    const [rows, memberRows] = (await step([
+    const senderIds = [...new Set(batch.map((s) => s.sender.id))].sort();
+    const forUpdate = this.mysql ? ' for update' : '';
+    const since = Math.min(...batch.map((s) => s.now.getTime())) - this.rate.windowMs;
+    const [rows, , memberRows, recentRows] = (await step([
       {
-        sql: `select id, kind, owner_id, last_seq from channels where id in (${marks(channelIds)}) order by id${
-          this.mysql ? ' for update' : ''
-        }`,
+        sql: `select id, kind, owner_id, last_seq from channels where id in (${marks(channelIds)}) order by id${forUpdate}`,
         params: channelIds,
+      },
+      {
+        sql: `select id from users where id in (${marks(senderIds)}) order by id${forUpdate}`,
+        params: senderIds,
       },
       {
         sql: `select channel_id, user_id from memberships where channel_id in (${marks(channelIds)}) and user_id in (${marks(senderIds)})`,
         params: [...channelIds, ...senderIds],
       },
-    ])) as [ChannelRow[], { channel_id: string; user_id: string }[]];
+      {
+        sql: `select sender_id, created_at from messages where sender_id in (${marks(senderIds)}) and created_at > ?`,
+        params: [...senderIds, this.sql.date(new Date(since))],
+      },
+    ])) as [
+      ChannelRow[],
+      unknown[],
+      { channel_id: string; user_id: string }[],
+      { sender_id: string; created_at: Date | number | string }[],
+    ];
     const channels = new Map(rows.map((row) => [row.id, { ...row, last_seq: Number(row.last_seq) }]));
     const members = new Set(memberRows.map((row) => `${row.channel_id} ${row.user_id}`));
+    const sent = new Map<string, number[]>();
+    for (const row of recentRows) {
+      const times = sent.get(row.sender_id) ?? [];
+      times.push(dateColumn(row.created_at).getTime());
+      sent.set(row.sender_id, times);
+    }
 
     const outcomes = batch.map((send): MessageView | Error => {
       const channel = channels.get(send.channelId);
       if (!channel) return notFound();
       if (channel.kind === ChannelKind.PRIVATE && channel.owner_id !== send.sender.id) return notFound();
       if (channel.kind === ChannelKind.PASSWORD && !members.has(`${channel.id} ${send.sender.id}`)) return forbidden();
+      const times = sent.get(send.sender.id) ?? [];
+      const refusal = this.overRate(times, send.now.getTime());
+      if (refusal) return refusal;
+      times.push(send.now.getTime());
+      sent.set(send.sender.id, times);
       channel.last_seq += 1;
       return userMessageView({
         id: randomUUID(),
@@ -169,6 +206,18 @@ export class GroupCommit {
       { commit: true },
     );
     return outcomes;
+  }
+
+  /**
+   * RATE_LIMITED when the sender's sends within the window before `now` already reach the limit. Sends stored by
+   * other transactions with a later time than `now` (they began after this one but committed first) count too.
+   */
+  private overRate(times: number[], now: number): Error | undefined {
+    const recent = times.filter((t) => t > now - this.rate.windowMs).sort((a, b) => b - a);
+    if (recent.length < this.rate.sends) return undefined;
+    // A place frees when the limit-th newest send leaves the window.
+    const freesAt = recent[this.rate.sends - 1] + this.rate.windowMs;
+    return rateLimited((freesAt - now) / 1000, 'You are sending too fast; wait a moment.');
   }
 }
 

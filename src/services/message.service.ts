@@ -82,7 +82,10 @@ export class MessageService {
     private readonly clock: Clock,
     private readonly onStored: MessageStored,
   ) {
-    this.groupCommit = new GroupCommit(orm);
+    this.groupCommit = new GroupCommit(orm, {
+      sends: MESSAGE_RULES.sendsPerWindow,
+      windowMs: MESSAGE_RULES.sendWindowMs,
+    });
     this.sql = new PlainSql(orm);
   }
 
@@ -190,7 +193,7 @@ export class MessageService {
     channelId: string,
     after: number,
     upTo: number,
-    limit = MESSAGE_RULES.maxReplay,
+    limit: number = MESSAGE_RULES.maxReplay,
   ): Promise<MessageView[]> {
     if (upTo <= after) return [];
     const em = this.orm.em.fork() as SqlEntityManager;

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { ChannelFeed } from '../../src/bridge/channel-feed';
-import { SubscriberQueue } from '../../src/bridge/subscriber-queue';
+import { Subscriber } from '../../src/bridge/subscriber';
 import { MessageKind } from '../../src/entities';
 import { DomainError, ErrorCode } from '../../src/errors';
 import type { MessageView } from '../../src/services/views';
@@ -16,54 +16,116 @@ const message = (seq: number): MessageView => ({
   clientMessageId: `c${seq}`,
   createdAt: new Date(0),
 });
-const overflow = () => new DomainError(ErrorCode.SLOW_CONSUMER, 'too slow');
+const lagging = () => new DomainError(ErrorCode.SLOW_CONSUMER, 'too slow');
 
-async function take(queue: SubscriberQueue, n: number): Promise<number[]> {
+/** A channel's store and live position, as a subscriber sees them: seqs 1..position are stored. */
+class FakeChannel {
+  position = 0;
+  pagesRead: [number, number][] = [];
+  between = async (after: number, upTo: number, limit: number) => {
+    this.pagesRead.push([after, Math.min(upTo, after + limit)]);
+    const seqs = [];
+    for (let seq = after + 1; seq <= Math.min(upTo, after + limit); seq++) seqs.push(message(seq));
+    return seqs;
+  };
+}
+
+const limits = { buffer: 3, page: 2, maxLag: 10 };
+
+async function take(subscriber: Subscriber, n: number): Promise<number[]> {
   const seqs = [];
-  for (let i = 0; i < n; i++) seqs.push((await queue.next()).value!.seq);
+  for (let i = 0; i < n; i++) seqs.push((await subscriber.next()).value!.seq);
   return seqs;
 }
 
-describe('SubscriberQueue', () => {
-  it('yields the replay first, then the live messages that arrived meanwhile, each seq once and in order', async () => {
-    const queue = new SubscriberQueue('u', 2, 100, overflow, () => undefined);
-    queue.push(message(5));
-    queue.push(message(6));
-    queue.startLive([message(3), message(4), message(5)]);
-    queue.push(message(6));
-    queue.push(message(7));
-    expect(await take(queue, 5)).toEqual([3, 4, 5, 6, 7]);
+describe('Subscriber', () => {
+  it('reads what it missed from the database a page at a time, as it is read, then takes the live feed', async () => {
+    const channel = new FakeChannel();
+    channel.position = 6;
+    const subscriber = new Subscriber('u', 2, channel, limits, lagging, () => undefined);
+    expect(channel.pagesRead).toEqual([]);
+    expect(await take(subscriber, 2)).toEqual([3, 4]);
+    // One page of two so far: nothing is read ahead of the consumer.
+    expect(channel.pagesRead).toEqual([[2, 4]]);
+    expect(await take(subscriber, 2)).toEqual([5, 6]);
+    const waiting = subscriber.next();
+    channel.position = 7;
+    subscriber.push(message(7));
+    expect((await waiting).value!.seq).toBe(7);
+    expect(channel.pagesRead).toEqual([
+      [2, 4],
+      [4, 6],
+    ]);
   });
 
-  it('skips what is at or below its starting seq', async () => {
-    const queue = new SubscriberQueue('u', 10, 100, overflow, () => undefined);
-    queue.startLive([]);
-    queue.push(message(9));
-    queue.push(message(10));
-    queue.push(message(11));
-    expect(await take(queue, 1)).toEqual([11]);
+  it('skips what is at or below its starting seq, and repeats', async () => {
+    const channel = new FakeChannel();
+    channel.position = 10;
+    const subscriber = new Subscriber('u', 10, channel, limits, lagging, () => undefined);
+    const waiting = subscriber.next();
+    for (const seq of [9, 10, 11, 11]) {
+      channel.position = Math.max(channel.position, seq);
+      subscriber.push(message(seq));
+    }
+    expect((await waiting).value!.seq).toBe(11);
+    subscriber.push(message(12));
+    expect(await take(subscriber, 1)).toEqual([12]);
   });
 
-  it('ends with SLOW_CONSUMER when more than its limit wait unread, and reports the close once', async () => {
+  it('holds at most its buffer for a consumer that does not read, then reads the rest from the database', async () => {
+    const channel = new FakeChannel();
+    const subscriber = new Subscriber('u', 0, channel, limits, lagging, () => undefined);
+    const first = subscriber.next();
+    channel.position = 1;
+    subscriber.push(message(1));
+    expect((await first).value!.seq).toBe(1);
+    for (let seq = 2; seq <= 8; seq++) {
+      channel.position = seq;
+      subscriber.push(message(seq));
+    }
+    channel.pagesRead = [];
+    expect(await take(subscriber, 7)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    // The buffer (3) overflowed at 5: it was let go, and 2–8 came from the database.
+    expect(channel.pagesRead[0]).toEqual([1, 3]);
+  });
+
+  it('ends with SLOW_CONSUMER when it falls more than maxLag behind, and reports the close once', async () => {
     let closed = 0;
-    const queue = new SubscriberQueue('u', 0, 3, overflow, () => (closed += 1));
-    queue.startLive([]);
-    for (let seq = 1; seq <= 4; seq++) queue.push(message(seq));
-    await expect(queue.next()).rejects.toMatchObject({ code: 'SLOW_CONSUMER' });
-    expect(await queue.next()).toEqual({ value: undefined, done: true });
-    queue.push(message(5));
+    const channel = new FakeChannel();
+    const subscriber = new Subscriber('u', 0, channel, limits, lagging, () => (closed += 1));
+    for (let seq = 1; seq <= 12; seq++) {
+      channel.position = seq;
+      subscriber.push(message(seq));
+    }
+    await expect(subscriber.next()).rejects.toMatchObject({ code: 'SLOW_CONSUMER' });
+    expect(await subscriber.next()).toEqual({ value: undefined, done: true });
+    subscriber.push(message(13));
     expect(closed).toBe(1);
   });
 
   it('wakes a waiting reader, and ends it when returned', async () => {
-    const queue = new SubscriberQueue('u', 0, 3, overflow, () => undefined);
-    queue.startLive([]);
-    const waiting = queue.next();
-    queue.push(message(1));
+    const channel = new FakeChannel();
+    const subscriber = new Subscriber('u', 0, channel, limits, lagging, () => undefined);
+    const waiting = subscriber.next();
+    channel.position = 1;
+    subscriber.push(message(1));
     expect((await waiting).value!.seq).toBe(1);
-    const pending = queue.next();
-    await queue.return();
+    const pending = subscriber.next();
+    await subscriber.return();
     expect(await pending).toEqual({ value: undefined, done: true });
+  });
+
+  it('gives nothing unread once failed: the error comes first', async () => {
+    const channel = new FakeChannel();
+    const subscriber = new Subscriber('u', 0, channel, limits, lagging, () => undefined);
+    const first = subscriber.next();
+    channel.position = 1;
+    subscriber.push(message(1));
+    await first;
+    channel.position = 2;
+    subscriber.push(message(2));
+    subscriber.fail(new DomainError(ErrorCode.FORBIDDEN, 'left'));
+    await expect(subscriber.next()).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });
 

@@ -55,6 +55,26 @@ async function signInMany(servers: TestServer[], sink: SmtpSink): Promise<TestUs
   return users;
 }
 
+/**
+ * One user sends `n` different messages at once, spread over `servers` (instances sharing one database), across two
+ * channels; the contract's limit (30 per 10 s) must hold exactly: 30 stored, the rest RATE_LIMITED, nothing else.
+ */
+async function flood(user: TestUser, servers: TestServer[], channels: string[], n: number) {
+  const answers = await Promise.all(
+    Array.from({ length: n }, (_, i) => {
+      const on = new TestUser(servers[i % servers.length], user.token, user.id, user.email);
+      return on.send(channels[i % channels.length], `flood ${i}`);
+    }),
+  );
+  const codes = answers.map((a) => codesOf(a)[0] ?? 'OK');
+  const stored = await rows<{ n: number | string }>(
+    servers[0],
+    'select count(*) as n from messages where sender_id = ?',
+    [user.id],
+  );
+  return { codes, stored: Number(stored[0].n), answers };
+}
+
 describe.each(eachProfile)('concurrent senders on one instance (%s)', (_name, profile) => {
   const sink = new SmtpSink();
   let server: TestServer;
@@ -73,6 +93,21 @@ describe.each(eachProfile)('concurrent senders on one instance (%s)', (_name, pr
     const users = await signInMany([server], sink);
     const ids = await sendConcurrently(users, defaultChannelId('busy'));
     await expectGapFree(server, defaultChannelId('busy'), ids);
+  });
+
+  it('holds the send limit exactly under 60 and 200 sends at once: 30 stored, every other one RATE_LIMITED', async () => {
+    const user = await TestUser.signIn(server, sink, 'flooder', Tier.PLUS);
+    const rooms = [await user.createChannel('PRIVATE'), await user.createChannel('PRIVATE')];
+    const first = await flood(user, [server], rooms, 60);
+    expect(first.stored).toBe(30);
+    expect(first.codes.filter((c) => c === 'OK')).toHaveLength(30);
+    expect(first.codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(30);
+    const refusal = first.answers.find((a) => codesOf(a)[0] === 'RATE_LIMITED')!;
+    expect(refusal.errors![0].extensions!.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect(refusal.errors![0].extensions!.retryAfterSeconds).toBeLessThanOrEqual(10);
+    const second = await flood(user, [server], rooms, 200);
+    expect(second.stored).toBe(30);
+    expect(second.codes.every((c) => c === 'RATE_LIMITED')).toBe(true);
   });
 });
 
@@ -99,6 +134,14 @@ describeReal('concurrent senders on two instances sharing one MySQL (%s)', (_nam
     const users = await signInMany([first, second], sink);
     const ids = await sendConcurrently(users, defaultChannelId('busy'));
     await expectGapFree(first, defaultChannelId('busy'), ids);
+  });
+
+  it('holds the send limit exactly when one user floods both instances at once', async () => {
+    const user = await TestUser.signIn(first, sink, 'flooder');
+    const { stored, codes } = await flood(user, [first, second], [defaultChannelId('busy')], 120);
+    expect(stored).toBe(30);
+    expect(codes.filter((c) => c === 'OK')).toHaveLength(30);
+    expect(codes.filter((c) => c !== 'OK' && c !== 'RATE_LIMITED')).toEqual([]);
   });
 });
 

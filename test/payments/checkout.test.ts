@@ -329,7 +329,12 @@ describe('payment in production without Stripe keys', () => {
   beforeAll(async () => {
     await sink.start();
     server = await startTestServer(embedded, {
-      env: { NODE_ENV: 'production', ALLOW_EMBEDDED: '1', SMTP_URL: sink.url, AUTH_SECRET: 'q7Xv2LmP9sRt4WzK8nBc1HdF6gJy3UeA' },
+      env: {
+        NODE_ENV: 'production',
+        ALLOW_EMBEDDED: '1',
+        SMTP_URL: sink.url,
+        AUTH_SECRET: 'q7Xv2LmP9sRt4WzK8nBc1HdF6gJy3UeA',
+      },
     });
   });
   afterAll(async () => {

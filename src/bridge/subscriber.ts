@@ -1,0 +1,144 @@
+import type { MessageView } from '../services/views';
+
+/** Where a subscriber reads what the live feed already passed: the database, behind the feed's position. */
+export interface ReplaySource {
+  /** Stored messages with `after < seq <= upTo`, in seq order, at most `limit`. */
+  between(after: number, upTo: number, limit: number): Promise<MessageView[]>;
+  /** The highest seq the channel's live feed has handed out (every seq up to it is stored). */
+  readonly position: number;
+}
+
+export interface SubscriberLimits {
+  /** Live messages held for a consumer that has not read them; past this it reads from the database instead. */
+  buffer: number;
+  /** Messages read from the database at a time, as the consumer asks for them. */
+  page: number;
+  /** How far behind the feed a consumer may fall before its subscription ends with `lagError`. */
+  maxLag: number;
+}
+
+/**
+ * One subscriber's ordered stream of a channel: an async iterator that yields each seq once, in increasing order,
+ * and only seqs above where it started.
+ *
+ * It holds little, however slowly its consumer reads. Behind the live feed it reads the database a page at a time,
+ * and only when its consumer asks for the next message (a replay is not materialised). Once it has caught up it
+ * takes the feed's messages as they come, holding at most `buffer` of them; a consumer that lets more wait falls
+ * back to the database, where they are stored anyway. A consumer more than `maxLag` behind is ended with `lagError`
+ * (it would be refused a replay that long, too).
+ */
+export class Subscriber implements AsyncIterableIterator<MessageView> {
+  /** Messages after `yielded`, consecutive, not yet read by the consumer. */
+  private queue: MessageView[] = [];
+  /** The last seq the consumer was given. */
+  private yielded: number;
+  /** Taking the feed's messages (true), or reading the database until caught up (false). */
+  private live = false;
+  private failure: Error | undefined;
+  private done = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    readonly userId: string,
+    after: number,
+    private readonly source: ReplaySource,
+    private readonly limits: SubscriberLimits,
+    private readonly lagError: () => Error,
+    private readonly onClose: () => void,
+  ) {
+    this.yielded = after;
+  }
+
+  /** A message from the channel's feed, which hands them out gap-free and in order. */
+  push(message: MessageView): void {
+    if (this.done) return;
+    if (!this.live) {
+      if (this.source.position - this.yielded > this.limits.maxLag) this.fail(this.lagError());
+      return;
+    }
+    const tail = this.queue.length > 0 ? this.queue[this.queue.length - 1].seq : this.yielded;
+    if (message.seq <= tail) return;
+    if (message.seq === tail + 1 && this.queue.length < this.limits.buffer) {
+      this.queue.push(message);
+    } else {
+      // Too many unread, or not the next one: let them go, and read from the database from where the consumer is.
+      this.queue = [];
+      this.live = false;
+    }
+    this.notify();
+  }
+
+  /**
+   * Ends the subscription with an error (a DomainError) that the client receives as the subscription's error, before
+   * anything still unread (which may be what access no longer allows).
+   */
+  fail(error: Error): void {
+    if (this.done) return;
+    this.queue = [];
+    this.failure = error;
+    this.finish();
+  }
+
+  /**
+   * The next message: the database's when behind the feed, the feed's when caught up.
+   *
+   * @throws the error the subscription was ended with (`fail`), once; or the database's when a page cannot be read.
+   */
+  async next(): Promise<IteratorResult<MessageView>> {
+    for (;;) {
+      const message = this.queue.shift();
+      if (message) {
+        this.yielded = message.seq;
+        return { value: message, done: false };
+      }
+      if (this.failure) {
+        const failure = this.failure;
+        this.failure = undefined;
+        throw failure;
+      }
+      if (this.done) return { value: undefined, done: true };
+      if (this.live) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        continue;
+      }
+      const upTo = this.source.position;
+      if (this.yielded >= upTo) {
+        // Caught up, in the same turn as the check: the feed's next message comes through `push`.
+        this.live = true;
+        continue;
+      }
+      const page = await this.source.between(this.yielded, upTo, this.limits.page);
+      if (this.done || this.live) continue;
+      for (const read of page) {
+        const tail = this.queue.length > 0 ? this.queue[this.queue.length - 1].seq : this.yielded;
+        if (read.seq === tail + 1) this.queue.push(read);
+      }
+      // Nothing to read although the feed is ahead: wait for the feed rather than ask again at once.
+      if (this.queue.length === 0) this.live = true;
+    }
+  }
+
+  return(): Promise<IteratorResult<MessageView>> {
+    this.queue = [];
+    this.failure = undefined;
+    this.finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.notify();
+    this.onClose();
+  }
+}

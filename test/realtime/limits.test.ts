@@ -1,0 +1,140 @@
+import { connect as tcpConnect } from 'node:net';
+import WebSocket from 'ws';
+import { defaultChannelId } from '../../src/services/channel.service';
+import { CHANNEL, TestUser } from '../support/chat';
+import { wsClient } from '../support/graphql';
+import { LiveSubscription } from '../support/live';
+import { eachProfile } from '../support/profiles';
+import { SmtpSink } from '../support/smtp-sink';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+/** What one address, one user and one socket may hold open: each limit is refused with a code, past its value. */
+describe.each(eachProfile)('connection and subscription limits (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  let server: TestServer;
+  const general = defaultChannelId('general');
+
+  beforeAll(async () => {
+    await sink.start();
+    server = await startTestServer(profile, {
+      env: {
+        SMTP_URL: sink.url,
+        LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
+        MAX_OPERATIONS_PER_SOCKET: '3',
+        MAX_SUBSCRIPTIONS_PER_USER: '5',
+        MAX_SOCKETS_PER_USER: '3',
+      },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await sink.stop();
+  });
+
+  /** `n` subscriptions of `user` on one socket of its own; resolves once each is either live or refused. */
+  const subscriptions = async (user: TestUser, n: number) => {
+    const lastSeq = (await user.gql(CHANNEL, { id: general })).data!.channel!.lastSeq;
+    const { client } = wsClient(server.url, { authToken: user.token });
+    // From the newest seq before the probe: each gets the probe however late its subscription is taken.
+    const live = Array.from({ length: n }, () => new LiveSubscription(client, general, lastSeq));
+    const probe = (await user.send(general, 'probe')).data!.sendMessage;
+    await Promise.all(
+      live.map((l) => l.waitFor(() => l.ended || l.messages.some((m) => m.id === probe.id), 'an answer')),
+    );
+    return { client, live, refused: live.filter((l) => l.ended) };
+  };
+
+  it('refuses operations past MAX_OPERATIONS_PER_SOCKET on one socket, and takes them again once one ends', async () => {
+    const user = await TestUser.signIn(server, sink, 'per-socket');
+    const { client, live, refused } = await subscriptions(user, 4);
+    try {
+      expect(refused).toHaveLength(1);
+      expect(refused[0].errors![0]).toMatchObject({
+        message: expect.stringMatching(/At most 3 operations/),
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      await live.find((l) => !l.ended)!.close();
+      const lastSeq = (await user.gql(CHANNEL, { id: general })).data!.channel!.lastSeq;
+      const again = new LiveSubscription(client, general, lastSeq);
+      const sent = (await user.send(general, 'room again')).data!.sendMessage;
+      await again.waitFor(() => again.messages.some((m) => m.id === sent.id), 'the new subscription');
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('refuses subscriptions past MAX_SUBSCRIPTIONS_PER_USER over all their sockets', async () => {
+    const user = await TestUser.signIn(server, sink, 'per-user');
+    const first = await subscriptions(user, 3);
+    const second = await subscriptions(user, 3);
+    try {
+      expect(first.refused).toHaveLength(0);
+      expect(second.refused).toHaveLength(1);
+      expect(second.refused[0].errors![0]).toMatchObject({
+        message: expect.stringMatching(/At most 5 subscriptions per user/),
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+      // Another user is not affected.
+      const other = await TestUser.signIn(server, sink, 'other');
+      const theirs = await subscriptions(other, 1);
+      expect(theirs.refused).toHaveLength(0);
+      await theirs.client.dispose();
+    } finally {
+      await first.client.dispose();
+      await second.client.dispose();
+    }
+  });
+
+  it('closes a socket past MAX_SOCKETS_PER_USER with 4429', async () => {
+    const user = await TestUser.signIn(server, sink, 'sockets');
+    const held = await Promise.all([1, 2, 3].map(() => subscriptions(user, 1)));
+    const extra = wsClient(server.url, { authToken: user.token });
+    try {
+      expect(await extra.closed).toBe(4429);
+    } finally {
+      for (const h of held) await h.client.dispose();
+      await extra.client.dispose();
+    }
+  });
+
+  it('refuses WebSockets (and embedded-broker connections) past MAX_SOCKETS_PER_ADDRESS with 429', async () => {
+    // A server of its own: every socket of this file comes from the same address.
+    const crowded = await startTestServer(profile, { env: { MAX_SOCKETS_PER_ADDRESS: '8' } });
+    const url = `${crowded.url.replace('http', 'ws')}/graphql`;
+    const open = (): Promise<WebSocket | number> =>
+      new Promise((resolve) => {
+        const socket = new WebSocket(url, 'graphql-transport-ws');
+        socket.once('open', () => resolve(socket));
+        socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        socket.once('error', () => undefined);
+      });
+    const sockets: WebSocket[] = [];
+    try {
+      for (let i = 0; i < 8; i++) {
+        const socket = await open();
+        expect(socket).toBeInstanceOf(WebSocket);
+        sockets.push(socket as WebSocket);
+      }
+      expect(await open()).toBe(429);
+      if (crowded.app.broker.embedded) {
+        // The embedded broker's TCP port counts in the same quota: it hangs up at once.
+        const closed = await new Promise<boolean>((resolve) => {
+          const socket = tcpConnect(crowded.app.broker.embedded!.port, '127.0.0.1');
+          socket.once('close', () => resolve(true));
+          socket.once('error', () => undefined);
+        });
+        expect(closed).toBe(true);
+      }
+      // A place frees when a socket closes.
+      const closing = new Promise((resolve) => sockets[0].once('close', resolve));
+      sockets.shift()!.close();
+      await closing;
+      const again = await open();
+      expect(again).toBeInstanceOf(WebSocket);
+      sockets.push(again as WebSocket);
+    } finally {
+      for (const socket of sockets) socket.terminate();
+      await crowded.stop();
+    }
+  });
+});
