@@ -39,7 +39,7 @@ import { ormOptions } from './mikro-orm.config';
 import { DevelopmentCheckout, StripeCheckout } from './payments/checkout-provider';
 import { planCatalogue } from './payments/plans';
 import { buildChatSchema } from './schema/build-schema';
-import { LIMIT_RULES, OPERATION_LIMITS, withoutSuggestions } from './schema/operation-limits';
+import { costLimitPlugin, LIMIT_RULES, OPERATION_LIMITS, withoutSuggestions } from './schema/operation-limits';
 import { bearerToken, buildContext, type Context, type ContextBase } from './schema/context';
 import type { Services } from './services';
 import { AuthService } from './services/auth.service';
@@ -194,7 +194,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         (sessionId) => accessEvents.sessionEnded(sessionId),
       ),
       passes,
-      channels: new ChannelService(orm, passes, clock, onStored, (userId) => accessEvents.accessChanged(userId)),
+      channels: new ChannelService(orm, passes, clock, onStored, (userId) => accessEvents.accessChanged(userId), {
+        owned: config.limits.channelsPerUser,
+        memberships: config.limits.membershipsPerUser,
+      }),
       checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), checkoutProvider, clock),
       messages: new MessageService(orm, clock, onStored),
     };
@@ -295,6 +298,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         { serverWillStart: async () => ({ drainServer: () => graphqlWs.dispose() }) },
         config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
         metrics.apolloPlugin(),
+        costLimitPlugin(schema),
       ],
     });
     await apollo.start();

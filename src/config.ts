@@ -128,6 +128,8 @@ const env = z.object({
   MAX_SOCKETS_PER_USER: positiveInt(20),
   MAX_OPERATIONS_PER_SOCKET: positiveInt(25),
   MAX_SUBSCRIPTIONS_PER_USER: positiveInt(50),
+  MAX_CHANNELS_PER_USER: positiveInt(100),
+  MAX_MEMBERSHIPS_PER_USER: positiveInt(500),
   WEB_APP: z
     .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1, 0, true, false, yes or no' })
     .optional(),
@@ -224,6 +226,10 @@ function parse(raw: z.infer<typeof env>) {
       operationsPerSocket: raw.MAX_OPERATIONS_PER_SOCKET,
       /** messageAdded subscriptions of one user open at once, over all their sockets. */
       subscriptionsPerUser: raw.MAX_SUBSCRIPTIONS_PER_USER,
+      /** PRIVATE and PASSWORD channels one user may own. */
+      channelsPerUser: raw.MAX_CHANNELS_PER_USER,
+      /** PASSWORD channels one user may be a member of, their own included. */
+      membershipsPerUser: raw.MAX_MEMBERSHIPS_PER_USER,
     },
     /** The web page at /app: served outside production unless WEB_APP turns it off, in production only when on. */
     webApp: {

@@ -6,7 +6,7 @@ import proxyaddr from 'proxy-addr';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Metrics } from './metrics';
 import { buildContext, bearerToken, type Context, type ContextBase } from '../schema/context';
-import { checkOperation } from '../schema/operation-limits';
+import { checkOperation, costError } from '../schema/operation-limits';
 import { sharedSubscribe, subscriptionKey } from './shared-subscribe';
 import { type DocumentNode, GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors';
@@ -117,6 +117,8 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
         }
         const checked = checkOperation(options.schema, payload.query);
         if (!('kind' in checked)) return checked;
+        const tooCostly = costError(options.schema, checked, payload.variables ?? undefined, payload.operationName);
+        if (tooCostly) return [tooCostly];
         sources.set(checked, payload.query);
         const state = ctx.extra.state!;
         let contextValue: Context;

@@ -11,7 +11,7 @@ import {
   Root,
   UseMiddleware,
 } from 'type-graphql';
-import { ResolverTimeout } from '../schema/operation-limits';
+import { ResolverTimeout, takeHistoryPage } from '../schema/operation-limits';
 import type { Context } from '../schema/context';
 import type { ChannelView, MessagePage } from '../services/views';
 import { ChannelType } from './channel.type';
@@ -68,6 +68,7 @@ export class ChannelResolver {
 
   @FieldResolver(() => MessageConnectionType, { description: 'the same as Query.messages for this channel' })
   messages(@Root() channel: ChannelView, @Args() args: HistoryArgs, @Ctx() ctx: Context): Promise<MessagePage> {
+    takeHistoryPage(ctx);
     return ctx.services.messages.history(ctx.viewer!, channel.id, args);
   }
 }

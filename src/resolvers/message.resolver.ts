@@ -12,7 +12,7 @@ import {
   Subscription,
   UseMiddleware,
 } from 'type-graphql';
-import { ResolverTimeout } from '../schema/operation-limits';
+import { ResolverTimeout, takeHistoryPage } from '../schema/operation-limits';
 import { Topic, type MessageAddedRequest } from '../bridge/pub-sub';
 import type { Context } from '../schema/context';
 import type { MessagePage, MessageView } from '../services/views';
@@ -35,6 +35,7 @@ export class MessageResolver {
     @Args() args: HistoryArgs,
     @Ctx() ctx: Context,
   ): Promise<MessagePage> {
+    takeHistoryPage(ctx);
     return ctx.services.messages.history(ctx.viewer!, channelId, args);
   }
 

@@ -2,6 +2,7 @@ import type { BrokerAccess } from '../bridge/broker-access';
 import type { Topics } from '../bridge/topics';
 import type { Services } from '../services';
 import type { Viewer } from '../services/auth.service';
+import { OPERATION_LIMITS } from './operation-limits';
 
 /** What every resolver sees, built the same way for HTTP requests and graphql-ws operations. */
 export interface Context {
@@ -15,6 +16,8 @@ export interface Context {
   brokerAccess: Pick<BrokerAccess, 'credentials'>;
   /** How long a query or mutation field may run (see ResolverTimeout). */
   resolverTimeoutMs: number;
+  /** What this one operation may still read (see takeHistoryPage). */
+  allowance: { historyPages: number };
 }
 
 /** What every context shares: the services, the topic names and the broker access rules. */
@@ -34,5 +37,5 @@ export async function buildContext(
   clientAddress: string,
 ): Promise<Context> {
   const viewer = token ? await base.services.auth.authenticate(token) : null;
-  return { ...base, viewer, clientAddress };
+  return { ...base, viewer, clientAddress, allowance: { historyPages: OPERATION_LIMITS.maxHistoryPages } };
 }

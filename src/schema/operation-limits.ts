@@ -1,6 +1,6 @@
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import type { ApolloServerPlugin } from '@apollo/server';
 import {
   type DocumentNode,
   GraphQLError,
@@ -11,7 +11,9 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { MiddlewareFn } from 'type-graphql';
+import { badInput } from '../errors';
 import type { Context } from './context';
 
 /**
@@ -26,8 +28,16 @@ export const OPERATION_LIMITS = {
   maxDepth: 25,
   /** Aliased fields in one operation. */
   maxAliases: 10,
-  /** graphql-armor's static cost: 2 per object, 1 per scalar, growing with depth. */
-  maxCost: 3000,
+  /**
+   * The cost of an operation, computed with the variables it runs with: 1 per field, a list field's selection
+   * counted as often as it may repeat (`first`/`last` for history, {@link OPERATION_LIMITS.channelsAssumed} for
+   * `channels`). A page of 100 messages with every field costs about 1,400.
+   */
+  maxCost: 5000,
+  /** How many channels `channels` is costed at (what a client may select per channel is bounded by it). */
+  channelsAssumed: 100,
+  /** History pages (`messages` fields) one operation may read, however many channels it lists. */
+  maxHistoryPages: 50,
   /** Bytes of one HTTP body or one WebSocket message. */
   maxRequestBytes: 100 * 1024,
   /** How long a query or mutation field may take before the client gets INTERNAL_SERVER_ERROR. */
@@ -40,13 +50,89 @@ const report = {
   onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
 };
 
-/** The limits as validation rules; Apollo takes them beside graphql-js's own. */
+/** The limits as validation rules; Apollo takes them beside graphql-js's own. The cost needs the variables: see {@link costError}. */
 export const LIMIT_RULES: readonly ValidationRule[] = [
   // Introspection counts: nested `ofType` selections are the one way to build deep documents on this schema.
   maxDepthRule({ n: OPERATION_LIMITS.maxDepth, ignoreIntrospection: false, ...report }),
   maxAliasesRule({ n: OPERATION_LIMITS.maxAliases, ...report }),
-  costLimitRule({ maxCost: OPERATION_LIMITS.maxCost, ignoreIntrospection: true, ...report }),
 ];
+
+/** How often a field's selection may repeat: history pages by their size, the channel list by its assumed length. */
+const repeats: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  const repeat =
+    field.name === 'messages' && (type.name === 'Query' || type.name === 'Channel')
+      ? // A size out of range is refused by the field itself, without reading anything.
+        Math.min(Math.max(Number(args.first ?? args.last ?? 50) || 1, 1), 100)
+      : type.name === 'Query' && field.name === 'channels'
+        ? OPERATION_LIMITS.channelsAssumed
+        : 1;
+  return 1 + repeat * childComplexity;
+};
+
+/**
+ * The cost refusal of an operation, computed on the variables it runs with (a variable counts as much as the same
+ * literal), or undefined when it is within {@link OPERATION_LIMITS.maxCost}. Fragments are counted as spread, with
+ * graphql-query-complexity's own bound on how many nodes it expands.
+ */
+export function costError(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+  operationName: string | null | undefined,
+): GraphQLError | undefined {
+  let cost: number;
+  try {
+    cost = getComplexity({
+      schema,
+      query: document,
+      variables: variables ?? {},
+      operationName: operationName ?? undefined,
+      estimators: [repeats],
+    });
+  } catch (error) {
+    // Too many nodes to expand (a fragment bomb), or variables that do not fit: either way not run.
+    return new GraphQLError(
+      `The operation cannot be costed: ${error instanceof Error ? error.message : String(error)}`,
+      { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+    );
+  }
+  if (cost <= OPERATION_LIMITS.maxCost) return undefined;
+  return new GraphQLError(
+    `The operation costs ${cost}, more than the ${OPERATION_LIMITS.maxCost} allowed; ask for fewer items or fields.`,
+    { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', cost, maxCost: OPERATION_LIMITS.maxCost } },
+  );
+}
+
+/** An Apollo plugin that refuses, before execution, an operation whose cost with its variables is over the limit. */
+export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request }) {
+          const error = costError(schema, document, request.variables, request.operationName);
+          // 400, as for Apollo's own validation errors (Apollo reads and drops `http`).
+          if (error)
+            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Takes one history page from the operation's allowance (read by `Query.messages` and `Channel.messages`).
+ *
+ * @throws DomainError BAD_USER_INPUT once {@link OPERATION_LIMITS.maxHistoryPages} pages were read by the operation.
+ */
+export function takeHistoryPage(context: Pick<Context, 'allowance'>): void {
+  if (context.allowance.historyPages <= 0) {
+    throw badInput(
+      'messages',
+      `One operation may read at most ${OPERATION_LIMITS.maxHistoryPages} message pages; ask for fewer channels at once.`,
+    );
+  }
+  context.allowance.historyPages -= 1;
+}
 
 /**
  * Parses and validates a document as Apollo does for HTTP, for graphql-ws: refusals carry GRAPHQL_PARSE_FAILED or

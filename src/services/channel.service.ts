@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LockMode, type EntityManager, type MikroORM, type QueryResult } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import * as argon2 from 'argon2';
 import {
   Channel,
   ChannelKind,
@@ -20,6 +19,7 @@ import type { Clock } from './clock';
 import { appendSystemMessage } from './message-log';
 import type { PassService } from './pass.service';
 import { lockingTransaction } from './transaction';
+import { ChannelPasswords } from './channel-passwords';
 import { channelNameSchema, channelPasswordSchema, parseField } from './validation';
 import { channelView, messageView, type ChannelView, type MessageStored } from './views';
 
@@ -27,6 +27,14 @@ const MINUTE = 60_000;
 
 /** The contract's PASSWORD-channel throttle: 10 wrong tries in 15 minutes by one user on one channel. */
 export const JOIN_RULES = { maxWrongPasswords: 10, windowMs: 15 * MINUTE } as const;
+
+/** How many channels one user may hold (README, "Limits"). */
+export interface ChannelCaps {
+  /** PRIVATE and PASSWORD channels a user owns (MAX_CHANNELS_PER_USER). */
+  owned: number;
+  /** PASSWORD channels a user is a member of, their own included (MAX_MEMBERSHIPS_PER_USER). */
+  memberships: number;
+}
 
 export interface CreateChannel {
   name: string;
@@ -51,6 +59,8 @@ export class ChannelService {
     private readonly onStored: MessageStored,
     /** Told of each user whose access changed (a channel created, joined or left), after the commit. */
     private readonly onAccessChanged: (userId: string) => void = () => undefined,
+    private readonly caps: ChannelCaps = { owned: 100, memberships: 500 },
+    private readonly passwords = new ChannelPasswords(),
   ) {}
 
   /**
@@ -115,14 +125,14 @@ export class ChannelService {
     if (input.kind === ChannelKind.DEFAULT) {
       throw badInput('kind', 'DEFAULT channels are defined by the server; create PRIVATE or PASSWORD.');
     }
-    let passwordHash: string | null = null;
+    let password: string | undefined;
     if (input.kind === ChannelKind.PASSWORD) {
       if (input.password == null) throw badInput('password', 'A PASSWORD channel needs a password.');
-      const password = parseField('password', channelPasswordSchema, input.password);
-      passwordHash = await argon2.hash(password, { type: argon2.argon2id });
+      password = parseField('password', channelPasswordSchema, input.password);
     } else if (input.password != null) {
       throw badInput('password', 'Only PASSWORD channels take a password.');
     }
+    // The cheap checks first: nobody gets a password hashed (19 MiB, tens of ms) for a channel they cannot create.
     const requiredTier = input.kind === ChannelKind.PASSWORD ? Tier.PRO : Tier.PLUS;
     const { tier } = await this.passes.standing(viewer.user.id);
     if (!tierAtLeast(tier, requiredTier)) {
@@ -134,9 +144,14 @@ export class ChannelService {
         },
       );
     }
+    await this.checkCaps(this.orm.em.fork(), viewer.user.id, input.kind);
+    const passwordHash = password === undefined ? null : await this.passwords.hash(password);
 
     const id = await this.withSystemMessages(async (em, record) => {
       const now = this.clock();
+      // Counted again under the user's row lock: concurrent creations cannot pass the caps together.
+      await em.findOneOrFail(User, viewer.user.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      await this.checkCaps(em, viewer.user.id, input.kind);
       const owner = em.getReference(User, viewer.user.id);
       const channel = em.create(Channel, { name, kind: input.kind, owner, passwordHash, lastSeq: 0, createdAt: now });
       if (input.kind === ChannelKind.PASSWORD) em.create(Membership, { channel, user: owner, joinedAt: now });
@@ -146,6 +161,33 @@ export class ChannelService {
     });
     this.onAccessChanged(viewer.user.id);
     return (await this.get(viewer, id))!;
+  }
+
+  /**
+   * @throws DomainError FORBIDDEN (with `limit`) when the user owns {@link ChannelCaps.owned} channels already, or
+   * when `kind` would add a membership past {@link ChannelCaps.memberships}.
+   */
+  private async checkCaps(em: EntityManager, userId: string, kind: ChannelKind): Promise<void> {
+    const owned = await em.count(Channel, {
+      owner: userId,
+      kind: { $in: [ChannelKind.PRIVATE, ChannelKind.PASSWORD] },
+    });
+    if (owned >= this.caps.owned) {
+      throw new DomainError(ErrorCode.FORBIDDEN, `One user may own at most ${this.caps.owned} channels.`, {
+        limit: this.caps.owned,
+      });
+    }
+    if (kind === ChannelKind.PASSWORD) await this.checkMemberships(em, userId);
+  }
+
+  private async checkMemberships(em: EntityManager, userId: string): Promise<void> {
+    if ((await em.count(Membership, { user: userId })) >= this.caps.memberships) {
+      throw new DomainError(
+        ErrorCode.FORBIDDEN,
+        `One user may be a member of at most ${this.caps.memberships} PASSWORD channels; leave one first.`,
+        { limit: this.caps.memberships },
+      );
+    }
   }
 
   /**
@@ -165,6 +207,7 @@ export class ChannelService {
       return (await this.get(viewer, channel.id))!;
     }
     if (password == null) throw badInput('password', 'This channel needs its password.');
+    await this.checkMemberships(em, userId);
 
     // The try is recorded before the password is checked, under the user's row lock, so concurrent tries (several
     // requests, several instances) are counted one after another and cannot together get past the limit.
@@ -183,12 +226,14 @@ export class ChannelService {
     });
     const { attempt } = slot;
     if (!attempt) throw rateLimited(slot.refusedFor, 'Too many wrong passwords; try again later.');
-    const right = password.length <= 1024 && (await argon2.verify(channel.passwordHash!, password));
+    const right = await this.passwords.verify(channel.passwordHash!, password);
     if (!right) throw new DomainError(ErrorCode.WRONG_PASSWORD, 'Wrong password.');
 
     await this.withSystemMessages(async (tx, record) => {
       await tx.nativeDelete(ChannelPasswordFailure, { id: attempt.id });
       if (await isMember(tx, channel.id, userId)) return;
+      await tx.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      await this.checkMemberships(tx, userId);
       const now = this.clock();
       tx.create(Membership, { channel: channel.id, user: userId, joinedAt: now });
       await record(channel.id, SystemEvent.MEMBER_JOINED, `${viewer.user.displayName} joined`, now);

@@ -3,6 +3,7 @@ import { createConnection } from 'mysql2/promise';
 import WebSocket from 'ws';
 import { OPERATION_LIMITS } from '../../src/schema/operation-limits';
 import { defaultChannelId } from '../../src/services/channel.service';
+import { Tier } from '../../src/entities';
 import { TestUser, uniqueId } from '../support/chat';
 import { codesOf, gql, wsClient, wsQuery } from '../support/graphql';
 import { describeReal, eachProfile } from '../support/profiles';
@@ -76,11 +77,75 @@ describe.each(eachProfile)('operation limits (%s)', (_name, profile) => {
   });
 
   it('refuses a fragment bomb by its cost before running it', async () => {
-    const small = fragmentBomb(3);
+    const small = fragmentBomb(2);
     expect(await bothWays(small)).toEqual({ http: [], ws: [] });
     const bomb = fragmentBomb(10); // 3^9 spreads of three fields, in a few hundred bytes
     expect(bomb.length).toBeLessThan(1000);
     expect(await bothWays(bomb)).toEqual({ http: ['GRAPHQL_VALIDATION_FAILED'], ws: ['GRAPHQL_VALIDATION_FAILED'] });
+    const deeper = fragmentBomb(60); // past graphql-query-complexity's bound on nodes: refused, not expanded
+    expect(await bothWays(deeper)).toEqual({ http: ['GRAPHQL_VALIDATION_FAILED'], ws: ['GRAPHQL_VALIDATION_FAILED'] });
+  });
+
+  /** One operation with variables over HTTP and graphql-ws: the codes each answer carries. */
+  const bothWaysWith = async (query: string, variables: Record<string, unknown>, as = user) => {
+    const http = await as.gql(query, variables);
+    const { client } = wsClient(server.url, { authToken: as.token });
+    try {
+      const ws = await wsQuery(client, query, variables).then(codesOf, (errors: unknown) =>
+        Array.isArray(errors) ? errors.map((e: { extensions?: { code?: string } }) => e.extensions?.code) : ['closed'],
+      );
+      return { http: codesOf(http), ws, httpStatus: http.status, httpErrors: http.errors };
+    } finally {
+      await client.dispose();
+    }
+  };
+  const PAGE = `edges { cursor node { id seq kind body systemEvent clientMessageId createdAt sender { id displayName } } }
+    pageInfo { hasPreviousPage hasNextPage startCursor endCursor }`;
+
+  it('lets a client page 100 messages with every field, as a literal or a variable', async () => {
+    const general = defaultChannelId('general');
+    const literal = await bothWaysWith(`{ messages(channelId: "${general}", first: 100) { ${PAGE} } }`, {});
+    expect([literal.http, literal.ws]).toEqual([[], []]);
+    const variable = await bothWaysWith(
+      `query ($id: ID!, $n: Int) { messages(channelId: $id, last: $n) { ${PAGE} } }`,
+      {
+        id: general,
+        n: 100,
+      },
+    );
+    expect([variable.http, variable.ws]).toEqual([[], []]);
+  });
+
+  it('costs an operation with the values of its variables: a variable hides nothing from the limit', async () => {
+    const query = (aliases: number) =>
+      `query ($n: Int) { ${Array.from(
+        { length: aliases },
+        (_, i) => `a${i}: channels { messages(last: $n) { edges { node { id body } } } }`,
+      ).join(' ')} }`;
+    const refused = await bothWaysWith(query(10), { n: 100 });
+    expect([refused.http, refused.ws]).toEqual([['GRAPHQL_VALIDATION_FAILED'], ['GRAPHQL_VALIDATION_FAILED']]);
+    expect(refused.httpStatus).toBe(400);
+    expect(refused.httpErrors![0].message).toMatch(/costs \d+, more than the 5000 allowed/);
+    // The same document with a page of one is within the cost, and runs.
+    const cheap = await bothWaysWith(query(2), { n: 1 });
+    expect([cheap.http, cheap.ws]).toEqual([[], []]);
+  });
+
+  it(`reads at most ${OPERATION_LIMITS.maxHistoryPages} history pages in one operation, however many channels it lists`, async () => {
+    const owner = await TestUser.signIn(server, sink, 'many-rooms', Tier.PLUS);
+    for (let i = 0; i < OPERATION_LIMITS.maxHistoryPages + 5; i++) await owner.createChannel('PRIVATE');
+    const res = await owner.gql('{ channels { id messages(last: 1) { edges { node { id } } } } }');
+    // The 51st channel's page is refused (its non-null field then nulls the list, as GraphQL does).
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        message: expect.stringMatching(/at most 50 message pages/),
+        path: ['channels', OPERATION_LIMITS.maxHistoryPages, 'messages'],
+        extensions: { code: 'BAD_USER_INPUT', field: 'messages' },
+      }),
+    ]);
+    // Fifty channels' pages are what a client can ask for at once.
+    const fifty = await owner.gql('{ channels { id } }');
+    expect(fifty.data!.channels.length).toBeGreaterThan(OPERATION_LIMITS.maxHistoryPages);
   });
 
   it(`refuses a document of more than ${OPERATION_LIMITS.maxTokens} tokens while parsing`, async () => {

@@ -1,0 +1,110 @@
+import { Tier } from '../../src/entities';
+import { ChannelPasswords } from '../../src/services/channel-passwords';
+import { ChannelService } from '../../src/services/channel.service';
+import { CREATE, JOIN, TestUser } from '../support/chat';
+import { count } from '../support/db';
+import { codesOf } from '../support/graphql';
+import { eachProfile } from '../support/profiles';
+import { SmtpSink } from '../support/smtp-sink';
+import { startTestServer, type TestServer } from '../support/test-server';
+
+describe.each(eachProfile)('what one user may hold of channels (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  let server: TestServer;
+
+  beforeAll(async () => {
+    await sink.start();
+    server = await startTestServer(profile, {
+      env: {
+        SMTP_URL: sink.url,
+        LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
+        MAX_CHANNELS_PER_USER: '3',
+        MAX_MEMBERSHIPS_PER_USER: '2',
+      },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await sink.stop();
+  });
+
+  const create = (user: TestUser, kind: 'PRIVATE' | 'PASSWORD', name = 'room') =>
+    user.gql(CREATE, { input: { name, kind, password: kind === 'PASSWORD' ? 'secret12' : undefined } });
+
+  it('refuses a channel past MAX_CHANNELS_PER_USER with FORBIDDEN and the limit, even when asked for at once', async () => {
+    const user = await TestUser.signIn(server, sink, 'owner', Tier.PLUS);
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => create(user, 'PRIVATE', `r${i}`)));
+    expect(answers.filter((a) => codesOf(a).length === 0)).toHaveLength(3);
+    const refused = answers.filter((a) => codesOf(a)[0] === 'FORBIDDEN');
+    expect(refused).toHaveLength(3);
+    expect(refused[0].errors![0].extensions).toMatchObject({ limit: 3 });
+    expect(await count(server, 'channels', 'owner_id = ?', [user.id])).toBe(3);
+  });
+
+  it('refuses a membership past MAX_MEMBERSHIPS_PER_USER, on creating and on joining', async () => {
+    const owner = await TestUser.signIn(server, sink, 'pro', Tier.PRO);
+    const rooms = [];
+    for (const name of ['a', 'b']) rooms.push((await create(owner, 'PASSWORD', name)).data!.createChannel.id);
+    // Two PASSWORD channels own: a third would be a third membership; a PRIVATE one is not.
+    expect(codesOf(await create(owner, 'PASSWORD', 'c'))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await create(owner, 'PRIVATE', 'd'))).toEqual([]);
+    const other = await TestUser.signIn(server, sink, 'other', Tier.PRO);
+    rooms.push((await create(other, 'PASSWORD', 'e')).data!.createChannel.id);
+    const joiner = await TestUser.signIn(server, sink, 'joiner');
+    expect(codesOf(await joiner.gql(JOIN, { id: rooms[0], password: 'secret12' }))).toEqual([]);
+    expect(codesOf(await joiner.gql(JOIN, { id: rooms[1], password: 'secret12' }))).toEqual([]);
+    const third = await joiner.gql(JOIN, { id: rooms[2], password: 'secret12' });
+    expect(codesOf(third)).toEqual(['FORBIDDEN']);
+    expect(third.errors![0].extensions).toMatchObject({ limit: 2 });
+    expect(await count(server, 'memberships', 'user_id = ?', [joiner.id])).toBe(2);
+  });
+
+  it('checks the tier before hashing a password: a FREE user costs the server no argon2', async () => {
+    let hashed = 0;
+    const counting = new (class extends ChannelPasswords {
+      override hash(password: string) {
+        hashed += 1;
+        return super.hash(password);
+      }
+    })();
+    const { orm, services } = server.app;
+    const channels = new ChannelService(
+      orm,
+      services.passes,
+      () => new Date(),
+      () => undefined,
+      () => undefined,
+      { owned: 3, memberships: 2 },
+      counting,
+    );
+    const free = await TestUser.signIn(server, sink, 'free');
+    const viewer = (await services.auth.authenticate(free.token))!;
+    await expect(
+      channels.create(viewer, { name: 'x', kind: 'PASSWORD' as never, password: 'p'.repeat(128) }),
+    ).rejects.toMatchObject({
+      code: 'TIER_REQUIRED',
+    });
+    expect(hashed).toBe(0);
+    const pro = await TestUser.signIn(server, sink, 'pro-hash', Tier.PRO);
+    await channels.create((await services.auth.authenticate(pro.token))!, {
+      name: 'y',
+      kind: 'PASSWORD' as never,
+      password: 'secret12',
+    });
+    expect(hashed).toBe(1);
+  });
+});
+
+describe('ChannelPasswords', () => {
+  it('hashes at most its concurrency at once, and refuses with RATE_LIMITED past its queue', async () => {
+    const passwords = new ChannelPasswords(1, 2);
+    const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => passwords.hash('secret12')));
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+    const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(refused.map((o) => (o.reason as { code: string }).code)).toEqual(['RATE_LIMITED', 'RATE_LIMITED']);
+    const hash = (outcomes[0] as PromiseFulfilledResult<string>).value;
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(await passwords.verify(hash, 'secret12')).toBe(true);
+    expect(await passwords.verify(hash, 'x'.repeat(2000))).toBe(false);
+  });
+});
