@@ -26,10 +26,10 @@ import { Topics } from './bridge/topics';
 import type { Config } from './config';
 import { formatError } from './errors';
 import { serveGraphqlWs, type GraphqlWsServer } from './http/graphql-ws';
-import { healthRoutes } from './http/health.routes';
+import { healthRoutes, takesWrites } from './http/health.routes';
 import { checkoutPageRoutes } from './http/checkout-pages.routes';
 import { webAppRoutes } from './http/web-app.routes';
-import { jsonBodyErrors } from './http/json-body-errors';
+import { jsonBodyErrors, lastErrorHandler } from './http/json-body-errors';
 import { Metrics } from './http/metrics';
 import { stripeWebhookRoutes } from './http/stripe-webhook.routes';
 import { AddressQuota } from './address-quota';
@@ -39,7 +39,7 @@ import { ormOptions } from './mikro-orm.config';
 import { DevelopmentCheckout, StripeCheckout } from './payments/checkout-provider';
 import { planCatalogue } from './payments/plans';
 import { buildChatSchema } from './schema/build-schema';
-import { costLimitPlugin, LIMIT_RULES, OPERATION_LIMITS, withoutSuggestions } from './schema/operation-limits';
+import { httpOperationPlugin, OPERATION_LIMITS, operationRules, withoutSuggestions } from './schema/operation-limits';
 import { bearerToken, buildContext, type Context, type ContextBase } from './schema/context';
 import type { Services } from './services';
 import { AuthService } from './services/auth.service';
@@ -260,6 +260,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       formatError: (error) => formatErrorFor(error.toJSON(), error),
       sessionCheckMs: options.sessionCheckMs ?? 15_000,
       metrics,
+      validationRules: operationRules(config.graphql.introspection),
       maxSocketsPerUser: config.limits.socketsPerUser,
       maxOperationsPerSocket: config.limits.operationsPerSocket,
       onSocketError: (err) => logger.info({ err: { message: err.message } }, 'graphql-ws: a client sent a bad frame'),
@@ -286,9 +287,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const apollo = new ApolloServer<Context>({
       schema,
       csrfPrevention: true,
-      validationRules: [...LIMIT_RULES],
+      validationRules: [...operationRules(config.graphql.introspection)],
       parseOptions: { maxTokens: OPERATION_LIMITS.maxTokens },
-      introspection: true,
+      introspection: config.graphql.introspection,
       includeStacktraceInErrorResponses: false,
       // main.ts owns the signals: it stops the whole server, not only Apollo.
       stopOnTerminationSignals: false,
@@ -298,7 +299,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         { serverWillStart: async () => ({ drainServer: () => graphqlWs.dispose() }) },
         config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
         metrics.apolloPlugin(),
-        costLimitPlugin(schema),
+        httpOperationPlugin(schema),
       ],
     });
     await apollo.start();
@@ -312,14 +313,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
 
     expressApp.use(
       healthRoutes({
-        database: async () => {
-          await orm.em.getConnection().execute('select 1');
-        },
+        database: () => takesWrites(orm),
         broker: () => broker.isReady(),
         directMqtt: dynsec && (() => dynsec.healthy),
       }),
     );
-    expressApp.use(metrics.routes());
+    expressApp.use(metrics.routes({ token: config.metrics.token, production: config.production }));
+    if (config.production && !config.metrics.token) logger.warn('GET /metrics is not served: set METRICS_TOKEN');
     expressApp.use(stripeWebhookRoutes(config.stripe.webhookSecret, services.checkout, logger));
     expressApp.use(checkoutPageRoutes(services.checkout, config.stripe.secretKey ? undefined : development, logger));
     if (config.webApp.enabled) expressApp.use(webAppRoutes(config.webApp.dir, logger));
@@ -331,6 +331,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       }),
     );
     expressApp.use('/graphql', jsonBodyErrors(OPERATION_LIMITS.maxRequestBytes));
+    expressApp.use(lastErrorHandler(logger));
 
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

@@ -130,6 +130,10 @@ const env = z.object({
   MAX_SUBSCRIPTIONS_PER_USER: positiveInt(50),
   MAX_CHANNELS_PER_USER: positiveInt(100),
   MAX_MEMBERSHIPS_PER_USER: positiveInt(500),
+  GRAPHQL_INTROSPECTION: z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1, 0, true, false, yes or no' })
+    .optional(),
+  METRICS_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
   WEB_APP: z
     .enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1, 0, true, false, yes or no' })
     .optional(),
@@ -231,6 +235,15 @@ function parse(raw: z.infer<typeof env>) {
       /** PASSWORD channels one user may be a member of, their own included. */
       membershipsPerUser: raw.MAX_MEMBERSHIPS_PER_USER,
     },
+    graphql: {
+      /** Schema introspection: on outside production unless GRAPHQL_INTROSPECTION turns it off, in production only when on. */
+      introspection:
+        raw.GRAPHQL_INTROSPECTION === undefined
+          ? !production
+          : ['1', 'true', 'yes'].includes(raw.GRAPHQL_INTROSPECTION),
+    },
+    /** GET /metrics needs `Authorization: Bearer <token>` when set; in production it is not served without one. */
+    metrics: { token: raw.METRICS_TOKEN },
     /** The web page at /app: served outside production unless WEB_APP turns it off, in production only when on. */
     webApp: {
       enabled: raw.WEB_APP === undefined ? !production : ['1', 'true', 'yes'].includes(raw.WEB_APP),

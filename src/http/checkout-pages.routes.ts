@@ -60,7 +60,13 @@ export function checkoutPageRoutes(
       return;
     }
     try {
-      await checkout.fulfil({ checkoutSessionId: req.params.id, userId: order.userId, planId: order.planId });
+      const outcome = await checkout.fulfil({
+        checkoutSessionId: req.params.id,
+        userId: order.userId,
+        planId: order.planId,
+      });
+      if (outcome !== 'fulfilled' && outcome !== 'already-fulfilled')
+        throw new Error(`development checkout: ${outcome}`);
       res.redirect(303, `/checkout/success?session_id=${encodeURIComponent(req.params.id)}`);
     } catch (err) {
       logger.error({ err }, 'development checkout could not be fulfilled');

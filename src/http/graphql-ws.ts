@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema, ValidationRule } from 'graphql';
 import proxyaddr from 'proxy-addr';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Metrics } from './metrics';
@@ -27,6 +27,8 @@ export interface GraphqlWsOptions {
   /** How often sockets are checked for sessions that ended (logout elsewhere, expiry). */
   sessionCheckMs: number;
   metrics: Metrics;
+  /** graphql-js's rules and these too (operationRules). */
+  validationRules: readonly ValidationRule[];
   /** Signed-in sockets one user may hold open on this instance. */
   maxSocketsPerUser: number;
   /** Operations (subscriptions included) in progress at once on one socket. */
@@ -115,7 +117,7 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
             ),
           ];
         }
-        const checked = checkOperation(options.schema, payload.query);
+        const checked = checkOperation(options.schema, payload.query, options.validationRules);
         if (!('kind' in checked)) return checked;
         const tooCostly = costError(options.schema, checked, payload.variables ?? undefined, payload.operationName);
         if (tooCostly) return [tooCostly];

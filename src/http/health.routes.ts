@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/core';
 import { Router } from 'express';
 
 export interface ReadinessProbe {
-  /** Resolves when the database answers; rejects otherwise. */
+  /** Resolves when the database takes a write; rejects otherwise. */
   database(): Promise<void>;
   /** Whether the MQTT broker is connected now. */
   broker(): boolean;
@@ -40,4 +42,28 @@ export function healthRoutes(probe: ReadinessProbe): Router {
       .json({ status: ready ? 'ready' : 'unavailable', database, broker, ...(directMqtt ? { directMqtt } : {}) });
   });
   return router;
+}
+
+/**
+ * Resolves when the database takes a write now: a row inserted into `readiness_probes` in a transaction that is
+ * then rolled back, so nothing stays and nothing waits on a disk flush. A database that answers reads but cannot
+ * write (read-only, out of space, its write lock held elsewhere) fails this, or does not answer within /readyz's
+ * two seconds.
+ */
+export async function takesWrites(orm: MikroORM): Promise<void> {
+  const connection = orm.em.getConnection();
+  const rollback = new Error('readiness probe: rolled back on purpose');
+  try {
+    await connection.transactional(async (tx) => {
+      await connection.execute(
+        'insert into readiness_probes (id, checked_at) values (?, ?)',
+        [randomUUID(), orm.em.getPlatform().processDateProperty(new Date())],
+        'run',
+        tx,
+      );
+      throw rollback;
+    });
+  } catch (error) {
+    if (error !== rollback) throw error;
+  }
 }

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { ErrorCode } from '../errors';
 
 /**
@@ -16,5 +17,20 @@ export function jsonBodyErrors(limitBytes: number): ErrorRequestHandler {
           : undefined;
     if (!message) return next(error);
     res.status(error.status ?? 400).json({ errors: [{ message, extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
+  };
+}
+
+/**
+ * The last of Express's error handlers: an error no route answered becomes JSON with its status (4xx, as the body
+ * parsers set it) or 500, never Express's HTML page with a stack trace. 5xx are logged.
+ */
+export function lastErrorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: { status?: number; statusCode?: number; expose?: boolean; message?: string }, req, res, next) => {
+    if (res.headersSent) return next(error);
+    const status = error.status ?? error.statusCode ?? 500;
+    if (status >= 500) logger.error({ err: error, path: req.path }, 'request failed');
+    res.status(status).json({
+      error: status < 500 && error.expose !== false && error.message ? error.message : 'Internal server error.',
+    });
   };
 }

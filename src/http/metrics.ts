@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Router } from 'express';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
@@ -42,9 +43,23 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  /** GET /metrics in Prometheus text format. */
-  routes(): Router {
-    return Router().get('/metrics', async (_req, res) => {
+  /**
+   * GET /metrics in Prometheus text format. With a token, only for `Authorization: Bearer <token>` (401 otherwise);
+   * without one, open, except in production, where it is not served (404) rather than show the service's workings
+   * to anyone.
+   */
+  routes(access: { token: string | undefined; production: boolean }): Router {
+    const expected = access.token === undefined ? undefined : Buffer.from(`Bearer ${access.token}`);
+    return Router().get('/metrics', async (req, res) => {
+      if (!expected && access.production) {
+        res.status(404).json({ error: 'Metrics are served with METRICS_TOKEN set.' });
+        return;
+      }
+      const given = Buffer.from(req.header('authorization') ?? '');
+      if (expected && (given.length !== expected.length || !timingSafeEqual(given, expected))) {
+        res.status(401).set('www-authenticate', 'Bearer').json({ error: 'A bearer token is needed.' });
+        return;
+      }
       res.type(this.registry.contentType).send(await this.registry.metrics());
     });
   }

@@ -5,6 +5,8 @@ import {
   type DocumentNode,
   GraphQLError,
   type GraphQLSchema,
+  NoSchemaIntrospectionCustomRule,
+  OperationTypeNode,
   parse,
   specifiedRules,
   validate,
@@ -103,14 +105,27 @@ export function costError(
   );
 }
 
-/** An Apollo plugin that refuses, before execution, an operation whose cost with its variables is over the limit. */
-export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin<Context> {
+/** The validation rules of every operation: the limits, and no introspection when it is turned off. */
+export function operationRules(introspection: boolean): readonly ValidationRule[] {
+  return introspection ? LIMIT_RULES : [...LIMIT_RULES, NoSchemaIntrospectionCustomRule];
+}
+
+/**
+ * An Apollo plugin that refuses, before execution and with 400, a subscription sent over HTTP (they are served over
+ * graphql-ws at the same path) and an operation whose cost with its variables is over the limit.
+ */
+export function httpOperationPlugin(schema: GraphQLSchema): ApolloServerPlugin<Context> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request }) {
+        async didResolveOperation({ document, request, operation }) {
+          // `http` sets the status (Apollo reads it, and drops it from the answer).
+          if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
+            throw new GraphQLError('Subscriptions are served over WebSockets (graphql-transport-ws) at /graphql.', {
+              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            });
+          }
           const error = costError(schema, document, request.variables, request.operationName);
-          // 400, as for Apollo's own validation errors (Apollo reads and drops `http`).
           if (error)
             throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
         },
@@ -138,7 +153,11 @@ export function takeHistoryPage(context: Pick<Context, 'allowance'>): void {
  * Parses and validates a document as Apollo does for HTTP, for graphql-ws: refusals carry GRAPHQL_PARSE_FAILED or
  * GRAPHQL_VALIDATION_FAILED, like Apollo's.
  */
-export function checkOperation(schema: GraphQLSchema, source: string): DocumentNode | readonly GraphQLError[] {
+export function checkOperation(
+  schema: GraphQLSchema,
+  source: string,
+  rules: readonly ValidationRule[] = LIMIT_RULES,
+): DocumentNode | readonly GraphQLError[] {
   let document: DocumentNode;
   try {
     document = parse(source, { maxTokens: OPERATION_LIMITS.maxTokens });
@@ -146,7 +165,7 @@ export function checkOperation(schema: GraphQLSchema, source: string): DocumentN
     const message = error instanceof GraphQLError ? error.message : 'Syntax Error';
     return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
   }
-  const errors = validate(schema, document, [...specifiedRules, ...LIMIT_RULES]);
+  const errors = validate(schema, document, [...specifiedRules, ...rules]);
   if (errors.length === 0) return document;
   return errors.map(
     (e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }),

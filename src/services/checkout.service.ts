@@ -14,6 +14,8 @@ export interface PaidCheckout {
   checkoutSessionId: string;
   userId: string | null | undefined;
   planId: string | null | undefined;
+  /** What the provider says was paid (Stripe's `amount_total` and `currency`); absent for the development checkout. */
+  paid?: { amount: number | null | undefined; currency: string | null | undefined };
 }
 
 /** The parts of a Stripe event that fulfilment reads. */
@@ -23,7 +25,13 @@ export interface CheckoutEvent {
   session?: PaidCheckout & { paymentStatus: string | null | undefined };
 }
 
-export type EventOutcome = 'fulfilled' | 'already-fulfilled' | 'duplicate' | 'ignored';
+/**
+ * What became of a checkout: a pass granted (now or before), or none because the checkout names no known user or plan
+ * (`unfulfillable`), or paid less than the plan's price or in another currency (`underpaid`). The last two are
+ * acknowledged to the provider (a retry would change nothing) and logged for an operator.
+ */
+export type FulfilOutcome = 'fulfilled' | 'already-fulfilled' | 'unfulfillable' | 'underpaid';
+export type EventOutcome = FulfilOutcome | 'duplicate' | 'ignored';
 
 /** Selling passes: the plans, starting a checkout, and fulfilment from the provider's events. */
 export class CheckoutService {
@@ -70,16 +78,17 @@ export class CheckoutService {
   }
 
   /**
-   * Grants the pass a paid checkout bought. The same checkout fulfilled twice (a redelivered event, or both
-   * `completed` and `async_payment_succeeded`) grants one pass.
+   * Grants the pass a paid checkout bought, when it names a known user and plan and paid the plan's price in its
+   * currency. The same checkout fulfilled twice (a redelivered event, or both `completed` and
+   * `async_payment_succeeded`) grants one pass.
    *
-   * @throws Error when the checkout names no known user or plan (the provider will retry; the error is logged).
+   * @throws the database's error when the pass cannot be stored (the provider retries).
    */
-  async fulfil({ checkoutSessionId, userId, planId }: PaidCheckout): Promise<'fulfilled' | 'already-fulfilled'> {
+  async fulfil({ checkoutSessionId, userId, planId, paid }: PaidCheckout): Promise<FulfilOutcome> {
     const plan = this.catalogue.find((p) => p.id === planId);
-    if (!plan || !userId) throw new Error(`checkout ${checkoutSessionId} names no known plan or user`);
-    if (!(await this.orm.em.fork().findOne(User, userId)))
-      throw new Error(`checkout ${checkoutSessionId} names an unknown user`);
+    if (!plan || !userId || !(await this.orm.em.fork().findOne(User, userId))) return 'unfulfillable';
+    if (paid && (paid.currency?.toLowerCase() !== plan.currency || (paid.amount ?? 0) < plan.amount))
+      return 'underpaid';
     try {
       await this.passes.grant({ userId, tier: plan.tier, days: plan.days, checkoutSessionId });
       return 'fulfilled';

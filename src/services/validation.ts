@@ -12,6 +12,24 @@ const LONE_SURROGATE = /\p{Cs}/u;
 const wellFormed = (what: string) =>
   [(v: string) => !LONE_SURROGATE.test(v), `${what} must be valid Unicode text (no lone surrogate).`] as const;
 
+/**
+ * Characters that reorder the text around them or show nothing at all: bidirectional overrides, embeddings, isolates
+ * and marks, zero-width spaces, word joiners, the BOM, soft hyphens. In a name they make one look like another
+ * (`admin` and `ad\u202Enim`), so names refuse them.
+ */
+const INVISIBLE = /[\u00AD\u061C\u180E\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/u;
+/**
+ * The zero-width joiner and non-joiner are part of writing in some scripts (ZWNJ in Persian) and of emoji sequences
+ * (👩‍💻): a name may hold them between two visible characters, never at an edge or beside a space.
+ */
+const VISIBLE = '[\\p{L}\\p{M}\\p{N}\\p{Extended_Pictographic}\\p{Emoji_Modifier}\\uFE0F]';
+const STRAY_JOINER = new RegExp(`(?<!${VISIBLE})[\\u200C\\u200D]|[\\u200C\\u200D](?!${VISIBLE})`, 'u');
+const visibleOnly = (what: string) =>
+  [
+    (v: string) => !INVISIBLE.test(v) && !STRAY_JOINER.test(v),
+    `${what} must not contain invisible or direction-changing characters.`,
+  ] as const;
+
 export const emailSchema = z
   .string()
   .trim()
@@ -25,7 +43,8 @@ export const displayNameSchema = z
   .min(1, 'Display name must not be empty.')
   .max(64, 'Display name must be at most 64 characters.')
   .refine((v) => !CONTROL.test(v), 'Display name must not contain control characters.')
-  .refine(...wellFormed('Display name'));
+  .refine(...wellFormed('Display name'))
+  .refine(...visibleOnly('Display name'));
 
 export const loginCodeSchema = z.string().regex(/^\d{6}$/, 'Code must be 6 digits.');
 
@@ -47,7 +66,8 @@ export const channelNameSchema = z
   .min(1, 'Name must not be empty.')
   .max(64, 'Name must be at most 64 characters.')
   .refine((v) => !CONTROL.test(v), 'Name must not contain control characters.')
-  .refine(...wellFormed('Name'));
+  .refine(...wellFormed('Name'))
+  .refine(...visibleOnly('Name'));
 
 /** A PASSWORD channel's password: 4–128 characters, taken as given (no trimming). */
 export const channelPasswordSchema = z

@@ -175,3 +175,33 @@ describe.each(eachProfile)('sessions (%s)', (_name, profile) => {
     });
   });
 });
+
+describe.each(eachProfile)('logout ends the sockets at once (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  let server: TestServer;
+
+  beforeAll(async () => {
+    await sink.start();
+    // The periodic session check is ten minutes away: a close is logout's own doing.
+    server = await startTestServer(profile, { sessionCheckMs: 600_000, env: { SMTP_URL: sink.url } });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await sink.stop();
+  });
+
+  it("closes the session's sockets with 4403 and leaves the user's other sessions open", async () => {
+    const email = freshEmail('at-once');
+    const { token } = await signIn(server.url, sink, email);
+    const other = await signIn(server.url, sink, freshEmail('stays'));
+    const mine = wsClient(server.url, { authToken: token });
+    const theirs = wsClient(server.url, { authToken: other.token });
+    expect((await wsQuery(mine.client, ME)).data!.me).not.toBeNull();
+    expect((await wsQuery(theirs.client, ME)).data!.me).not.toBeNull();
+    await gql(server.url, LOGOUT, {}, token);
+    expect(await mine.closed).toBe(4403);
+    expect((await wsQuery(theirs.client, ME)).data!.me).not.toBeNull();
+    await mine.client.dispose();
+    await theirs.client.dispose();
+  });
+});

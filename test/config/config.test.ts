@@ -120,6 +120,13 @@ describe('config', () => {
     expect(loadConfig({ ...dynsec, MQTT_USERNAME: 'chat-admin' }).mqtt.username).toBe('chat-admin');
   });
 
+  it('turns introspection off in production unless GRAPHQL_INTROSPECTION turns it on', () => {
+    expect(loadConfig({}).graphql.introspection).toBe(true);
+    expect(loadConfig(production).graphql.introspection).toBe(false);
+    expect(loadConfig({ ...production, GRAPHQL_INTROSPECTION: '1' }).graphql.introspection).toBe(true);
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/^METRICS_TOKEN: /);
+  });
+
   it('listens with the embedded broker on loopback, and bounds MQTT packets at 64 KiB, unless told otherwise', () => {
     expect(loadConfig({}).mqtt).toMatchObject({ embeddedHost: '127.0.0.1', maxPacketBytes: 65536 });
     expect(loadConfig({ MQTT_EMBEDDED_HOST: '0.0.0.0', MQTT_MAX_PACKET_BYTES: '1048576' }).mqtt).toMatchObject({

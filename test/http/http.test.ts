@@ -1,7 +1,27 @@
+import Database from 'libsql';
+import { createConnection } from 'mysql2/promise';
 import { codesOf, gql, wsClient } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
 import { REQUEST_CODE } from '../support/sign-in';
 import { startTestServer, type TestServer } from '../support/test-server';
+
+/** Holds a write lock from a connection of its own until the returned function is called. */
+async function holdWriteLock(server: TestServer): Promise<() => Promise<void>> {
+  if (server.databaseUrl.startsWith('file:')) {
+    const db = new Database(server.databaseUrl.slice('file:'.length));
+    db.exec('BEGIN IMMEDIATE');
+    return async () => {
+      db.exec('ROLLBACK');
+      db.close();
+    };
+  }
+  const connection = await createConnection(server.databaseUrl);
+  await connection.query('LOCK TABLES readiness_probes WRITE');
+  return async () => {
+    await connection.query('UNLOCK TABLES');
+    await connection.end();
+  };
+}
 
 describe.each(eachProfile)('HTTP surface (%s)', (_name, profile) => {
   let server: TestServer;
@@ -41,6 +61,26 @@ describe.each(eachProfile)('HTTP surface (%s)', (_name, profile) => {
     expect(await res.text()).toMatch(/CSRF/i);
   });
 
+  it('refuses a subscription over HTTP with 400 BAD_REQUEST, logging no error', async () => {
+    const res = await gql(server.url, 'subscription { messageAdded(channelId: "x") { id } }');
+    expect(res.status).toBe(400);
+    expect(codesOf(res)).toEqual(['BAD_REQUEST']);
+    expect(res.errors![0].message).toMatch(/WebSockets/);
+    expect(server.logs.filter((line) => JSON.parse(line).level >= 50)).toEqual([]);
+  });
+
+  it('answers an error no route handled in JSON, without a stack trace', async () => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(() => JSON.parse(text)).not.toThrow();
+    expect(text).not.toMatch(/ at |node_modules/);
+  });
+
   it('refuses WebSocket upgrades on paths it does not serve', async () => {
     const { client, closed } = wsClient(server.url.replace(/$/, '/nowhere'));
     expect(await closed).not.toBe(1000);
@@ -55,6 +95,20 @@ describe.each(eachProfile)('HTTP surface (%s)', (_name, profile) => {
     const wire = JSON.stringify(res);
     expect(wire).not.toMatch(/login_code_requests|select|insert|stack|at /i);
     expect(server.logs.join('')).toContain('login_code_requests');
+  });
+
+  it('answers /readyz with 503 while the database answers reads but cannot take a write', async () => {
+    // Another connection holds the write lock of the table the probe writes to (the whole file, on SQLite).
+    const release = await holdWriteLock(server);
+    try {
+      const res = await fetch(`${server.url}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'unavailable', database: 'down', broker: 'up' });
+      await server.app.orm.em.fork().getConnection().execute('select 1');
+    } finally {
+      await release();
+    }
+    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
   });
 
   it('answers /readyz with 503 and the reason when the database is gone', async () => {

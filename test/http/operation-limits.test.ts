@@ -220,6 +220,31 @@ describe('operation limits in production (embedded profile)', () => {
     await sink.stop();
   });
 
+  it('refuses introspection on both transports', async () => {
+    const http = await gql(server.url, getIntrospectionQuery());
+    expect(new Set(codesOf(http))).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+    expect(http.data).toBeUndefined();
+    expect(http.errors![0].message).toMatch(/introspection/i);
+    const { client } = wsClient(server.url);
+    try {
+      const ws = await wsQuery(client, '{ __schema { types { name } } }').catch(
+        (errors: { message: string }[]) => errors,
+      );
+      expect((ws as { message: string }[])[0].message).toMatch(/introspection/i);
+    } finally {
+      await client.dispose();
+    }
+    // A client's own typename still works.
+    expect(codesOf(await gql(server.url, '{ __typename }'))).toEqual([]);
+  });
+
+  it('serves /metrics only with METRICS_TOKEN, which is unset here: 404', async () => {
+    const res = await fetch(`${server.url}/metrics`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).not.toContain('process_resident_memory_bytes');
+    expect(server.logs.join('')).toContain('set METRICS_TOKEN');
+  });
+
   it('gives no field suggestions on either transport', async () => {
     const http = await gql(server.url, '{ chanels { id } }');
     expect(codesOf(http)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
@@ -231,6 +256,24 @@ describe('operation limits in production (embedded profile)', () => {
     } finally {
       await client.dispose();
     }
+  });
+});
+
+describe('metrics behind a token (embedded profile)', () => {
+  let server: TestServer;
+  const token = 'metrics-token-0123456789';
+  beforeAll(async () => {
+    server = await startTestServer(eachProfile[0][1], { env: { METRICS_TOKEN: token } });
+  });
+  afterAll(() => server?.stop());
+
+  it('answers 401 without the bearer token or with another one, and the metrics with it', async () => {
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    const wrong = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer not-the-token-at-all' } });
+    expect(wrong.status).toBe(401);
+    const right = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(right.status).toBe(200);
+    expect(await right.text()).toContain('process_resident_memory_bytes');
   });
 });
 

@@ -210,9 +210,12 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
         },
         body: options.body ?? payload,
       });
+    /** A Checkout Session as Stripe reports it, having been paid the plan's price (499 and 999 usd by default). */
     const checkout = (user: TestUser, planId = 'PLUS_30D', paymentStatus = 'paid') => ({
       id: `cs_test_${randomUUID()}`,
       payment_status: paymentStatus,
+      amount_total: planId === 'PRO_30D' ? 999 : 499,
+      currency: 'usd',
       client_reference_id: user.id,
       metadata: { userId: user.id, planId },
     });
@@ -309,15 +312,45 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
       expect(await count(paid, 'passes', 'user_id = ?', [user.id])).toBe(0);
     });
 
-    it('answers 500 (so Stripe retries) for a paid session naming no known user, granting nothing', async () => {
-      const ghost = {
-        id: `cs_test_${randomUUID()}`,
-        payment_status: 'paid',
-        metadata: { userId: randomUUID(), planId: 'PLUS_30D' },
-      };
+    it.each([
+      ['no known user', { metadata: { userId: randomUUID(), planId: 'PLUS_30D' } }],
+      ['no known plan', { metadata: { planId: 'GOLD_FOREVER' } }],
+    ])('acknowledges (200, once) and grants nothing for a paid session naming %s', async (_what, change) => {
+      const user = await TestUser.signIn(paid, sink, 'ghost');
+      const session = { ...checkout(user), ...change, metadata: { userId: user.id, ...change.metadata } };
       const before = await count(paid, 'passes');
-      expect((await deliver(event('checkout.session.completed', ghost))).status).toBe(500);
+      const payload = event('checkout.session.completed', session);
+      const res = await deliver(payload);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ received: true, outcome: 'unfulfillable' });
+      expect(((await (await deliver(payload)).json()) as any).outcome).toBe('duplicate');
       expect(await count(paid, 'passes')).toBe(before);
+      expect(paid.logs.some((line) => line.includes('granted no pass'))).toBe(true);
+    });
+
+    it.each([
+      ['less than the price', { amount_total: 1 }],
+      ['nothing said of the amount', { amount_total: null }],
+      ['another currency', { currency: 'jpy' }],
+    ])('grants nothing for a paid session with %s, and acknowledges it', async (_what, change) => {
+      const user = await TestUser.signIn(paid, sink, 'cheap');
+      const res = await deliver(event('checkout.session.completed', { ...checkout(user, 'PRO_30D'), ...change }));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ received: true, outcome: 'underpaid' });
+      expect(await passesOf(user)).toEqual([]);
+    });
+
+    it('answers a body over 512 KB with 413 in JSON, no stack trace', async () => {
+      const res = await fetch(`${paid.url}/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=x' },
+        body: 'x'.repeat(600 * 1024),
+      });
+      expect(res.status).toBe(413);
+      expect(res.headers.get('content-type')).toMatch(/json/);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ error: expect.any(String) });
+      expect(text).not.toMatch(/ at |node_modules/);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { defaultChannelId } from '../../src/services/channel.service';
 import { TestUser } from '../support/chat';
+import { codesOf, wsClient } from '../support/graphql';
 import { LiveSubscription } from '../support/live';
 import { TestMosquitto } from '../support/mosquitto';
 import { describeReal } from '../support/profiles';
@@ -40,10 +41,11 @@ describeReal('two instances on one broker and one database (%s)', (_name, profil
   let b: TestServer;
   beforeAll(async () => {
     await sink.start();
-    a = await startTestServer(profile, { env: env(sink) });
+    a = await startTestServer(profile, { env: env(sink), sessionCheckMs: 600_000 });
     b = await startTestServer(profile, {
       databaseUrl: a.databaseUrl,
       topicPrefix: a.topicPrefix,
+      sessionCheckMs: 600_000,
       env: { ...env(sink), MIGRATE_ON_START: 'false' },
     });
   });
@@ -51,6 +53,16 @@ describeReal('two instances on one broker and one database (%s)', (_name, profil
     await b?.stop();
     await a?.stop();
     await sink.stop();
+  });
+
+  it('closes, at once, a socket on one instance whose session logged out through the other', async () => {
+    // The periodic session check is ten minutes away here: a close is the instances' notice.
+    const user = await TestUser.signIn(a, sink, 'leaving');
+    const { client, closed } = wsClient(b.url, { authToken: user.token });
+    await new Promise<void>((resolve) => client.on('connected', () => resolve()));
+    expect(codesOf(await user.gql('mutation { logout }'))).toEqual([]);
+    expect(await closed).toBe(4403);
+    await client.dispose();
   });
 
   it('brings messages sent through either instance to subscribers on both, in seq order, each once', async () => {
