@@ -30,16 +30,23 @@ import { healthRoutes, takesWrites } from './http/health.routes';
 import { checkoutPageRoutes } from './http/checkout-pages.routes';
 import { webAppRoutes } from './http/web-app.routes';
 import { jsonBodyErrors, lastErrorHandler } from './http/json-body-errors';
+import { requestsInFlight } from './http/requests-in-flight';
 import { Metrics } from './http/metrics';
 import { stripeWebhookRoutes } from './http/stripe-webhook.routes';
-import { AddressQuota } from './address-quota';
+import { Quota } from './quota';
 import { closeWebSocketServer, routeUpgrades } from './http/websocket';
 import { LogMailer, SmtpMailer, type Mailer } from './mail/mailer';
 import { ormOptions } from './mikro-orm.config';
 import { DevelopmentCheckout, StripeCheckout } from './payments/checkout-provider';
 import { planCatalogue } from './payments/plans';
 import { buildChatSchema } from './schema/build-schema';
-import { httpOperationPlugin, OPERATION_LIMITS, operationRules, withoutSuggestions } from './schema/operation-limits';
+import {
+  httpOperationPlugin,
+  OPERATION_LIMITS,
+  operationRules,
+  userOperationsPlugin,
+  withoutSuggestions,
+} from './schema/operation-limits';
 import { bearerToken, buildContext, type Context, type ContextBase } from './schema/context';
 import type { Services } from './services';
 import { AuthService } from './services/auth.service';
@@ -132,7 +139,9 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       await dynsec.prepare();
     }
     // Connections per client address, counted over WebSockets and the embedded broker's TCP port.
-    const addresses = new AddressQuota(config.limits.socketsPerAddress);
+    const addresses = new Quota(config.limits.socketsPerAddress);
+    // Queries and mutations in progress per user, over HTTP and graphql-ws together.
+    const userOperations = new Quota(config.limits.operationsPerUser);
     const broker = await connectBroker(config, logger, { account, addresses });
     closers.push(['broker', () => broker.close()]);
 
@@ -250,6 +259,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     const expressApp = express();
     expressApp.set('trust proxy', config.http.trustProxy);
     expressApp.disable('x-powered-by');
+    expressApp.use(requestsInFlight(new Quota(config.limits.requestsPerAddress)));
     const httpServer: Server = createServer(expressApp);
 
     const graphqlWss = new WebSocketServer({ noServer: true, maxPayload: OPERATION_LIMITS.maxRequestBytes });
@@ -261,6 +271,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       sessionCheckMs: options.sessionCheckMs ?? 15_000,
       metrics,
       validationRules: operationRules(config.graphql.introspection),
+      userOperations,
       maxSocketsPerUser: config.limits.socketsPerUser,
       maxOperationsPerSocket: config.limits.operationsPerSocket,
       onSocketError: (err) => logger.info({ err: { message: err.message } }, 'graphql-ws: a client sent a bad frame'),
@@ -300,6 +311,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
         metrics.apolloPlugin(),
         httpOperationPlugin(schema),
+        userOperationsPlugin(userOperations),
       ],
     });
     await apollo.start();

@@ -128,6 +128,8 @@ const env = z.object({
   MAX_SOCKETS_PER_USER: positiveInt(20),
   MAX_OPERATIONS_PER_SOCKET: positiveInt(25),
   MAX_SUBSCRIPTIONS_PER_USER: positiveInt(50),
+  MAX_OPERATIONS_PER_USER: positiveInt(8),
+  MAX_REQUESTS_PER_ADDRESS: positiveInt(64),
   MAX_CHANNELS_PER_USER: positiveInt(100),
   MAX_MEMBERSHIPS_PER_USER: positiveInt(500),
   GRAPHQL_INTROSPECTION: z
@@ -228,6 +230,10 @@ function parse(raw: z.infer<typeof env>) {
       socketsPerUser: raw.MAX_SOCKETS_PER_USER,
       /** Operations (subscriptions included) in progress at once on one graphql-ws socket. */
       operationsPerSocket: raw.MAX_OPERATIONS_PER_SOCKET,
+      /** Queries and mutations of one user in progress at once, over HTTP and all their sockets. */
+      operationsPerUser: raw.MAX_OPERATIONS_PER_USER,
+      /** HTTP requests from one address in progress at once. */
+      requestsPerAddress: raw.MAX_REQUESTS_PER_ADDRESS,
       /** messageAdded subscriptions of one user open at once, over all their sockets. */
       subscriptionsPerUser: raw.MAX_SUBSCRIPTIONS_PER_USER,
       /** PRIVATE and PASSWORD channels one user may own. */

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import type { AddressQuota } from '../address-quota';
+import type { Quota } from '../quota';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 
 /** The server's connection to its MQTT broker: Mosquitto at MQTT_URL, or the embedded Aedes broker. */
@@ -28,7 +28,7 @@ export interface BrokerOptions {
   /** How long `connectBroker` waits for a first connection before it returns anyway (the client keeps trying). */
   connectTimeoutMs?: number;
   /** Connections per client address, which the embedded broker's TCP port counts too. */
-  addresses?: AddressQuota;
+  addresses?: Quota;
 }
 
 /**

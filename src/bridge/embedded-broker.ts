@@ -7,7 +7,7 @@ import { createWebSocketStream, type WebSocket } from 'ws';
 import type { BrokerAccess, BrokerIdentity } from './broker-access';
 import { MqttPacketLimit, throughLimit } from './mqtt-packet-limit';
 import { boundedQueues } from './bounded-queues';
-import type { AddressQuota } from '../address-quota';
+import type { Quota } from '../quota';
 
 type UserIdentity = Extract<BrokerIdentity, { kind: 'user' }>;
 
@@ -45,7 +45,7 @@ export interface EmbeddedBrokerOptions {
   /** How many QoS 1 messages wait for one persistent session at most (Mosquitto's `max_queued_messages`). */
   queueLimit?: number;
   /** Connections per client address (shared with the HTTP server's WebSockets); over it a connection is closed. */
-  addresses?: AddressQuota;
+  addresses?: Quota;
 }
 
 const SERVER_USERNAME = 'chat-server';

@@ -6,9 +6,10 @@ import proxyaddr from 'proxy-addr';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Metrics } from './metrics';
 import { buildContext, bearerToken, type Context, type ContextBase } from '../schema/context';
-import { checkOperation, costError } from '../schema/operation-limits';
+import { checkOperation, costError, tooManyOperations } from '../schema/operation-limits';
+import type { Quota } from '../quota';
 import { sharedSubscribe, subscriptionKey } from './shared-subscribe';
-import { type DocumentNode, GraphQLError } from 'graphql';
+import { type DocumentNode, getOperationAST, GraphQLError, OperationTypeNode } from 'graphql';
 import { ErrorCode } from '../errors';
 
 interface SocketState {
@@ -16,6 +17,8 @@ interface SocketState {
   sessionId: string | undefined;
   userId: string | undefined;
   clientAddress: string;
+  /** The places the socket's queries and mutations in progress hold in the user's quota, by operation id. */
+  operations: Map<string, () => void>;
 }
 
 export interface GraphqlWsOptions {
@@ -29,6 +32,8 @@ export interface GraphqlWsOptions {
   metrics: Metrics;
   /** graphql-js's rules and these too (operationRules). */
   validationRules: readonly ValidationRule[];
+  /** Queries and mutations in progress per user, shared with HTTP (userOperationsPlugin). */
+  userOperations: Quota;
   /** Signed-in sockets one user may hold open on this instance. */
   maxSocketsPerUser: number;
   /** Operations (subscriptions included) in progress at once on one socket. */
@@ -71,7 +76,13 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
           ctx.extra.request as IncomingMessage & { connection: never },
           options.trustProxy,
         );
-        const state: SocketState = { token: undefined, sessionId: undefined, userId: undefined, clientAddress };
+        const state: SocketState = {
+          token: undefined,
+          sessionId: undefined,
+          userId: undefined,
+          clientAddress,
+          operations: new Map(),
+        };
         const raw = params.authToken ?? params.Authorization ?? params.authorization;
         if (raw !== undefined && raw !== null) {
           const token = bearerToken(raw);
@@ -101,13 +112,23 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
         return true;
       },
       onClose: (ctx) => {
+        for (const release of ctx.extra.state?.operations.values() ?? []) release();
         sockets.delete(ctx.extra.socket);
         options.metrics.sockets.set(sockets.size);
       },
       // The same parse and validation limits as HTTP (src/schema/operation-limits.ts). The context is built here
       // so that a failure (database unreachable) ends this operation with INTERNAL_SERVER_ERROR; thrown from
       // graphql-ws's `context` it would close the socket, and every other subscription on it, with 4500.
-      onSubscribe: async (ctx, _id, payload) => {
+      onComplete: (ctx, id) => {
+        ctx.extra.state?.operations.get(id)?.();
+        ctx.extra.state?.operations.delete(id);
+      },
+      onError: (ctx, id, _payload, errors) => {
+        ctx.extra.state?.operations.get(id)?.();
+        ctx.extra.state?.operations.delete(id);
+        return errors.map((e) => options.formatError(e));
+      },
+      onSubscribe: async (ctx, id, payload) => {
         // graphql-ws counts this operation already.
         if (Object.keys(ctx.subscriptions).length > options.maxOperationsPerSocket) {
           return [
@@ -129,6 +150,18 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
         } catch (error) {
           return [new GraphQLError('Internal server error.', { originalError: error as Error })];
         }
+        const userId = contextValue.viewer?.user.id;
+        if (
+          userId !== undefined &&
+          getOperationAST(checked, payload.operationName)?.operation !== OperationTypeNode.SUBSCRIPTION
+        ) {
+          const release = options.userOperations.take(userId);
+          if (!release) {
+            const refusal = tooManyOperations(options.userOperations.limit);
+            return [new GraphQLError(refusal.message, { originalError: refusal })];
+          }
+          state.operations.set(id, release);
+        }
         return {
           schema: options.schema,
           document: checked,
@@ -139,7 +172,6 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => options.formatError(e)) } : result,
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e)),
     },
     wss,
   );

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocketServer, type WebSocket } from 'ws';
-import type { AddressQuota } from '../address-quota';
+import type { Quota } from '../quota';
 
 /** WebSocket endpoints by path; an upgrade to any other path is refused with 404. */
 export type UpgradeRoutes = Record<string, WebSocketServer>;
@@ -10,7 +10,7 @@ export interface UpgradeOptions {
   /** The client address of a request, read as Express reads it (TRUST_PROXY). */
   clientAddress: (request: IncomingMessage) => string;
   /** Counts connections per client address, over every route and the embedded broker's TCP port. */
-  addresses: AddressQuota;
+  addresses: Quota;
 }
 
 /** Routes the HTTP server's upgrade requests to the WebSocket server of their path, within each address's quota. */

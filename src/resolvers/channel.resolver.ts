@@ -12,6 +12,7 @@ import {
   UseMiddleware,
 } from 'type-graphql';
 import { ResolverTimeout, takeHistoryPage } from '../schema/operation-limits';
+import { MESSAGE_RULES } from '../services/message.service';
 import type { Context } from '../schema/context';
 import type { ChannelView, MessagePage } from '../services/views';
 import { ChannelType } from './channel.type';
@@ -68,7 +69,7 @@ export class ChannelResolver {
 
   @FieldResolver(() => MessageConnectionType, { description: 'the same as Query.messages for this channel' })
   messages(@Root() channel: ChannelView, @Args() args: HistoryArgs, @Ctx() ctx: Context): Promise<MessagePage> {
-    takeHistoryPage(ctx);
+    takeHistoryPage(ctx, args.first ?? args.last ?? MESSAGE_RULES.defaultPage);
     return ctx.services.messages.history(ctx.viewer!, channel.id, args);
   }
 }

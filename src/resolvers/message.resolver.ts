@@ -13,6 +13,7 @@ import {
   UseMiddleware,
 } from 'type-graphql';
 import { ResolverTimeout, takeHistoryPage } from '../schema/operation-limits';
+import { MESSAGE_RULES } from '../services/message.service';
 import { Topic, type MessageAddedRequest } from '../bridge/pub-sub';
 import type { Context } from '../schema/context';
 import type { MessagePage, MessageView } from '../services/views';
@@ -35,7 +36,7 @@ export class MessageResolver {
     @Args() args: HistoryArgs,
     @Ctx() ctx: Context,
   ): Promise<MessagePage> {
-    takeHistoryPage(ctx);
+    takeHistoryPage(ctx, args.first ?? args.last ?? MESSAGE_RULES.defaultPage);
     return ctx.services.messages.history(ctx.viewer!, channelId, args);
   }
 

@@ -15,7 +15,8 @@ import {
 } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { MiddlewareFn } from 'type-graphql';
-import { badInput } from '../errors';
+import { badInput, DomainError, ErrorCode } from '../errors';
+import type { Quota } from '../quota';
 import type { Context } from './context';
 
 /**
@@ -38,8 +39,8 @@ export const OPERATION_LIMITS = {
   maxCost: 5000,
   /** How many channels `channels` is costed at (what a client may select per channel is bounded by it). */
   channelsAssumed: 100,
-  /** History pages (`messages` fields) one operation may read, however many channels it lists. */
-  maxHistoryPages: 50,
+  /** History messages one operation may ask for (the sizes of its pages added up), however many channels it lists. */
+  maxHistoryMessages: 1000,
   /** Bytes of one HTTP body or one WebSocket message. */
   maxRequestBytes: 100 * 1024,
   /** How long a query or mutation field may take before the client gets INTERNAL_SERVER_ERROR. */
@@ -135,18 +136,50 @@ export function httpOperationPlugin(schema: GraphQLSchema): ApolloServerPlugin<C
 }
 
 /**
- * Takes one history page from the operation's allowance (read by `Query.messages` and `Channel.messages`).
+ * Takes a history page of `size` messages from the operation's allowance (read by `Query.messages` and
+ * `Channel.messages`), before the page is read.
  *
- * @throws DomainError BAD_USER_INPUT once {@link OPERATION_LIMITS.maxHistoryPages} pages were read by the operation.
+ * @throws DomainError BAD_USER_INPUT once the pages of the operation would ask for more than
+ * {@link OPERATION_LIMITS.maxHistoryMessages} messages.
  */
-export function takeHistoryPage(context: Pick<Context, 'allowance'>): void {
-  if (context.allowance.historyPages <= 0) {
+export function takeHistoryPage(context: Pick<Context, 'allowance'>, size: number): void {
+  if (context.allowance.historyMessages < size) {
     throw badInput(
       'messages',
-      `One operation may read at most ${OPERATION_LIMITS.maxHistoryPages} message pages; ask for fewer channels at once.`,
+      `One operation may read at most ${OPERATION_LIMITS.maxHistoryMessages} messages; ask for fewer channels or smaller pages at once.`,
     );
   }
-  context.allowance.historyPages -= 1;
+  context.allowance.historyMessages -= size;
+}
+
+/** The refusal of an operation over the user's quota of operations in progress. */
+export const tooManyOperations = (limit: number) =>
+  new DomainError(ErrorCode.RATE_LIMITED, `At most ${limit} operations of one user at once; wait for one to finish.`, {
+    retryAfterSeconds: 1,
+  });
+
+/**
+ * An Apollo plugin that holds a place in `quota` for each signed-in user's query or mutation while it runs, and
+ * refuses one past it with RATE_LIMITED (429) before it runs.
+ */
+export function userOperationsPlugin(quota: Quota): ApolloServerPlugin<Context> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const userId = contextValue.viewer?.user.id;
+      const release = userId === undefined ? undefined : quota.take(userId);
+      return {
+        async didResolveOperation() {
+          if (userId !== undefined && !release) {
+            const refusal = tooManyOperations(quota.limit);
+            throw new GraphQLError(refusal.message, { originalError: refusal, extensions: { http: { status: 429 } } });
+          }
+        },
+        async willSendResponse() {
+          release?.();
+        },
+      };
+    },
+  };
 }
 
 /**

@@ -1,27 +1,8 @@
-import Database from 'libsql';
-import { createConnection } from 'mysql2/promise';
+import { holdWrites } from '../support/db';
 import { codesOf, gql, wsClient } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
 import { REQUEST_CODE } from '../support/sign-in';
 import { startTestServer, type TestServer } from '../support/test-server';
-
-/** Holds a write lock from a connection of its own until the returned function is called. */
-async function holdWriteLock(server: TestServer): Promise<() => Promise<void>> {
-  if (server.databaseUrl.startsWith('file:')) {
-    const db = new Database(server.databaseUrl.slice('file:'.length));
-    db.exec('BEGIN IMMEDIATE');
-    return async () => {
-      db.exec('ROLLBACK');
-      db.close();
-    };
-  }
-  const connection = await createConnection(server.databaseUrl);
-  await connection.query('LOCK TABLES readiness_probes WRITE');
-  return async () => {
-    await connection.query('UNLOCK TABLES');
-    await connection.end();
-  };
-}
 
 describe.each(eachProfile)('HTTP surface (%s)', (_name, profile) => {
   let server: TestServer;
@@ -99,7 +80,7 @@ describe.each(eachProfile)('HTTP surface (%s)', (_name, profile) => {
 
   it('answers /readyz with 503 while the database answers reads but cannot take a write', async () => {
     // Another connection holds the write lock of the table the probe writes to (the whole file, on SQLite).
-    const release = await holdWriteLock(server);
+    const release = await holdWrites(server, ['readiness_probes']);
     try {
       const res = await fetch(`${server.url}/readyz`);
       expect(res.status).toBe(503);

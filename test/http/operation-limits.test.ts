@@ -131,21 +131,20 @@ describe.each(eachProfile)('operation limits (%s)', (_name, profile) => {
     expect([cheap.http, cheap.ws]).toEqual([[], []]);
   });
 
-  it(`reads at most ${OPERATION_LIMITS.maxHistoryPages} history pages in one operation, however many channels it lists`, async () => {
+  it(`asks for at most ${OPERATION_LIMITS.maxHistoryMessages} history messages in one operation, however many channels it lists`, async () => {
     const owner = await TestUser.signIn(server, sink, 'many-rooms', Tier.PLUS);
-    for (let i = 0; i < OPERATION_LIMITS.maxHistoryPages + 5; i++) await owner.createChannel('PRIVATE');
-    const res = await owner.gql('{ channels { id messages(last: 1) { edges { node { id } } } } }');
-    // The 51st channel's page is refused (its non-null field then nulls the list, as GraphQL does).
+    const pages = Math.floor(OPERATION_LIMITS.maxHistoryMessages / 15); // 66 pages of 15 fit, the 67th does not
+    for (let i = 0; i < pages + 3; i++) await owner.createChannel('PRIVATE');
+    const res = await owner.gql('{ channels { id messages(last: 15) { edges { node { id } } } } }');
+    // The 67th channel's page is refused (its non-null field then nulls the list, as GraphQL does).
     expect(res.errors).toEqual([
       expect.objectContaining({
-        message: expect.stringMatching(/at most 50 message pages/),
-        path: ['channels', OPERATION_LIMITS.maxHistoryPages, 'messages'],
+        message: expect.stringMatching(/at most 1000 messages/),
+        path: ['channels', pages, 'messages'],
         extensions: { code: 'BAD_USER_INPUT', field: 'messages' },
       }),
     ]);
-    // Fifty channels' pages are what a client can ask for at once.
-    const fifty = await owner.gql('{ channels { id } }');
-    expect(fifty.data!.channels.length).toBeGreaterThan(OPERATION_LIMITS.maxHistoryPages);
+    expect((await owner.gql('{ channels { id } }')).data!.channels.length).toBeGreaterThan(pages);
   });
 
   it(`refuses a document of more than ${OPERATION_LIMITS.maxTokens} tokens while parsing`, async () => {

@@ -2,7 +2,10 @@ import { connect as tcpConnect } from 'node:net';
 import WebSocket from 'ws';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { CHANNEL, TestUser } from '../support/chat';
-import { wsClient } from '../support/graphql';
+import { createServer, request, type ClientRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { eventually } from '../support/eventually';
+import { codesOf, wsClient, wsQuery } from '../support/graphql';
 import { LiveSubscription } from '../support/live';
 import { eachProfile } from '../support/profiles';
 import { SmtpSink } from '../support/smtp-sink';
@@ -136,5 +139,101 @@ describe.each(eachProfile)('connection and subscription limits (%s)', (_name, pr
       for (const socket of sockets) socket.terminate();
       await crowded.stop();
     }
+  });
+});
+
+describe.each(eachProfile)('operations in progress per user (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  /** A payment provider that keeps every request waiting until `release`: what holds an operation in progress. */
+  const waiting: (() => void)[] = [];
+  const provider = createServer((_req, res) =>
+    waiting.push(() => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ id: 'cs_test_1', object: 'checkout.session', url: 'https://checkout.stripe.com/x' }));
+    }),
+  );
+  let server: TestServer;
+
+  beforeAll(async () => {
+    await sink.start();
+    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+    server = await startTestServer(profile, {
+      env: {
+        SMTP_URL: sink.url,
+        MAX_OPERATIONS_PER_USER: '2',
+        STRIPE_SECRET_KEY: 'sk_test_123',
+        STRIPE_API_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}`,
+      },
+    });
+  });
+  afterAll(async () => {
+    for (const release of waiting.splice(0)) release();
+    await server?.stop();
+    await new Promise((resolve) => provider.close(resolve));
+    await sink.stop();
+  });
+
+  it('refuses a query or mutation past MAX_OPERATIONS_PER_USER, over HTTP and graphql-ws, with RATE_LIMITED', async () => {
+    const user = await TestUser.signIn(server, sink, 'busy');
+    const start = 'mutation { startCheckout(planId: "PLUS_30D") { id } }';
+    // Two checkouts wait for the provider: they hold the user's two places while they do.
+    const held = [user.gql(start), user.gql(start)];
+    await eventually(() => waiting.length === 2, 'two checkouts waiting for the provider');
+    const third = await user.gql('{ me { id } }');
+    expect(codesOf(third)).toEqual(['RATE_LIMITED']);
+    expect(third.status).toBe(429);
+    expect(third.errors![0].extensions).toMatchObject({ retryAfterSeconds: 1 });
+    const { client } = wsClient(server.url, { authToken: user.token });
+    try {
+      const overSocket = await wsQuery(client, '{ me { id } }').then(
+        codesOf,
+        (errors: { extensions?: { code?: string } }[]) => errors.map((e) => e.extensions?.code),
+      );
+      expect(overSocket).toEqual(['RATE_LIMITED']);
+      // Another user is not affected.
+      const other = await TestUser.signIn(server, sink, 'idle');
+      expect(codesOf(await other.gql('{ me { id } }'))).toEqual([]);
+    } finally {
+      await client.dispose();
+      for (const release of waiting.splice(0)) release();
+    }
+    expect((await Promise.all(held)).map(codesOf)).toEqual([[], []]);
+    // The places are given back: the user is served again.
+    expect(codesOf(await user.gql('{ me { id } }'))).toEqual([]);
+  });
+});
+
+describe.each(eachProfile)('HTTP requests in progress per address (%s)', (_name, profile) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(profile, { env: { MAX_REQUESTS_PER_ADDRESS: '3' } });
+  });
+  afterAll(() => server?.stop());
+
+  /** A POST that sends its headers and half its body, then waits: a request in progress until it is destroyed. */
+  const trickle = () =>
+    new Promise<ClientRequest>((resolve) => {
+      const req = request(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': '100' },
+      });
+      req.on('error', () => undefined);
+      req.write('{"query": "{ me', () => resolve(req));
+    });
+
+  it('answers 429 in JSON past MAX_REQUESTS_PER_ADDRESS, and serves again when one ends', async () => {
+    const slow = [await trickle(), await trickle(), await trickle()];
+    try {
+      let refused: Response | undefined;
+      await eventually(async () => {
+        refused = await fetch(`${server.url}/healthz`);
+        return refused.status === 429;
+      }, 'a fourth request to be refused');
+      expect(await refused!.json()).toEqual({ error: expect.stringMatching(/At most 3 requests/) });
+    } finally {
+      slow.shift()!.destroy();
+    }
+    await eventually(async () => (await fetch(`${server.url}/healthz`)).status === 200, 'a place to free');
+    for (const req of slow) req.destroy();
   });
 });
