@@ -128,7 +128,7 @@ const env = z.object({
   MAX_SOCKETS_PER_USER: positiveInt(20),
   MAX_OPERATIONS_PER_SOCKET: positiveInt(25),
   MAX_SUBSCRIPTIONS_PER_USER: positiveInt(50),
-  MAX_OPERATIONS_PER_USER: positiveInt(8),
+  MAX_OPERATIONS_PER_USER: positiveInt(4),
   MAX_REQUESTS_PER_ADDRESS: positiveInt(64),
   MAX_CHANNELS_PER_USER: positiveInt(100),
   MAX_MEMBERSHIPS_PER_USER: positiveInt(500),

@@ -17,7 +17,7 @@ export interface Context {
   /** How long a query or mutation field may run (see ResolverTimeout). */
   resolverTimeoutMs: number;
   /** What this one operation may still read (see takeHistoryPage). */
-  allowance: { historyMessages: number };
+  allowance: { historyPages: number; historyMessages: number };
 }
 
 /** What every context shares: the services, the topic names and the broker access rules. */
@@ -37,5 +37,13 @@ export async function buildContext(
   clientAddress: string,
 ): Promise<Context> {
   const viewer = token ? await base.services.auth.authenticate(token) : null;
-  return { ...base, viewer, clientAddress, allowance: { historyMessages: OPERATION_LIMITS.maxHistoryMessages } };
+  return {
+    ...base,
+    viewer,
+    clientAddress,
+    allowance: {
+      historyPages: OPERATION_LIMITS.maxHistoryPages,
+      historyMessages: OPERATION_LIMITS.maxHistoryMessages,
+    },
+  };
 }

@@ -39,8 +39,10 @@ export const OPERATION_LIMITS = {
   maxCost: 5000,
   /** How many channels `channels` is costed at (what a client may select per channel is bounded by it). */
   channelsAssumed: 100,
-  /** History messages one operation may ask for (the sizes of its pages added up), however many channels it lists. */
-  maxHistoryMessages: 1000,
+  /** History pages one operation may read, however many channels it lists. */
+  maxHistoryPages: 20,
+  /** History messages one operation may ask for (the sizes of its pages added up). */
+  maxHistoryMessages: 300,
   /** Bytes of one HTTP body or one WebSocket message. */
   maxRequestBytes: 100 * 1024,
   /** How long a query or mutation field may take before the client gets INTERNAL_SERVER_ERROR. */
@@ -139,17 +141,19 @@ export function httpOperationPlugin(schema: GraphQLSchema): ApolloServerPlugin<C
  * Takes a history page of `size` messages from the operation's allowance (read by `Query.messages` and
  * `Channel.messages`), before the page is read.
  *
- * @throws DomainError BAD_USER_INPUT once the pages of the operation would ask for more than
- * {@link OPERATION_LIMITS.maxHistoryMessages} messages.
+ * @throws DomainError BAD_USER_INPUT past {@link OPERATION_LIMITS.maxHistoryPages} pages, or once the pages of the
+ * operation would ask for more than {@link OPERATION_LIMITS.maxHistoryMessages} messages.
  */
 export function takeHistoryPage(context: Pick<Context, 'allowance'>, size: number): void {
-  if (context.allowance.historyMessages < size) {
+  const { allowance } = context;
+  if (allowance.historyPages < 1 || allowance.historyMessages < size) {
     throw badInput(
       'messages',
-      `One operation may read at most ${OPERATION_LIMITS.maxHistoryMessages} messages; ask for fewer channels or smaller pages at once.`,
+      `One operation may read at most ${OPERATION_LIMITS.maxHistoryPages} pages and ${OPERATION_LIMITS.maxHistoryMessages} messages; ask for fewer channels or smaller pages at once.`,
     );
   }
-  context.allowance.historyMessages -= size;
+  allowance.historyPages -= 1;
+  allowance.historyMessages -= size;
 }
 
 /** The refusal of an operation over the user's quota of operations in progress. */

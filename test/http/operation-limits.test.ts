@@ -133,13 +133,13 @@ describe.each(eachProfile)('operation limits (%s)', (_name, profile) => {
 
   it(`asks for at most ${OPERATION_LIMITS.maxHistoryMessages} history messages in one operation, however many channels it lists`, async () => {
     const owner = await TestUser.signIn(server, sink, 'many-rooms', Tier.PLUS);
-    const pages = Math.floor(OPERATION_LIMITS.maxHistoryMessages / 15); // 66 pages of 15 fit, the 67th does not
+    const pages = Math.floor(OPERATION_LIMITS.maxHistoryMessages / 15); // 20 pages of 15 fit, the 21st does not
     for (let i = 0; i < pages + 3; i++) await owner.createChannel('PRIVATE');
     const res = await owner.gql('{ channels { id messages(last: 15) { edges { node { id } } } } }');
-    // The 67th channel's page is refused (its non-null field then nulls the list, as GraphQL does).
+    // The 21st channel's page is refused (its non-null field then nulls the list, as GraphQL does).
     expect(res.errors).toEqual([
       expect.objectContaining({
-        message: expect.stringMatching(/at most 1000 messages/),
+        message: expect.stringMatching(/at most 300 messages/),
         path: ['channels', pages, 'messages'],
         extensions: { code: 'BAD_USER_INPUT', field: 'messages' },
       }),

@@ -81,7 +81,13 @@ describe.each(eachProfile)('concurrent senders on one instance (%s)', (_name, pr
   beforeAll(async () => {
     await sink.start();
     server = await startTestServer(profile, {
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', DEFAULT_CHANNELS: 'busy' },
+      env: {
+        SMTP_URL: sink.url,
+        LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
+        // These tests send many operations of one user at once on purpose: the per-user quota is not what they test.
+        MAX_OPERATIONS_PER_USER: '1000',
+        DEFAULT_CHANNELS: 'busy',
+      },
     });
   });
   afterAll(async () => {
@@ -117,7 +123,13 @@ describeReal('concurrent senders on two instances sharing one MySQL (%s)', (_nam
   let second: TestServer;
   beforeAll(async () => {
     await sink.start();
-    const env = { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', DEFAULT_CHANNELS: 'busy' };
+    const env = {
+      SMTP_URL: sink.url,
+      LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
+      // These tests send many operations of one user at once on purpose: the per-user quota is not what they test.
+      MAX_OPERATIONS_PER_USER: '1000',
+      DEFAULT_CHANNELS: 'busy',
+    };
     first = await startTestServer(profile, { env });
     second = await startTestServer(profile, {
       databaseUrl: first.databaseUrl,
@@ -151,7 +163,13 @@ describe.each(eachProfile)('sends that share a transaction (%s)', (_name, profil
   beforeAll(async () => {
     await sink.start();
     server = await startTestServer(profile, {
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', DEFAULT_CHANNELS: 'east,west,north' },
+      env: {
+        SMTP_URL: sink.url,
+        LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
+        // These tests send many operations of one user at once on purpose: the per-user quota is not what they test.
+        MAX_OPERATIONS_PER_USER: '1000',
+        DEFAULT_CHANNELS: 'east,west,north',
+      },
     });
   });
   afterAll(async () => {

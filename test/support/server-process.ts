@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import WebSocket from 'ws';
 import { signalAndWait } from './processes';
 
 const root = join(__dirname, '..', '..');
@@ -12,20 +14,61 @@ export class ServerProcess {
   readonly logs: string[] = [];
   private process: ChildProcess | undefined;
 
+  private inspectorUrl: string | undefined;
+
   constructor(
     readonly port: number,
     private readonly env: Record<string, string>,
+    /** Open the V8 inspector on a loopback port, so the test can ask for a garbage collection (`collectGarbage`). */
+    private readonly inspect = false,
   ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** Whether the process is running (it has not exited). */
+  get running(): boolean {
+    return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
+  }
+
+  /**
+   * Runs a full garbage collection in the server (through the V8 inspector; start with `inspect`), so that what is
+   * measured next is memory the server holds, not garbage it has yet to collect.
+   */
+  async collectGarbage(): Promise<void> {
+    if (!this.inspectorUrl) throw new Error('the server was not started with its inspector open');
+    const socket = new WebSocket(this.inspectorUrl);
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    try {
+      for (let id = 1; id <= 2; id++) {
+        const done = new Promise((resolve) =>
+          socket.on('message', (data: Buffer) => JSON.parse(data.toString()).id === id && resolve(undefined)),
+        );
+        socket.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+        await done;
+      }
+    } finally {
+      socket.close();
+    }
+  }
+
+  /** The process's resident set size now, in bytes (Linux: VmRSS of /proc/<pid>/status). */
+  rss(): number {
+    const status = readFileSync(`/proc/${this.process!.pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)![1]) * 1024;
+  }
+
   /** Starts the process and resolves once it logs that it is listening (rejects if it exits first). */
   async start(): Promise<void> {
     const child = spawn(
       process.execPath,
-      ['-r', join(root, 'test', 'support', 'ts-register.js'), join(root, 'src', 'main.ts')],
+      [
+        ...(this.inspect ? ['--inspect=127.0.0.1:0'] : []),
+        '-r',
+        join(root, 'test', 'support', 'ts-register.js'),
+        join(root, 'src', 'main.ts'),
+      ],
       {
         cwd: root,
         env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
@@ -41,6 +84,7 @@ export class ServerProcess {
         buffered = lines.pop()!;
         for (const line of lines) {
           this.logs.push(line);
+          this.inspectorUrl ??= /Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1];
           if (line.includes('"msg":"chat server listening"')) resolve();
         }
       };
