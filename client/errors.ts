@@ -25,7 +25,12 @@ export type ChatErrorCode =
  * passing fault, or it asked us to slow down. Everything else (FORBIDDEN, BAD_USER_INPUT, …) will fail the same
  * way every time.
  */
-const TRANSIENT: ReadonlySet<string> = new Set(['NETWORK_ERROR', 'INTERNAL_SERVER_ERROR', 'RATE_LIMITED', 'UNAVAILABLE']);
+const TRANSIENT: ReadonlySet<string> = new Set([
+  'NETWORK_ERROR',
+  'INTERNAL_SERVER_ERROR',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+]);
 
 /** A request the server refused, or one that never got an answer. */
 export class ChatError extends Error {
