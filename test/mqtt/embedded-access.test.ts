@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -7,6 +6,7 @@ import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, LEAVE, TestUser } from '../support/chat';
 import { codesOf, gql } from '../support/graphql';
+import { describeLeavers } from '../support/leavers';
 import { MqttListener } from '../support/mqtt-listener';
 import { eachProfile } from '../support/profiles';
 import { SmtpSink } from '../support/smtp-sink';
@@ -290,49 +290,5 @@ describe('direct MQTT clients on the embedded broker', () => {
     }
   });
 
-  describe('a member who leaves keeps nothing through a persistent session', () => {
-    const persistentMember = async (tag: string) => {
-      const member = await TestUser.signIn(server, sink, tag);
-      await member.gql(JOIN, { id: club, password: 'secret12' });
-      const client = await connect(member, { clean: false });
-      await client.subscribeAsync([topicOf(club), topicOf(defaultChannelId('general'))], { qos: 1 });
-      return { member, client };
-    };
-    /** Reconnects the persistent session and collects what it is given until a #general marker arrives. */
-    const resume = async (member: TestUser) => {
-      const client = await connect(member, { clean: false });
-      const got: { topic: string; body: string }[] = [];
-      const marker = `marker ${randomUUID()}`;
-      const done = new Promise<void>((resolve) =>
-        client.on('message', (topic, payload) => {
-          const body = JSON.parse(payload.toString()).message.body as string;
-          got.push({ topic, body });
-          if (body === marker) resolve();
-        }),
-      );
-      await owner.send(defaultChannelId('general'), marker);
-      await done;
-      await client.endAsync(true);
-      return got.filter((g) => g.topic === topicOf(club)).map((g) => g.body);
-    };
-
-    it('when offline at the moment of leaving: nothing queued while away, nothing after', async () => {
-      const { member, client } = await persistentMember('offline-leaver');
-      await client.endAsync(true);
-      await owner.send(club, 'while away, still a member');
-      await member.gql(LEAVE, { id: club });
-      await owner.send(club, 'after the leave');
-      expect(await resume(member)).toEqual([]);
-    });
-
-    it('when online at the moment of leaving', async () => {
-      const { member, client } = await persistentMember('online-leaver');
-      const kicked = new Promise<void>((resolve) => client.once('close', () => resolve()));
-      await member.gql(LEAVE, { id: club });
-      await kicked;
-      await client.endAsync(true);
-      await owner.send(club, 'after the leave');
-      expect(await resume(member)).toEqual([]);
-    });
-  });
+  describeLeavers(() => ({ server, sink, owner, club, connect }));
 });
