@@ -44,7 +44,8 @@ import {
   httpOperationPlugin,
   OPERATION_LIMITS,
   operationRules,
-  userOperationsPlugin,
+  overQuotaPlugin,
+  holdUserPlace,
   withoutSuggestions,
 } from './schema/operation-limits';
 import { bearerToken, buildContext, type Context, type ContextBase } from './schema/context';
@@ -311,7 +312,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         config.production ? ApolloServerPluginLandingPageDisabled() : ApolloServerPluginLandingPageLocalDefault(),
         metrics.apolloPlugin(),
         httpOperationPlugin(schema),
-        userOperationsPlugin(userOperations),
+        overQuotaPlugin(),
       ],
     });
     await apollo.start();
@@ -339,7 +340,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       '/graphql',
       express.json({ limit: OPERATION_LIMITS.maxRequestBytes }),
       expressMiddleware(apollo, {
-        context: ({ req }) => buildContext(contextBase, bearerToken(req.headers.authorization), req.ip ?? 'unknown'),
+        context: async ({ req, res }) =>
+          holdUserPlace(
+            await buildContext(contextBase, bearerToken(req.headers.authorization), req.ip ?? 'unknown'),
+            userOperations,
+            res,
+          ),
       }),
     );
     expressApp.use('/graphql', jsonBodyErrors(OPERATION_LIMITS.maxRequestBytes));

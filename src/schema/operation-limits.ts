@@ -163,23 +163,31 @@ export const tooManyOperations = (limit: number) =>
   });
 
 /**
- * An Apollo plugin that holds a place in `quota` for each signed-in user's query or mutation while it runs, and
- * refuses one past it with RATE_LIMITED (429) before it runs.
+ * For HTTP: takes a place in the user's quota of operations in progress for a request, held until its response has
+ * been sent (a client that does not read its answer keeps its place), and marks the context over quota when there
+ * is none; {@link overQuotaPlugin} then refuses the operation before it runs.
  */
-export function userOperationsPlugin(quota: Quota): ApolloServerPlugin<Context> {
+export function holdUserPlace(
+  context: Context,
+  quota: Quota,
+  response: { once(event: 'close', f: () => void): unknown },
+) {
+  const userId = context.viewer?.user.id;
+  if (userId === undefined) return context;
+  const release = quota.take(userId);
+  if (release) response.once('close', release);
+  return { ...context, overQuota: release ? undefined : quota.limit };
+}
+
+/** An Apollo plugin that refuses with RATE_LIMITED (429), before it runs, an operation marked over its user's quota. */
+export function overQuotaPlugin(): ApolloServerPlugin<Context> {
   return {
-    async requestDidStart({ contextValue }) {
-      const userId = contextValue.viewer?.user.id;
-      const release = userId === undefined ? undefined : quota.take(userId);
+    async requestDidStart() {
       return {
-        async didResolveOperation() {
-          if (userId !== undefined && !release) {
-            const refusal = tooManyOperations(quota.limit);
-            throw new GraphQLError(refusal.message, { originalError: refusal, extensions: { http: { status: 429 } } });
-          }
-        },
-        async willSendResponse() {
-          release?.();
+        async didResolveOperation({ contextValue }) {
+          if (contextValue.overQuota === undefined) return;
+          const refusal = tooManyOperations(contextValue.overQuota);
+          throw new GraphQLError(refusal.message, { originalError: refusal, extensions: { http: { status: 429 } } });
         },
       };
     },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request, type ClientRequest } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import Database from 'libsql';
 import { createConnection } from 'mysql2/promise';
@@ -294,7 +295,21 @@ describe.each(eachProfile)('memory budget: one client moves the server by at mos
       // A page per channel, as many as one operation may ask for.
       ['{ channels { messages(last: 15) { edges { node { body } } } } }', {}],
     ] as const;
+    /** A request for three pages of 4 KB messages whose answer is never read: the server holds it while it waits. */
+    const unread = () =>
+      new Promise<ClientRequest>((resolve) => {
+        const req = request(`${server.url}/graphql`, {
+          method: 'POST',
+          agent: false,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        });
+        req.on('error', () => undefined);
+        req.on('socket', (socket) => socket.on('connect', () => socket.pause()));
+        req.end(JSON.stringify({ query: `{ ${aliases(3, page)} }` }), () => resolve(req));
+      });
     const growth = await measure(server, async () => {
+      // Answers left unread keep the user's places in progress until the system has taken them.
+      const stalled = await Promise.all(Array.from({ length: 8 }, unread));
       const until = Date.now() + 6000;
       const answers: GraphqlResponse[] = [];
       await Promise.all(
@@ -309,9 +324,8 @@ describe.each(eachProfile)('memory budget: one client moves the server by at mos
       expect(
         [...codes].every((c) => ['GRAPHQL_VALIDATION_FAILED', 'RATE_LIMITED', 'BAD_USER_INPUT'].includes(String(c))),
       ).toBe(true);
-      expect(answers.some((a) => codesOf(a).length === 0)).toBe(true);
       await stillServing();
-      return () => undefined;
+      return () => stalled.forEach((req) => req.destroy());
     });
     report('a PLUS user', name, growth);
     expect(server.running).toBe(true);

@@ -131,20 +131,25 @@ describe.each(eachProfile)('operation limits (%s)', (_name, profile) => {
     expect([cheap.http, cheap.ws]).toEqual([[], []]);
   });
 
-  it(`asks for at most ${OPERATION_LIMITS.maxHistoryMessages} history messages in one operation, however many channels it lists`, async () => {
+  it(`reads at most ${OPERATION_LIMITS.maxHistoryPages} history pages and ${OPERATION_LIMITS.maxHistoryMessages} messages in one operation, however many channels it lists`, async () => {
     const owner = await TestUser.signIn(server, sink, 'many-rooms', Tier.PLUS);
-    const pages = Math.floor(OPERATION_LIMITS.maxHistoryMessages / 15); // 20 pages of 15 fit, the 21st does not
-    for (let i = 0; i < pages + 3; i++) await owner.createChannel('PRIVATE');
-    const res = await owner.gql('{ channels { id messages(last: 15) { edges { node { id } } } } }');
-    // The 21st channel's page is refused (its non-null field then nulls the list, as GraphQL does).
-    expect(res.errors).toEqual([
+    for (let i = 0; i < OPERATION_LIMITS.maxHistoryPages + 3; i++) await owner.createChannel('PRIVATE');
+    const refusal = (path: (string | number)[]) =>
       expect.objectContaining({
-        message: expect.stringMatching(/at most 300 messages/),
-        path: ['channels', pages, 'messages'],
+        message: expect.stringMatching(/at most 20 pages and 300 messages/),
+        path,
         extensions: { code: 'BAD_USER_INPUT', field: 'messages' },
-      }),
-    ]);
-    expect((await owner.gql('{ channels { id } }')).data!.channels.length).toBeGreaterThan(pages);
+      });
+    // The 21st channel's page is refused (its non-null field then nulls the list, as GraphQL does).
+    const pages = await owner.gql('{ channels { id messages(last: 1) { edges { node { id } } } } }');
+    expect(pages.errors).toEqual([refusal(['channels', OPERATION_LIMITS.maxHistoryPages, 'messages'])]);
+    // Three pages of 100 are read; the fourth would pass 300 messages.
+    const general = defaultChannelId('general');
+    const aliases = [0, 1, 2, 3].map(
+      (i) => `p${i}: messages(channelId: "${general}", last: 100) { edges { node { id } } }`,
+    );
+    const messages = await owner.gql(`{ ${aliases.join(' ')} }`);
+    expect(messages.errors).toEqual([refusal(['p3'])]);
   });
 
   it(`refuses a document of more than ${OPERATION_LIMITS.maxTokens} tokens while parsing`, async () => {
