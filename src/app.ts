@@ -70,7 +70,7 @@ export interface AppOptions {
   relay?: RelayOptions;
   live?: LiveMessagesOptions;
   /** Reconcile timings of Mosquitto's dynamic security (MQTT_ACCESS_CONTROL=dynsec). */
-  dynsec?: Pick<DynamicSecurityOptions, 'reconcileMs' | 'retryMs'>;
+  dynsec?: Pick<DynamicSecurityOptions, 'reconcileMs' | 'retryMs' | 'expiryCheckMs'>;
 }
 
 /** A running server. */
@@ -125,6 +125,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
           password: config.mqtt.password,
           reconnectPeriod: 1000,
           connectTimeout: 5000,
+          reconnectOnConnackError: true,
         }),
       );
       adminClient.on('error', (err) => logger.warn({ err }, 'dynsec: admin connection error'));
@@ -144,6 +145,13 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     // Queries and mutations in progress per user, over HTTP and graphql-ws together.
     const userOperations = new Quota(config.limits.operationsPerUser);
     const broker = await connectBroker(config, logger, { account, addresses });
+    // The broker refusing the server's own account means it lost it (its state was reset): make it again.
+    if (dynsec) {
+      const admin = dynsec;
+      broker.client.on('error', (err: Error & { code?: unknown }) => {
+        if (err.code === 4 || err.code === 5 || err.code === 134 || err.code === 135) admin.repairSoon();
+      });
+    }
     closers.push(['broker', () => broker.close()]);
 
     const mailer: Mailer = config.mail.smtpUrl
@@ -238,6 +246,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         everyoneChannelIds: () => services.channels.defaultChannelIds(),
         personalChannelIds: (userId) => services.channels.personalChannelIds(userId),
         activeSessions: (ids) => services.auth.activeSessions(ids),
+        sessionsExpired: (since) => services.auth.sessionsExpired(since),
         credentialsOf: (sessionId) => brokerAccess.credentialsOf(sessionId),
       });
     }
@@ -364,6 +373,12 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     boundPort = port;
     const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    if (broker.embedded && isLoopback(config.mqtt.embeddedHost) && !isLoopback(new URL(publicUrl()).hostname)) {
+      logger.warn(
+        { mqttUrl: brokerAccess.credentialsUrl() },
+        'the embedded broker listens on loopback (MQTT_EMBEDDED_HOST): other machines reach it through MQTT over WebSockets only',
+      );
+    }
     logger.info({ url, database: config.database.embedded ? 'embedded SQLite' : 'MySQL' }, 'chat server listening');
 
     let stopping: Promise<void> | undefined;
@@ -405,3 +420,7 @@ function firstConnection(client: mqtt.MqttClient, ms: number): Promise<void> {
     });
   });
 }
+
+/** Whether a host name or address is this machine's loopback. */
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');

@@ -13,10 +13,16 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await startApp(config);
   // The last line, not the fix: every promise the server makes is awaited or caught where it is made. Should one
   // slip through, it is logged and the server keeps serving rather than dying for every user.
-  process.on('unhandledRejection', (err) => app.logger.error({ err }, 'unhandled rejection (a bug; serving on)'));
+  let log = (err: unknown): void => {
+    process.stderr.write(
+      `unhandled rejection (a bug; serving on): ${err instanceof Error ? err.stack : String(err)}\n`,
+    );
+  };
+  process.on('unhandledRejection', (err) => log(err));
+  const app = await startApp(config);
+  log = (err) => app.logger.error({ err }, 'unhandled rejection (a bug; serving on)');
   let stopping = false;
   const stop = (signal: string) => {
     // A second signal (npm and process managers often forward one) must not kill the drain half-way.

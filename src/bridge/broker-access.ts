@@ -74,6 +74,11 @@ export class BrokerAccess {
     };
   }
 
+  /** The broker address handed to native clients. */
+  credentialsUrl(): string {
+    return this.addresses.url();
+  }
+
   /** Checks a CONNECT's credentials; null when they are wrong, or their session has ended. */
   async authenticate(
     username: string | undefined,

@@ -60,6 +60,9 @@ export async function connectBroker(
     clean: true,
     reconnectPeriod: 1000,
     connectTimeout: 5000,
+    // A refused login (an account not created yet, or lost with the broker's state) is retried like any other
+    // failure: mqtt.js would otherwise stop reconnecting for good.
+    reconnectOnConnackError: true,
   });
   disableNagle(client);
   client.on('error', (error) => logger.warn({ err: error }, 'MQTT broker error'));

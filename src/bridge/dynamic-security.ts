@@ -12,6 +12,11 @@ export interface AccessFacts {
   personalChannelIds(userId: string): Promise<string[]>;
   /** Of these sessions, the ones still in force, with their users. */
   activeSessions(sessionIds: string[]): Promise<Map<string, string>>;
+  /**
+   * The sessions that expired (not logged out) after `since` and up to now, with now (by the server's clock); none,
+   * and now, when `since` is null.
+   */
+  sessionsExpired(since: Date | null): Promise<{ ids: string[]; upTo: Date }>;
   /** The broker account of a session: user name, password and the one client id it may connect with. */
   credentialsOf(sessionId: string): { username: string; password: string; clientId: string };
 }
@@ -23,6 +28,8 @@ export interface DynamicSecurityOptions {
   reconcileMs?: number;
   /** How soon a failed reconcile is tried again, while direct MQTT is degraded (default 15 s). */
   retryMs?: number;
+  /** How often the clients of sessions that expired are deleted (default 15 s; logout deletes at once). */
+  expiryCheckMs?: number;
 }
 
 const SESSION_PREFIX = 'session:';
@@ -67,6 +74,8 @@ export class DynamicSecurity {
   private reconciling: Promise<void> | undefined;
   /** Per user, the last access sync queued (syncs of one user run one after another). */
   private readonly syncs = new Map<string, Promise<void>>();
+  private lastRepair = 0;
+  private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly admin: DynsecAdmin,
@@ -96,6 +105,17 @@ export class DynamicSecurity {
   }
 
   /**
+   * Asks for a reconcile soon (at most one at a time, none while stopped): after the broker refused the server's own
+   * account, which means it lost its state.
+   */
+  repairSoon(): void {
+    const now = Date.now();
+    if (this.stopped || !this.facts || this.reconciling || now - this.lastRepair < 10_000) return;
+    this.lastRepair = now;
+    void this.reconcileNow();
+  }
+
+  /**
    * Creates (or repairs) the server's own publishing account, so that its connection can be made before
    * {@link start}. Never throws: on failure direct MQTT is degraded, and `start` tries again.
    */
@@ -111,12 +131,27 @@ export class DynamicSecurity {
   async start(facts: AccessFacts): Promise<void> {
     this.facts = facts;
     await this.reconcileNow();
+    // Sessions also end by expiring, which nothing announces: their clients are deleted within expiryCheckMs.
+    let checked = (await facts.sessionsExpired(null).catch(() => undefined))?.upTo ?? null;
+    const sweep = async () => {
+      const { ids, upTo } = await facts.sessionsExpired(checked);
+      await this.guard(() =>
+        this.admin.run(
+          ids.map((id) => ({ command: 'deleteClient', username: facts.credentialsOf(id).username })),
+          TOLERATED,
+        ),
+      );
+      checked = upTo;
+    };
+    this.expiryTimer = setInterval(() => void sweep().catch(() => undefined), this.options.expiryCheckMs ?? 15_000);
+    this.expiryTimer.unref();
   }
 
   /** Stops the reconcile timer and closes the admin connection. */
   async close(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.expiryTimer);
     await this.reconciling?.catch(() => undefined);
     await this.admin.close();
   }
@@ -130,13 +165,20 @@ export class DynamicSecurity {
   async provision(viewer: Viewer): Promise<void> {
     await this.guard(async () => {
       const { username, password, clientId } = this.known.credentialsOf(viewer.session.id);
-      await this.admin.run([{ command: 'createGroup', groupname: this.userGroup(viewer.user.id) }], TOLERATED);
-      await this.syncUser(viewer.user.id);
-      const [created] = await this.admin.run(
-        [{ command: 'createClient', ...this.sessionClient(viewer.user.id, username, password, clientId) }],
-        TOLERATED,
-      );
-      if (created.error) await this.repairClient(viewer.user.id, username, password, clientId);
+      // A reconcile running meanwhile may delete the user's group as one without sessions (it is, until the client
+      // below exists): then the group is made again, once.
+      for (let attempt = 1; ; attempt++) {
+        await this.admin.run([{ command: 'createGroup', groupname: this.userGroup(viewer.user.id) }], TOLERATED);
+        await this.syncUser(viewer.user.id);
+        const [created] = await this.admin.run(
+          [{ command: 'createClient', ...this.sessionClient(viewer.user.id, username, password, clientId) }],
+          TOLERATED,
+        );
+        if (created.error === 'Group not found' && attempt < 3) continue;
+        if (created.error === 'Group not found') throw new DynsecError('dynsec: the user group kept disappearing');
+        if (created.error) await this.repairClient(viewer.user.id, username, password, clientId);
+        return;
+      }
     });
   }
 

@@ -122,7 +122,11 @@ export class DynsecAdmin {
   /** One PUBLISH of commands, and the answers to all of them. */
   private async publish(batch: DynsecCommand[]): Promise<DynsecAnswer[]> {
     if (!this.client.connected) throw new DynsecError('dynsec: the admin connection to the broker is down');
-    this.subscribed ??= this.client.subscribeAsync(RESPONSE_TOPIC, { qos: 1 });
+    this.subscribed ??= this.client.subscribeAsync(RESPONSE_TOPIC, { qos: 1 }).catch((error: unknown) => {
+      // Not kept: the next command subscribes again.
+      this.subscribed = undefined;
+      throw error;
+    });
     const tagged = batch.map((command) => ({ ...command, correlationData: randomUUID() }));
     const answers = new Map<string, DynsecAnswer>();
     let allAnswered!: () => void;

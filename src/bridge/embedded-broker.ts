@@ -64,9 +64,15 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const identities = new WeakMap<Client, BrokerIdentity>();
   /** The channels each user client may read, read at CONNECT: what `authorizeForward` checks synchronously. */
   const readable = new WeakMap<Client, Set<string>>();
-  /** Per user, a count of access changes, so a client that authenticated while one happened is not left stale. */
+  /**
+   * Per user, a count of access changes, so a client that authenticated while one happened is not left stale. Past
+   * 100,000 users the counts start again in a new epoch, and every client authenticated in the old one counts as
+   * stale (it reconnects once): the map stays bounded without ever forgetting a change a client has not seen.
+   */
   const changes = new Map<string, number>();
-  const seenChanges = new WeakMap<Client, number>();
+  let epoch = 0;
+  const changeOf = (userId: string) => `${epoch}:${changes.get(userId) ?? 0}`;
+  const seenChanges = new WeakMap<Client, string>();
   const users = new Map<Client, UserIdentity>();
   /** Each connection's packet limit, lifted for the server's own client (whose messages are bounded by the rules). */
   const limits = new WeakMap<Client, MqttPacketLimit>();
@@ -100,12 +106,12 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         .authenticate(username, password, client.id)
         .then(async (identity) => {
           if (!identity || identity.kind !== 'user') return refuse();
-          let seen: number;
+          let seen: string;
           let channels: Set<string>;
           do {
-            seen = changes.get(identity.userId) ?? 0;
+            seen = changeOf(identity.userId);
             channels = new Set(await rules.readableChannelIds(identity.userId));
-          } while ((changes.get(identity.userId) ?? 0) !== seen);
+          } while (changeOf(identity.userId) !== seen);
           identities.set(client, identity);
           readable.set(client, channels);
           seenChanges.set(client, seen);
@@ -147,7 +153,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     users.set(client, identity);
     if (!client.clean) persistent.set(client.id, identity);
     // Access changed between its CONNECT and now: it must connect again to be checked again.
-    if ((changes.get(identity.userId) ?? 0) !== seenChanges.get(client)) client.close();
+    if (changeOf(identity.userId) !== seenChanges.get(client)) client.close();
   });
   broker.on('clientDisconnect', (client) => users.delete(client));
   const serve = (connection: Duplex, request?: IncomingMessage) => {
@@ -226,6 +232,10 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     },
     accessChanged: (userId) => {
       // Nothing more is forwarded until the user's clients reconnect and their access is read again.
+      if (changes.size >= 100_000) {
+        changes.clear();
+        epoch += 1;
+      }
       changes.set(userId, (changes.get(userId) ?? 0) + 1);
       for (const [client, identity] of users) {
         if (identity.userId !== userId) continue;

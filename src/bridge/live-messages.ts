@@ -119,11 +119,12 @@ export class LiveMessages {
             return opened.delivered;
           },
         },
-        { buffer: this.options.subscriberBuffer, page: this.options.replayPage, maxLag: MESSAGE_RULES.maxReplay },
+        // Twice the longest replay: a subscriber that starts a full replay behind has as much again to catch up.
+        { buffer: this.options.subscriberBuffer, page: this.options.replayPage, maxLag: 2 * MESSAGE_RULES.maxReplay },
         () =>
           new DomainError(
             ErrorCode.SLOW_CONSUMER,
-            `More than ${MESSAGE_RULES.maxReplay} messages arrived that were not read; subscribe again with afterSeq, or page the history.`,
+            `More than ${2 * MESSAGE_RULES.maxReplay} messages arrived that were not read; page the history, then subscribe from its newest seq.`,
           ),
         () => {
           opened.subscribers.delete(created);

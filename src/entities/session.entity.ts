@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, ManyToOne, PrimaryKey, Property } from '@mikro-orm/core';
 import { User } from './user.entity';
 
 /** An opaque bearer token's server side; the token itself is never stored, only its SHA-256. */
@@ -17,6 +17,8 @@ export class Session {
   @Property({ type: 'datetime', length: 3 })
   createdAt!: Date;
 
+  /** Indexed: the sessions that just expired are looked up by it (their broker clients are deleted). */
+  @Index({ name: 'sessions_expires_at_index' })
   @Property({ type: 'datetime', length: 3 })
   expiresAt!: Date;
 

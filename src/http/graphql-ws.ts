@@ -9,7 +9,8 @@ import { buildContext, bearerToken, type Context, type ContextBase } from '../sc
 import { checkOperation, costError, tooManyOperations } from '../schema/operation-limits';
 import type { Quota } from '../quota';
 import { sharedSubscribe, subscriptionKey } from './shared-subscribe';
-import { type DocumentNode, getOperationAST, GraphQLError, OperationTypeNode } from 'graphql';
+import { type DocumentNode, execute, getOperationAST, GraphQLError, OperationTypeNode } from 'graphql';
+import { isAsyncIterable } from '../schema/async-iterable';
 import { ErrorCode } from '../errors';
 
 interface SocketState {
@@ -17,8 +18,8 @@ interface SocketState {
   sessionId: string | undefined;
   userId: string | undefined;
   clientAddress: string;
-  /** The places the socket's queries and mutations in progress hold in the user's quota, by operation id. */
-  operations: Map<string, () => void>;
+  /** Operations of the socket in progress, from their Subscribe message until they have run or their stream ended. */
+  inProgress: number;
 }
 
 export interface GraphqlWsOptions {
@@ -69,7 +70,26 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
   const cleanup = useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
       schema: options.schema,
-      subscribe: sharedSubscribe(subscriptionKey(sources)),
+      // An operation ends its place on the socket (and its user's) once it has run, or once its stream has ended:
+      // graphql-ws forgets an operation the client completes early, so its own count cannot be the limit's.
+      execute: async (args) => {
+        try {
+          return await execute(args);
+        } finally {
+          (args.contextValue as Context).done?.();
+        }
+      },
+      subscribe: async (args) => {
+        const done = (args.contextValue as Context).done ?? (() => undefined);
+        try {
+          const result = await shared(args);
+          if (!isAsyncIterable(result)) done();
+          return isAsyncIterable(result) ? endsWith(result, done) : result;
+        } catch (error) {
+          done();
+          throw error;
+        }
+      },
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
         const clientAddress = proxyaddr(
@@ -81,7 +101,7 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
           sessionId: undefined,
           userId: undefined,
           clientAddress,
-          operations: new Map(),
+          inProgress: 0,
         };
         const raw = params.authToken ?? params.Authorization ?? params.authorization;
         if (raw !== undefined && raw !== null) {
@@ -112,25 +132,16 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
         return true;
       },
       onClose: (ctx) => {
-        for (const release of ctx.extra.state?.operations.values() ?? []) release();
         sockets.delete(ctx.extra.socket);
         options.metrics.sockets.set(sockets.size);
       },
       // The same parse and validation limits as HTTP (src/schema/operation-limits.ts). The context is built here
       // so that a failure (database unreachable) ends this operation with INTERNAL_SERVER_ERROR; thrown from
       // graphql-ws's `context` it would close the socket, and every other subscription on it, with 4500.
-      onComplete: (ctx, id) => {
-        ctx.extra.state?.operations.get(id)?.();
-        ctx.extra.state?.operations.delete(id);
-      },
-      onError: (ctx, id, _payload, errors) => {
-        ctx.extra.state?.operations.get(id)?.();
-        ctx.extra.state?.operations.delete(id);
-        return errors.map((e) => options.formatError(e));
-      },
-      onSubscribe: async (ctx, id, payload) => {
-        // graphql-ws counts this operation already.
-        if (Object.keys(ctx.subscriptions).length > options.maxOperationsPerSocket) {
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e)),
+      onSubscribe: async (ctx, _id, payload) => {
+        const state = ctx.extra.state!;
+        if (state.inProgress >= options.maxOperationsPerSocket) {
           return [
             new GraphQLError(
               `At most ${options.maxOperationsPerSocket} operations at once on one connection; complete one first.`,
@@ -138,37 +149,45 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
             ),
           ];
         }
-        const checked = checkOperation(options.schema, payload.query, options.validationRules);
-        if (!('kind' in checked)) return checked;
-        const tooCostly = costError(options.schema, checked, payload.variables ?? undefined, payload.operationName);
-        if (tooCostly) return [tooCostly];
-        sources.set(checked, payload.query);
-        const state = ctx.extra.state!;
-        let contextValue: Context;
-        try {
-          contextValue = await buildContext(options.context, state.token, state.clientAddress);
-        } catch (error) {
-          return [new GraphQLError('Internal server error.', { originalError: error as Error })];
-        }
-        const userId = contextValue.viewer?.user.id;
-        if (
-          userId !== undefined &&
-          getOperationAST(checked, payload.operationName)?.operation !== OperationTypeNode.SUBSCRIPTION
-        ) {
-          const release = options.userOperations.take(userId);
-          if (!release) {
-            const refusal = tooManyOperations(options.userOperations.limit);
-            return [new GraphQLError(refusal.message, { originalError: refusal })];
-          }
-          state.operations.set(id, release);
-        }
-        return {
-          schema: options.schema,
-          document: checked,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue,
+        const operation = begin(state);
+        const refuse = (errors: readonly GraphQLError[]) => {
+          operation.done();
+          return errors;
         };
+        try {
+          const checked = checkOperation(options.schema, payload.query, options.validationRules);
+          if (!('kind' in checked)) return refuse(checked);
+          const tooCostly = costError(options.schema, checked, payload.variables ?? undefined, payload.operationName);
+          if (tooCostly) return refuse([tooCostly]);
+          sources.set(checked, payload.query);
+          if (
+            state.userId !== undefined &&
+            getOperationAST(checked, payload.operationName)?.operation !== OperationTypeNode.SUBSCRIPTION
+          ) {
+            const release = options.userOperations.take(state.userId);
+            if (!release) {
+              const refusal = tooManyOperations(options.userOperations.limit);
+              return refuse([new GraphQLError(refusal.message, { originalError: refusal })]);
+            }
+            operation.also(release);
+          }
+          let contextValue: Context;
+          try {
+            contextValue = await buildContext(options.context, state.token, state.clientAddress);
+          } catch (error) {
+            return refuse([new GraphQLError('Internal server error.', { originalError: error as Error })]);
+          }
+          return {
+            schema: options.schema,
+            document: checked,
+            operationName: payload.operationName,
+            variableValues: payload.variables,
+            contextValue: { ...contextValue, done: operation.done },
+          };
+        } catch (error) {
+          operation.done();
+          throw error;
+        }
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map((e) => options.formatError(e)) } : result,
@@ -181,6 +200,8 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
     socket.removeAllListeners('error');
     socket.on('error', options.onSocketError);
   });
+
+  const shared = sharedSubscribe(subscriptionKey(sources));
 
   const checkSessions = async () => {
     const signedIn = [...sockets].filter(([, s]) => s.sessionId !== undefined);
@@ -205,4 +226,48 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
       await cleanup.dispose();
     },
   };
+}
+
+/** Counts an operation of a socket in progress; `done` (which may be called more than once) ends it. */
+function begin(state: SocketState): { done: () => void; also: (release: () => void) => void } {
+  state.inProgress += 1;
+  const releases: (() => void)[] = [];
+  let ended = false;
+  return {
+    done: () => {
+      if (ended) return;
+      ended = true;
+      state.inProgress -= 1;
+      for (const release of releases) release();
+    },
+    also: (release) => releases.push(release),
+  };
+}
+
+/** The same stream, calling `done` once when it ends: exhausted, returned, thrown into, or failing. */
+function endsWith<T>(stream: AsyncIterable<T>, done: () => void): AsyncGenerator<T> {
+  const iterator = stream[Symbol.asyncIterator]();
+  const generator: AsyncGenerator<T> = {
+    [Symbol.asyncIterator]: () => generator,
+    next: async () => {
+      try {
+        const result = await iterator.next();
+        if (result.done) done();
+        return result;
+      } catch (error) {
+        done();
+        throw error;
+      }
+    },
+    return: async (value?: unknown) => {
+      done();
+      return (await iterator.return?.(value)) ?? { value: undefined, done: true };
+    },
+    throw: async (error?: unknown) => {
+      done();
+      if (iterator.throw) return iterator.throw(error);
+      throw error;
+    },
+  };
+  return generator;
 }

@@ -14,26 +14,53 @@ export interface ReadinessProbe {
   directMqtt?: () => boolean;
 }
 
-const withTimeout = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([
-    promise,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref()),
-  ]);
+/** `promise`, or a rejection after `ms`; the timer is cleared either way. */
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The database's state, probed at most once a second however often /readyz is asked (it is public): requests in
+ * the same second share one probe and its answer.
+ */
+function sharedProbe(database: () => Promise<void>): () => Promise<'up' | 'down'> {
+  let last: { at: number; answer: Promise<'up' | 'down'> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at >= 1000) {
+      last = {
+        at: now,
+        answer: withTimeout(database(), 2000).then(
+          () => 'up' as const,
+          () => 'down' as const,
+        ),
+      };
+    }
+    return last.answer;
+  };
+}
 
 /**
  * GET /healthz (the process runs) and GET /readyz (database and broker both answer; 503 with reasons otherwise;
- * `directMqtt: "degraded"` while direct MQTT clients cannot be served, with the status unchanged).
+ * `directMqtt: "degraded"` while direct MQTT clients cannot be served, with the status unchanged). The database is
+ * probed at most once a second.
  */
 export function healthRoutes(probe: ReadinessProbe): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  const databaseState = sharedProbe(() => probe.database());
   router.get('/readyz', async (_req, res) => {
-    const database = await withTimeout(probe.database(), 2000).then(
-      () => 'up' as const,
-      () => 'down' as const,
-    );
+    const database = await databaseState();
     const broker = probe.broker() ? ('up' as const) : ('down' as const);
     const ready = database === 'up' && broker === 'up';
     const directMqtt = probe.directMqtt && (probe.directMqtt() ? ('up' as const) : ('degraded' as const));

@@ -50,6 +50,7 @@ export function stripeWebhookRoutes(
           userId: session.metadata?.userId ?? session.client_reference_id,
           planId: session.metadata?.planId,
           paid: { amount: session.amount_total, currency: session.currency },
+          asked: askedPrice(session.metadata),
         },
       });
       if (outcome === 'unfulfillable' || outcome === 'underpaid') {
@@ -76,4 +77,11 @@ export function stripeWebhookRoutes(
     res.status(413).json({ error: 'The body is larger than 512 KB.' });
   }) as ErrorRequestHandler);
   return router;
+}
+
+/** The price a Checkout Session was opened with, as the server kept it in its metadata (older sessions have none). */
+function askedPrice(metadata: Stripe.Metadata | null | undefined): { amount: number; currency: string } | undefined {
+  const amount = Number(metadata?.amount);
+  const currency = metadata?.currency;
+  return Number.isSafeInteger(amount) && amount > 0 && currency ? { amount, currency } : undefined;
 }

@@ -2,7 +2,7 @@ import { Migration20261122000100Foundation } from './Migration20261122000100Foun
 import { Migration20261122000200Channels } from './Migration20261122000200Channels';
 import { Migration20261123000300Payments } from './Migration20261123000300Payments';
 import { Migration20261123000400ExactIdentifiers } from './Migration20261123000400ExactIdentifiers';
-import { Migration20261202000500ReadinessProbes } from './Migration20261202000500ReadinessProbes';
+import { Migration20261202000500ReadinessAndExpiry } from './Migration20261202000500ReadinessAndExpiry';
 
 /** Every migration in order. Listed explicitly so the build and the tests run the same set. */
 export const migrationsList = [
@@ -10,5 +10,5 @@ export const migrationsList = [
   { name: 'Migration20261122000200Channels', class: Migration20261122000200Channels },
   { name: 'Migration20261123000300Payments', class: Migration20261123000300Payments },
   { name: 'Migration20261123000400ExactIdentifiers', class: Migration20261123000400ExactIdentifiers },
-  { name: 'Migration20261202000500ReadinessProbes', class: Migration20261202000500ReadinessProbes },
+  { name: 'Migration20261202000500ReadinessAndExpiry', class: Migration20261202000500ReadinessAndExpiry },
 ];

@@ -54,7 +54,8 @@ export class StripeCheckout implements CheckoutProvider {
         ],
         client_reference_id: userId,
         customer_email: email,
-        metadata: { userId, planId: plan.id },
+        // The price asked is kept with the session: what was paid is checked against it, not against today's price.
+        metadata: { userId, planId: plan.id, amount: String(plan.amount), currency: plan.currency },
         success_url: `${this.publicUrl()}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
         cancel_url: `${this.publicUrl()}/checkout/cancel`,
       },

@@ -16,6 +16,8 @@ export interface Context {
   brokerAccess: Pick<BrokerAccess, 'credentials'>;
   /** How long a query or mutation field may run (see ResolverTimeout). */
   resolverTimeoutMs: number;
+  /** Ends the operation's places in the limits of its socket and user (graphql-ws calls it once it has run). */
+  done?: () => void;
   /** Set (to the quota) when the user already has their quota of operations in progress (see holdUserPlace). */
   overQuota?: number;
   /** What this one operation may still read (see takeHistoryPage). */

@@ -215,6 +215,16 @@ export class AuthService {
     return new Map(sessions.map((s) => [s.id, s.user.id]));
   }
 
+  /** The sessions that expired (and were not logged out) after `since` and up to now; none when `since` is null. */
+  async sessionsExpired(since: Date | null): Promise<{ ids: string[]; upTo: Date }> {
+    const upTo = this.clock();
+    if (since === null) return { ids: [], upTo };
+    const sessions = await this.orm.em
+      .fork()
+      .find(Session, { revokedAt: null, expiresAt: { $gt: since, $lte: upTo } }, { fields: ['id'] });
+    return { ids: sessions.map((s) => s.id), upTo };
+  }
+
   /** The sessions in force of a user. */
   async sessionsOf(userId: string): Promise<string[]> {
     const sessions = await this.orm.em.fork().find(Session, { user: userId, ...this.inForce() }, { fields: ['id'] });

@@ -226,18 +226,34 @@ export class ChannelService {
     });
     const { attempt } = slot;
     if (!attempt) throw rateLimited(slot.refusedFor, 'Too many wrong passwords; try again later.');
-    const right = await this.passwords.verify(channel.passwordHash!, password);
+    // Only a wrong password counts as a try: whatever else fails (a busy server, the database) gives the try back.
+    const forgetTry = () => this.orm.em.fork().nativeDelete(ChannelPasswordFailure, { id: attempt.id });
+    let right: boolean;
+    try {
+      right = await this.passwords.verify(channel.passwordHash!, password);
+    } catch (error) {
+      await forgetTry().catch(() => undefined);
+      throw error;
+    }
     if (!right) throw new DomainError(ErrorCode.WRONG_PASSWORD, 'Wrong password.');
 
-    await this.withSystemMessages(async (tx, record) => {
-      await tx.nativeDelete(ChannelPasswordFailure, { id: attempt.id });
-      if (await isMember(tx, channel.id, userId)) return;
-      await tx.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      await this.checkMemberships(tx, userId);
-      const now = this.clock();
-      tx.create(Membership, { channel: channel.id, user: userId, joinedAt: now });
-      await record(channel.id, SystemEvent.MEMBER_JOINED, `${viewer.user.displayName} joined`, now);
-    });
+    try {
+      await this.withSystemMessages(async (tx, record) => {
+        await tx.nativeDelete(ChannelPasswordFailure, { id: attempt.id });
+        // Channel, then user: the order the group commit takes its locks in, so the two cannot deadlock. Under them,
+        // a second join of the same user (another request, another instance) finds the first one's membership.
+        await findChannel(tx, channel.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        await tx.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        if (await isMember(tx, channel.id, userId)) return;
+        await this.checkMemberships(tx, userId);
+        const now = this.clock();
+        tx.create(Membership, { channel: channel.id, user: userId, joinedAt: now });
+        await record(channel.id, SystemEvent.MEMBER_JOINED, `${viewer.user.displayName} joined`, now);
+      });
+    } catch (error) {
+      await forgetTry().catch(() => undefined);
+      throw error;
+    }
     this.onAccessChanged(userId);
     return (await this.get(viewer, channel.id))!;
   }

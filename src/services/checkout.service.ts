@@ -16,6 +16,8 @@ export interface PaidCheckout {
   planId: string | null | undefined;
   /** What the provider says was paid (Stripe's `amount_total` and `currency`); absent for the development checkout. */
   paid?: { amount: number | null | undefined; currency: string | null | undefined };
+  /** The price the checkout was opened with (kept in its metadata); the plan's price today when it was not kept. */
+  asked?: { amount: number; currency: string };
 }
 
 /** The parts of a Stripe event that fulfilment reads. */
@@ -27,7 +29,7 @@ export interface CheckoutEvent {
 
 /**
  * What became of a checkout: a pass granted (now or before), or none because the checkout names no known user or plan
- * (`unfulfillable`), or paid less than the plan's price or in another currency (`underpaid`). The last two are
+ * (`unfulfillable`), or paid less than the price it was opened with or in another currency (`underpaid`). The last two are
  * acknowledged to the provider (a retry would change nothing) and logged for an operator.
  */
 export type FulfilOutcome = 'fulfilled' | 'already-fulfilled' | 'unfulfillable' | 'underpaid';
@@ -84,11 +86,13 @@ export class CheckoutService {
    *
    * @throws the database's error when the pass cannot be stored (the provider retries).
    */
-  async fulfil({ checkoutSessionId, userId, planId, paid }: PaidCheckout): Promise<FulfilOutcome> {
+  async fulfil({ checkoutSessionId, userId, planId, paid, asked }: PaidCheckout): Promise<FulfilOutcome> {
     const plan = this.catalogue.find((p) => p.id === planId);
     if (!plan || !userId || !(await this.orm.em.fork().findOne(User, userId))) return 'unfulfillable';
-    if (paid && (paid.currency?.toLowerCase() !== plan.currency || (paid.amount ?? 0) < plan.amount))
+    const price = asked ?? plan;
+    if (paid && (paid.currency?.toLowerCase() !== price.currency || (paid.amount ?? 0) < price.amount)) {
       return 'underpaid';
+    }
     try {
       await this.passes.grant({ userId, tier: plan.tier, days: plan.days, checkoutSessionId });
       return 'fulfilled';

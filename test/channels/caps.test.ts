@@ -95,6 +95,31 @@ describe.each(eachProfile)('what one user may hold of channels (%s)', (_name, pr
     });
     expect(hashed).toBe(1);
   });
+
+  it("counts a try only when the password is wrong: a busy server's refusal leaves the user's tries whole", async () => {
+    const { orm, services } = server.app;
+    // A hasher that takes one password at a time and keeps none waiting: every join but one is turned away busy.
+    const channels = new ChannelService(
+      orm,
+      services.passes,
+      () => new Date(),
+      () => undefined,
+      () => undefined,
+      { owned: 3, memberships: 100 },
+      new ChannelPasswords(1, 0),
+    );
+    const owner = await TestUser.signIn(server, sink, 'busy-owner', Tier.PRO);
+    const room = (await create(owner, 'PASSWORD', 'busy')).data!.createChannel.id;
+    const joiner = await TestUser.signIn(server, sink, 'busy-joiner');
+    const viewer = (await services.auth.authenticate(joiner.token))!;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, () => channels.join(viewer, room, 'secret12')),
+    );
+    const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'OK' : (o.reason as { code: string }).code));
+    expect(codes).toContain('OK');
+    expect(codes.filter((c) => c !== 'OK').every((c) => c === 'RATE_LIMITED')).toBe(true);
+    expect(await count(server, 'channel_password_failures', 'user_id = ?', [joiner.id])).toBe(0);
+  });
 });
 
 describe('ChannelPasswords', () => {

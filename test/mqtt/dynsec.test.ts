@@ -7,6 +7,7 @@ import { rows } from '../support/db';
 import { codesOf } from '../support/graphql';
 import { MqttListener } from '../support/mqtt-listener';
 import { TestMosquitto } from '../support/mosquitto';
+import { DAY, TestClock } from '../support/clock';
 import { describeReal } from '../support/profiles';
 import { SmtpSink } from '../support/smtp-sink';
 import { eventually } from '../support/eventually';
@@ -20,6 +21,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   const sink = new SmtpSink();
   let broker: TestMosquitto;
   let server: TestServer;
+  const clock = new TestClock();
   let owner: TestUser;
   let club: string;
   const env = () => ({
@@ -36,7 +38,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
     await sink.start();
     // Persistence on, as in deploy/mosquitto: persistent sessions and their queues are what must not outlive access.
     broker = await TestMosquitto.start({ dynsec: true, persistence: true });
-    server = await startTestServer(profile, { env: env(), dynsec: { retryMs: 200 } });
+    server = await startTestServer(profile, { env: env(), clock, dynsec: { retryMs: 200, expiryCheckMs: 100 } });
     owner = await TestUser.signIn(server, sink, 'owner', Tier.PRO);
     club = await owner.createChannel('PASSWORD', 'club', 'secret12');
   });
@@ -286,6 +288,23 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
     expect((await credentialsOf(user)).topics).toContain(topicOf(defaultChannelId('general')));
   });
 
+  it('makes its own account again when the broker lost it, and publishes again', async () => {
+    const listener = await MqttListener.connect(await connect(owner), topicOf(club));
+    try {
+      expect((await broker.dynsec({ command: 'deleteClient', username: `${server.topicPrefix}-server` })).error).toBe(
+        undefined,
+      );
+      // Deleting it disconnected the server; its login is then refused until the account is made again.
+      await eventually(async () => (await readyz()).broker === 'down', 'the server to lose its broker connection');
+      await eventually(async () => (await readyz()).broker === 'up', 'the server to make its account and reconnect');
+      const sent = (await owner.send(club, 'after the loss')).data!.sendMessage;
+      await listener.received(1);
+      expect(listener.json.map((p) => p.message.id)).toContain(sent.id);
+    } finally {
+      await listener.close();
+    }
+  });
+
   it("takes the new admin password's server account password after a rotation", async () => {
     await server.halt();
     await broker.setAdminPassword(TestMosquitto.admin.password, 'rotated-admin-password');
@@ -303,6 +322,28 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
       await rotated.halt();
       await broker.setAdminPassword('rotated-admin-password', TestMosquitto.admin.password);
       await server.start();
+    }
+  });
+
+  // Last: it moves the server's clock a month on, past every session of this file.
+  it('deletes the broker client of a session that expired, which no logout announced', async () => {
+    const user = await TestUser.signIn(server, sink, 'expiring');
+    const c = await credentialsOf(user);
+    const client = await connect(user);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    clock.advance(31 * DAY);
+    try {
+      await closed;
+      await expect(
+        mqtt.connectAsync(c.url, {
+          username: c.username,
+          password: c.password,
+          clientId: c.clientId,
+          reconnectPeriod: 0,
+        }),
+      ).rejects.toThrow();
+    } finally {
+      await client.endAsync(true);
     }
   });
 });

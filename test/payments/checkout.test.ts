@@ -173,6 +173,8 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
         customer_email: user.email,
         'metadata[userId]': user.id,
         'metadata[planId]': 'PRO_30D',
+        'metadata[amount]': '999',
+        'metadata[currency]': 'usd',
         'line_items[0][quantity]': '1',
         'line_items[0][price_data][unit_amount]': '999',
         'line_items[0][price_data][currency]': 'usd',
@@ -338,6 +340,19 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ received: true, outcome: 'underpaid' });
       expect(await passesOf(user)).toEqual([]);
+    });
+
+    it('checks what was paid against the price the checkout was opened with, not the price of today', async () => {
+      const user = await TestUser.signIn(paid, sink, 'old-price');
+      // Opened at 300 before the price became 499: paying 300 buys the pass.
+      const session = {
+        ...checkout(user),
+        amount_total: 300,
+        metadata: { userId: user.id, planId: 'PLUS_30D', amount: '300', currency: 'usd' },
+      };
+      const res = await deliver(event('checkout.session.completed', session));
+      expect(await res.json()).toEqual({ received: true, outcome: 'fulfilled' });
+      expect(await passesOf(user)).toHaveLength(1);
     });
 
     it('answers a body over 512 KB with 413 in JSON, no stack trace', async () => {

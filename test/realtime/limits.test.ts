@@ -142,9 +142,8 @@ describe.each(eachProfile)('connection and subscription limits (%s)', (_name, pr
   });
 });
 
-describe.each(eachProfile)('operations in progress per user (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
-  /** A payment provider that keeps every request waiting until `release`: what holds an operation in progress. */
+/** A payment provider that keeps every request waiting until its release is called: what holds an operation. */
+function stallingProvider() {
   const waiting: (() => void)[] = [];
   const provider = createServer((_req, res) =>
     waiting.push(() => {
@@ -152,6 +151,65 @@ describe.each(eachProfile)('operations in progress per user (%s)', (_name, profi
       res.end(JSON.stringify({ id: 'cs_test_1', object: 'checkout.session', url: 'https://checkout.stripe.com/x' }));
     }),
   );
+  return { provider, waiting };
+}
+
+describe.each(eachProfile)('operations in progress on one socket, pipelined (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  const { provider, waiting } = stallingProvider();
+  let server: TestServer;
+
+  beforeAll(async () => {
+    await sink.start();
+    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
+    server = await startTestServer(profile, {
+      env: {
+        SMTP_URL: sink.url,
+        MAX_OPERATIONS_PER_SOCKET: '3',
+        MAX_OPERATIONS_PER_USER: '100',
+        STRIPE_SECRET_KEY: 'sk_test_123',
+        STRIPE_API_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}`,
+      },
+    });
+  });
+  afterAll(async () => {
+    for (const release of waiting.splice(0)) release();
+    await server?.stop();
+    await new Promise((resolve) => provider.close(resolve));
+    await sink.stop();
+  });
+
+  it('counts an operation the client completes at once until it has run: pipelining Subscribe and Complete gains nothing', async () => {
+    const user = await TestUser.signIn(server, sink, 'pipeliner');
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    const frames: { id?: string; type: string }[] = [];
+    socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString())));
+    await new Promise((resolve) => socket.once('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authToken: user.token } }));
+    await eventually(() => frames.some((f) => f.type === 'connection_ack'), 'connection_ack');
+    try {
+      const start = 'mutation { startCheckout(planId: "PLUS_30D") { id } }';
+      for (let i = 0; i < 20; i++) {
+        socket.send(JSON.stringify({ id: `s${i}`, type: 'subscribe', payload: { query: start } }));
+        socket.send(JSON.stringify({ id: `s${i}`, type: 'complete' }));
+      }
+      // Three checkouts are under way (they wait for the provider); every other one was refused on arrival.
+      await eventually(() => waiting.length >= 3, 'three checkouts to reach the provider');
+      const probe = { id: 'probe', type: 'subscribe', payload: { query: '{ me { id } }' } };
+      socket.send(JSON.stringify(probe));
+      await eventually(() => frames.some((f) => f.id === 'probe'), 'the probe to be answered');
+      expect(frames.find((f) => f.id === 'probe')).toMatchObject({ type: 'error' });
+      expect(waiting).toHaveLength(3);
+    } finally {
+      for (const release of waiting.splice(0)) release();
+      socket.terminate();
+    }
+  });
+});
+
+describe.each(eachProfile)('operations in progress per user (%s)', (_name, profile) => {
+  const sink = new SmtpSink();
+  const { provider, waiting } = stallingProvider();
   let server: TestServer;
 
   beforeAll(async () => {
