@@ -18,10 +18,10 @@ import { BrokerAccess } from './bridge/broker-access';
 import { DynamicSecurity, type DynamicSecurityOptions } from './bridge/dynamic-security';
 import { DynsecAdmin } from './bridge/dynsec-admin';
 import { LiveMessages, type LiveMessagesOptions } from './bridge/live-messages';
-import { ChatPubSub } from './bridge/pub-sub';
 import { PayloadSigner } from './bridge/payload';
 import { Relay, type RelayOptions } from './bridge/relay';
 import { SessionBroadcast } from './bridge/session-broadcast';
+import { StoredMessages } from './bridge/stored-messages';
 import { Topics } from './bridge/topics';
 import type { Config } from './config';
 import { formatError } from './errors';
@@ -57,7 +57,6 @@ import { MessageService } from './services/message.service';
 import { PassService } from './services/pass.service';
 import { AccessEvents } from './services/access-events';
 import { systemClock, type Clock } from './services/clock';
-import type { MessageView } from './services/views';
 
 /** What tests and embedders may replace; production uses the defaults. */
 export interface AppOptions {
@@ -165,18 +164,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     relay.start();
     closers.push(['relay', () => relay.stop()]);
 
-    // Services hand every committed message to the relay, which publishes it to the broker for every instance, and
-    // to this instance's own subscribers at once (the broker's copy then arrives as a repeat and is dropped).
-    let deliverLocally = (_message: MessageView) => {};
-    const onStored = (message: MessageView) => {
-      relay.publish(message);
-      try {
-        deliverLocally(message);
-      } catch (err) {
-        // The message is stored and published: a local subscriber catches up through the broker's copy.
-        logger.error({ err, messageId: message.id }, 'local delivery failed');
-      }
-    };
+    // The path of a stored message: services hand it to storedMessages after the commit; the relay and this
+    // instance's live subscriptions are registered on it below.
+    const storedMessages = new StoredMessages(logger);
+    storedMessages.on('relay', (message) => relay.publish(message));
     const passes = new PassService(orm, clock);
     // Unset PUBLIC_URL means this server on localhost, at the port it bound (which PORT=0 leaves to the system).
     let boundPort = config.http.port;
@@ -212,21 +203,27 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         (sessionId) => accessEvents.sessionEnded(sessionId),
       ),
       passes,
-      channels: new ChannelService(orm, passes, clock, onStored, (userId) => accessEvents.accessChanged(userId), {
-        owned: config.limits.channelsPerUser,
-        memberships: config.limits.membershipsPerUser,
-      }),
+      channels: new ChannelService(
+        orm,
+        passes,
+        clock,
+        storedMessages.stored,
+        (userId) => accessEvents.accessChanged(userId),
+        {
+          owned: config.limits.channelsPerUser,
+          memberships: config.limits.membershipsPerUser,
+        },
+      ),
       checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), checkoutProvider, clock),
-      messages: new MessageService(orm, clock, onStored),
+      messages: new MessageService(orm, clock, storedMessages.stored),
     };
     await services.channels.ensureDefaultChannels(config.channels.defaults);
     const live = new LiveMessages(broker, topics, services.messages, services.channels, logger, metrics, signer, {
       maxSubscriptionsPerUser: config.limits.subscriptionsPerUser,
       ...options.live,
     });
-    deliverLocally = (message) => live.stored(message);
+    storedMessages.on('live subscriptions', (message) => live.stored(message));
     closers.push(['live subscriptions', () => live.close()]);
-    const pubSub = new ChatPubSub(relay, live);
     const brokerAccess = new BrokerAccess(
       services.auth,
       services.channels,
@@ -254,10 +251,11 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       services,
       topics,
       brokerAccess,
+      live,
       resolverTimeoutMs: options.resolverTimeoutMs ?? OPERATION_LIMITS.resolverTimeoutMs,
     };
 
-    const schema = await buildChatSchema(pubSub);
+    const schema = await buildChatSchema();
     const formatErrorFor = (formatted: Parameters<typeof formatError>[0], error: unknown) => {
       const answer = formatError(formatted, error, (err) =>
         logger.error({ err }, 'internal error in a GraphQL operation'),

@@ -10,16 +10,21 @@ import {
   Resolver,
   Root,
   Subscription,
+  type SubscribeResolverData,
   UseMiddleware,
 } from 'type-graphql';
 import { ResolverTimeout, takeHistoryPage } from '../schema/operation-limits';
 import { MESSAGE_RULES } from '../services/message.service';
-import { Topic, type MessageAddedRequest } from '../bridge/pub-sub';
 import type { Context } from '../schema/context';
 import type { MessagePage, MessageView } from '../services/views';
 import { HistoryArgs } from './history.args';
 import { MessageConnectionType, MessageType } from './message.type';
 import { SendMessageInput } from './send-message.input';
+
+interface MessageAddedArgs {
+  channelId: string;
+  afterSeq?: number | null;
+}
 
 @UseMiddleware(ResolverTimeout)
 @Resolver(() => MessageType)
@@ -45,9 +50,9 @@ export class MessageResolver {
       'Stored messages of one channel as they are stored. With `afterSeq`, every stored message with a',
       'greater seq is sent first, then live ones, with no gap and no repeat between the two.',
     ].join('\n'),
-    topics: Topic.MessageAdded,
-    topicId: ({ args, context }: { args: { channelId: string; afterSeq?: number | null }; context: Context }) =>
-      ({ viewer: context.viewer, channelId: args.channelId, afterSeq: args.afterSeq }) satisfies MessageAddedRequest,
+    // Access is checked as the stream opens: a refused subscription ends with its error before any message.
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, MessageAddedArgs, Context>) =>
+      context.live.subscribe(context.viewer, args.channelId, args.afterSeq),
   })
   messageAdded(
     @Root() message: MessageView,

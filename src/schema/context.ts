@@ -1,4 +1,5 @@
 import type { BrokerAccess } from '../bridge/broker-access';
+import type { LiveMessages } from '../bridge/live-messages';
 import type { Topics } from '../bridge/topics';
 import type { Services } from '../services';
 import type { Viewer } from '../services/auth.service';
@@ -14,6 +15,8 @@ export interface Context {
   topics: Topics;
   /** Direct MQTT access: credentials and the rules the broker enforces. */
   brokerAccess: Pick<BrokerAccess, 'credentials'>;
+  /** Live streams of stored messages (`Subscription.messageAdded`). */
+  live: Pick<LiveMessages, 'subscribe'>;
   /** How long a query or mutation field may run (see ResolverTimeout). */
   resolverTimeoutMs: number;
   /** Ends the operation's places in the limits of its socket and user (graphql-ws calls it once it has run). */
@@ -24,8 +27,8 @@ export interface Context {
   allowance: { historyPages: number; historyMessages: number };
 }
 
-/** What every context shares: the services, the topic names and the broker access rules. */
-export type ContextBase = Pick<Context, 'services' | 'topics' | 'brokerAccess' | 'resolverTimeoutMs'>;
+/** What every context shares: the services, the topic names, the broker access rules and the live streams. */
+export type ContextBase = Pick<Context, 'services' | 'topics' | 'brokerAccess' | 'live' | 'resolverTimeoutMs'>;
 
 /** The token of an `Authorization` header or a `connectionParams.authToken`, with or without `Bearer `. */
 export function bearerToken(value: unknown): string | undefined {
