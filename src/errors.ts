@@ -47,6 +47,15 @@ export const badInput = (field: string, message: string) =>
 export const rateLimited = (retryAfterSeconds: number, message = 'Too many attempts; try again later.') =>
   new DomainError(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
 
+export const notFound = () => new DomainError(ErrorCode.NOT_FOUND, 'No such channel.');
+export const forbidden = () =>
+  new DomainError(ErrorCode.FORBIDDEN, 'Join this channel with its password to read and post here.');
+/** The refusal of an operation past its user's quota of operations in progress. */
+export const tooManyOperations = (limit: number) =>
+  new DomainError(ErrorCode.RATE_LIMITED, `At most ${limit} operations of one user at once; wait for one to finish.`, {
+    retryAfterSeconds: 1,
+  });
+
 /** Codes graphql-js, Apollo and graphql-ws give to requests that never reached a resolver. */
 const TRANSPORT_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',

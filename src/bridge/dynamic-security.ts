@@ -276,12 +276,22 @@ export class DynamicSecurity {
       if (fix) repairs.push(fix);
     }
     await this.admin.run(repairs, TOLERATED);
+    // Groups of users without a session are removed, but only empty ones: a provision under way since the list
+    // above may have put a new session's client in one.
     const groupPrefix = `${this.topics.prefix}-u-`;
-    const stale = (await this.list('listGroups', 'groups')).filter(
+    const candidates = (await this.list('listGroups', 'groups')).filter(
       (name) => name.startsWith(groupPrefix) && !users.has(name.slice(groupPrefix.length)),
     );
+    const groups = await this.admin.run(
+      candidates.map((groupname) => ({ command: 'getGroup', groupname })),
+      TOLERATED,
+    );
+    const empty = candidates.filter(
+      (_, i) =>
+        ((groups[i].data as { group?: { clients?: unknown[] } } | undefined)?.group?.clients ?? []).length === 0,
+    );
     await this.admin.run(
-      stale.map((groupname) => ({ command: 'deleteGroup', groupname })),
+      empty.map((groupname) => ({ command: 'deleteGroup', groupname })),
       TOLERATED,
     );
     if (this.state === 'degraded') this.logger.info('dynsec: broker access control is in line with the database again');

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import { MessageKind, SystemEvent } from '../entities';
-import { badInput, DomainError, ErrorCode, unauthenticated } from '../errors';
-import type { Metrics } from '../http/metrics';
+import { badInput, DomainError, ErrorCode, forbidden, unauthenticated } from '../errors';
+import type { Metrics } from '../metrics';
 import type { Viewer } from '../services/auth.service';
-import { forbidden } from '../services/channel-access';
 import type { ChannelService } from '../services/channel.service';
 import { MESSAGE_RULES, type MessageService } from '../services/message.service';
 import type { MessageView } from '../services/views';

@@ -3,7 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { MySqlPlatform } from '@mikro-orm/mysql';
 import type { Logger } from 'pino';
 import { Message } from '../entities';
-import type { Metrics } from '../http/metrics';
+import type { Metrics } from '../metrics';
 import type { Clock } from '../services/clock';
 import { lockingTransaction } from '../services/transaction';
 import { messageView, type MessageView } from '../services/views';

@@ -1,4 +1,9 @@
-import type { LoginCodeMail } from './mailer';
+/** A sign-in code to mail. */
+export interface LoginCodeMail {
+  to: string;
+  code: string;
+  expiresAt: Date;
+}
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -1,12 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
-import { loginCodeMail } from './login-code.mail';
-
-export interface LoginCodeMail {
-  to: string;
-  code: string;
-  expiresAt: Date;
-}
+import { loginCodeMail, type LoginCodeMail } from './login-code.mail';
 
 /** Sends the server's mail. `sendLoginCode` rejects when the mail was not accepted for delivery. */
 export interface Mailer {

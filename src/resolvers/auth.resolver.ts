@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Mutation, Resolver, UseMiddleware } from 'type-graphql';
-import { ResolverTimeout } from '../schema/operation-limits';
+import { ResolverTimeout } from '../schema/operation-guards';
 import type { Context } from '../schema/context';
 import { AuthPayloadType, LoginCodeRequestType } from './auth.types';
 

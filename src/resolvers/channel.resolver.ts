@@ -11,7 +11,7 @@ import {
   Root,
   UseMiddleware,
 } from 'type-graphql';
-import { ResolverTimeout, takeHistoryPage } from '../schema/operation-limits';
+import { ResolverTimeout, takeHistoryPage } from '../schema/operation-guards';
 import { MESSAGE_RULES } from '../services/message.service';
 import type { Context } from '../schema/context';
 import type { ChannelView, MessagePage } from '../services/views';

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver, UseMiddleware } from 'type-graphql';
-import { ResolverTimeout } from '../schema/operation-limits';
+import { ResolverTimeout } from '../schema/operation-guards';
 import type { CheckoutLink } from '../payments/checkout-provider';
 import type { Plan } from '../payments/plans';
 import type { Context } from '../schema/context';

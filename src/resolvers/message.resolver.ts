@@ -13,7 +13,7 @@ import {
   type SubscribeResolverData,
   UseMiddleware,
 } from 'type-graphql';
-import { ResolverTimeout, takeHistoryPage } from '../schema/operation-limits';
+import { ResolverTimeout, takeHistoryPage } from '../schema/operation-guards';
 import { MESSAGE_RULES } from '../services/message.service';
 import type { Context } from '../schema/context';
 import type { MessagePage, MessageView } from '../services/views';

@@ -1,5 +1,5 @@
 import { Authorized, Ctx, Field, ObjectType, Query, Resolver, UseMiddleware } from 'type-graphql';
-import { ResolverTimeout } from '../schema/operation-limits';
+import { ResolverTimeout } from '../schema/operation-guards';
 import type { MqttCredentials } from '../bridge/broker-access';
 import type { Context } from '../schema/context';
 

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, UseMiddleware } from 'type-graphql';
-import { ResolverTimeout } from '../schema/operation-limits';
+import { ResolverTimeout } from '../schema/operation-guards';
 import { Tier, type Pass } from '../entities';
 import type { Context } from '../schema/context';
 import { PassType } from './pass.type';

@@ -1,6 +1,6 @@
 import type { EntityManager, FindOneOptions } from '@mikro-orm/core';
 import { Channel, ChannelKind, Membership } from '../entities';
-import { DomainError, ErrorCode } from '../errors';
+import { forbidden, notFound } from '../errors';
 
 /**
  * Who may read, post and subscribe in a channel: everyone signed in for DEFAULT, the owner for PRIVATE, members
@@ -39,10 +39,6 @@ export async function findChannel<Hint extends string = never, Fields extends st
 ) {
   return isChannelId(id) ? em.findOne(Channel, { id }, options) : null;
 }
-
-export const notFound = () => new DomainError(ErrorCode.NOT_FOUND, 'No such channel.');
-export const forbidden = () =>
-  new DomainError(ErrorCode.FORBIDDEN, 'Join this channel with its password to read and post here.');
 
 export async function isMember(em: EntityManager, channelId: string, userId: string): Promise<boolean> {
   return (await em.count(Membership, { channel: channelId, user: userId })) > 0;

@@ -12,9 +12,9 @@ import {
   tierAtLeast,
   User,
 } from '../entities';
-import { badInput, DomainError, ErrorCode, rateLimited } from '../errors';
+import { badInput, DomainError, ErrorCode, notFound, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
-import { canAccess, findChannel, hiddenFrom, isMember, notFound } from './channel-access';
+import { canAccess, findChannel, hiddenFrom, isMember } from './channel-access';
 import type { Clock } from './clock';
 import { appendSystemMessage } from './message-log';
 import type { PassService } from './pass.service';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DeadlockException, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import { MySqlPlatform } from '@mikro-orm/mysql';
 import { ChannelKind } from '../entities';
-import { rateLimited } from '../errors';
-import { forbidden, isChannelId, notFound } from './channel-access';
+import { forbidden, notFound, rateLimited } from '../errors';
+import { isChannelId } from './channel-access';
 import { dateColumn, PlainSql, type Step } from './plain-sql';
 import { userMessageView, type MessageView, type UserView } from './views';
 

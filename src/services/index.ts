@@ -1,8 +1,16 @@
-import type { AuthService } from './auth.service';
-import type { ChannelService } from './channel.service';
-import type { CheckoutService } from './checkout.service';
-import type { MessageService } from './message.service';
-import type { PassService } from './pass.service';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Config } from '../config';
+import type { Mailer } from '../mail/mailer';
+import type { CheckoutProvider } from '../payments/checkout-provider';
+import { planCatalogue } from '../payments/plans';
+import type { AccessEvents } from './access-events';
+import { AuthService } from './auth.service';
+import { ChannelService } from './channel.service';
+import { CheckoutService } from './checkout.service';
+import type { Clock } from './clock';
+import { MessageService } from './message.service';
+import { PassService } from './pass.service';
+import type { MessageStored } from './views';
 
 /** The rules, one service per area; resolvers reach them through the request context. */
 export interface Services {
@@ -11,4 +19,42 @@ export interface Services {
   checkout: CheckoutService;
   messages: MessageService;
   passes: PassService;
+}
+
+export interface ServiceParts {
+  orm: MikroORM;
+  clock: Clock;
+  mailer: Mailer;
+  /** Undefined in production without Stripe keys (checkouts are refused). */
+  checkoutProvider: CheckoutProvider | undefined;
+  /** Where committed messages go (StoredMessages). */
+  stored: MessageStored;
+  /** Who follows access as it changes. */
+  accessEvents: AccessEvents;
+}
+
+/** Builds the services on their parts, with the limits of the configuration. */
+export function createServices(config: Config, parts: ServiceParts): Services {
+  const { orm, clock, accessEvents } = parts;
+  const passes = new PassService(orm, clock);
+  return {
+    auth: new AuthService(
+      orm,
+      parts.mailer,
+      clock,
+      {
+        secret: config.auth.secret,
+        sessionTtlDays: config.auth.sessionTtlDays,
+        loginCodesPerAddressPerHour: config.auth.loginCodesPerAddressPerHour,
+      },
+      (sessionId) => accessEvents.sessionEnded(sessionId),
+    ),
+    passes,
+    channels: new ChannelService(orm, passes, clock, parts.stored, (userId) => accessEvents.accessChanged(userId), {
+      owned: config.limits.channelsPerUser,
+      memberships: config.limits.membershipsPerUser,
+    }),
+    checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), parts.checkoutProvider, clock),
+    messages: new MessageService(orm, clock, parts.stored),
+  };
 }

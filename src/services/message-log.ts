@@ -1,6 +1,7 @@
 import { LockMode, type EntityManager } from '@mikro-orm/core';
 import { Message, MessageKind, type SystemEvent } from '../entities';
-import { findChannel, notFound } from './channel-access';
+import { notFound } from '../errors';
+import { findChannel } from './channel-access';
 
 /**
  * Appends a SYSTEM message to a channel inside the caller's transaction: locks the channel row, takes the next seq

@@ -204,7 +204,8 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
           command: 'getGroup',
           groupname: `${server.topicPrefix}-u-${member.id}`,
         });
-        return !data.group.roles.some((r: { rolename: string }) => r.rolename === `${server.topicPrefix}-ch-${club}`);
+        const roles: { rolename: string }[] = data?.group?.roles ?? [];
+        return !roles.some((r) => r.rolename === `${server.topicPrefix}-ch-${club}`);
       }, "the club's role to leave the member's group"),
   }));
 

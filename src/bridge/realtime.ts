@@ -1,0 +1,104 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Metrics } from '../metrics';
+import type { Services } from '../services';
+import type { AccessEvents } from '../services/access-events';
+import type { Clock } from '../services/clock';
+import { BrokerAccess } from './broker-access';
+import { LiveMessages, type LiveMessagesOptions } from './live-messages';
+import type { Messaging } from './messaging';
+import { Relay, type RelayOptions } from './relay';
+import { SessionBroadcast } from './session-broadcast';
+import type { StoredMessages } from './stored-messages';
+
+/** Everything that carries stored messages and access changes out of this instance, and into its subscriptions. */
+export interface Realtime {
+  readonly relay: Relay;
+  readonly live: LiveMessages;
+  readonly brokerAccess: BrokerAccess;
+  /** Ends every live subscription, stops telling other instances, then stops the relay (flushing what it can). */
+  close(): Promise<void>;
+}
+
+export interface RealtimeOptions {
+  config: Config;
+  orm: MikroORM;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  services: Services;
+  storedMessages: StoredMessages;
+  accessEvents: AccessEvents;
+  /** The server's public base URL, for the broker addresses handed to clients. */
+  publicUrl: () => string;
+  /** How often connections are checked for ended sessions (default 15 s). */
+  sessionCheckMs?: number;
+  relay?: RelayOptions;
+  live?: LiveMessagesOptions;
+}
+
+/**
+ * Starts the real-time parts on a connected broker: the relay (the transactional outbox) and this instance's live
+ * subscriptions, both registered on `storedMessages`; the notices of ended sessions between instances; and the access
+ * rules of direct MQTT clients, which the embedded broker and Mosquitto's dynamic security follow from
+ * `accessEvents`.
+ */
+export async function startRealtime(messaging: Messaging, options: RealtimeOptions): Promise<Realtime> {
+  const { config, services, logger, storedMessages, accessEvents } = options;
+  const { broker, topics, dynsec, signer } = messaging;
+
+  const relay = new Relay(options.orm, broker, topics, options.clock, logger, options.metrics, signer, options.relay);
+  relay.start();
+  storedMessages.on('relay', (message) => relay.publish(message));
+  const live = new LiveMessages(broker, topics, services.messages, services.channels, logger, options.metrics, signer, {
+    maxSubscriptionsPerUser: config.limits.subscriptionsPerUser,
+    ...options.live,
+  });
+  storedMessages.on('live subscriptions', (message) => live.stored(message));
+
+  const sessionBroadcast = new SessionBroadcast(broker, topics, signer, accessEvents, logger);
+  if (broker.embedded) accessEvents.on(broker.embedded);
+  if (dynsec) {
+    // Failures degrade direct MQTT (DynamicSecurity logs them); the next reconcile repairs what was missed.
+    const tolerate = (change: Promise<void>) => void change.catch(() => undefined);
+    accessEvents.on({
+      sessionEnded: (sessionId, origin) => origin === 'local' && tolerate(dynsec.sessionEnded(sessionId)),
+      accessChanged: (userId, origin) => origin === 'local' && tolerate(dynsec.accessChanged(userId)),
+    });
+  }
+
+  const { publicUrl } = options;
+  const brokerAccess = new BrokerAccess(
+    services.auth,
+    services.channels,
+    topics,
+    config.auth.secret,
+    {
+      url: () =>
+        config.mqtt.publicUrl ??
+        (broker.embedded ? `mqtt://${new URL(publicUrl()).hostname}:${broker.embedded.port}` : broker.url),
+      wsUrl: () => config.mqtt.publicWsUrl ?? (broker.embedded ? `${publicUrl().replace(/^http/, 'ws')}/mqtt` : null),
+    },
+    (viewer) => dynsec?.provision(viewer) ?? Promise.resolve(),
+  );
+  broker.embedded?.enforce(brokerAccess, options.sessionCheckMs ?? 15_000);
+  await dynsec?.start({
+    everyoneChannelIds: () => services.channels.defaultChannelIds(),
+    personalChannelIds: (userId) => services.channels.personalChannelIds(userId),
+    activeSessions: (ids) => services.auth.activeSessions(ids),
+    sessionsExpired: (since) => services.auth.sessionsExpired(since),
+    credentialsOf: (sessionId) => brokerAccess.credentialsOf(sessionId),
+  });
+
+  return {
+    relay,
+    live,
+    brokerAccess,
+    close: async () => {
+      await live.close();
+      sessionBroadcast.close();
+      await relay.stop();
+    },
+  };
+}
