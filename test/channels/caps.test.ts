@@ -1,40 +1,33 @@
 import { Tier } from '../../src/entities';
 import { ChannelPasswords } from '../../src/services/channel-passwords';
 import { ChannelService } from '../../src/services/channel.service';
-import { CREATE, JOIN, TestUser } from '../support/chat';
+import { CREATE, JOIN, type TestUser } from '../support/chat';
 import { count } from '../support/db';
 import { codesOf } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 describe.each(eachProfile)('what one user may hold of channels (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let server: TestServer;
 
-  beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      env: {
-        SMTP_URL: sink.url,
-        LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
-        MAX_CHANNELS_PER_USER: '3',
-        MAX_MEMBERSHIPS_PER_USER: '2',
-        // Creations of one user at once, on purpose: the per-user quota of operations is not what is tested here.
-        MAX_OPERATIONS_PER_USER: '100',
-      },
-    });
+  const chat = useChatServer(profile, {
+    env: {
+      MAX_CHANNELS_PER_USER: '3',
+      MAX_MEMBERSHIPS_PER_USER: '2',
+      // Creations of one user at once, on purpose: the per-user quota of operations is not what is tested here.
+      MAX_OPERATIONS_PER_USER: '100',
+    },
   });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+  beforeAll(async () => {
+    server = chat.server;
   });
 
   const create = (user: TestUser, kind: 'PRIVATE' | 'PASSWORD', name = 'room') =>
     user.gql(CREATE, { input: { name, kind, password: kind === 'PASSWORD' ? 'secret12' : undefined } });
 
   it('refuses a channel past MAX_CHANNELS_PER_USER with FORBIDDEN and the limit, even when asked for at once', async () => {
-    const user = await TestUser.signIn(server, sink, 'owner', Tier.PLUS);
+    const user = await chat.user('owner', Tier.PLUS);
     const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => create(user, 'PRIVATE', `r${i}`)));
     expect(answers.filter((a) => codesOf(a).length === 0)).toHaveLength(3);
     const refused = answers.filter((a) => codesOf(a)[0] === 'FORBIDDEN');
@@ -44,15 +37,15 @@ describe.each(eachProfile)('what one user may hold of channels (%s)', (_name, pr
   });
 
   it('refuses a membership past MAX_MEMBERSHIPS_PER_USER, on creating and on joining', async () => {
-    const owner = await TestUser.signIn(server, sink, 'pro', Tier.PRO);
+    const owner = await chat.user('pro', Tier.PRO);
     const rooms = [];
     for (const name of ['a', 'b']) rooms.push((await create(owner, 'PASSWORD', name)).data!.createChannel.id);
     // Two PASSWORD channels own: a third would be a third membership; a PRIVATE one is not.
     expect(codesOf(await create(owner, 'PASSWORD', 'c'))).toEqual(['FORBIDDEN']);
     expect(codesOf(await create(owner, 'PRIVATE', 'd'))).toEqual([]);
-    const other = await TestUser.signIn(server, sink, 'other', Tier.PRO);
+    const other = await chat.user('other', Tier.PRO);
     rooms.push((await create(other, 'PASSWORD', 'e')).data!.createChannel.id);
-    const joiner = await TestUser.signIn(server, sink, 'joiner');
+    const joiner = await chat.user('joiner');
     expect(codesOf(await joiner.gql(JOIN, { id: rooms[0], password: 'secret12' }))).toEqual([]);
     expect(codesOf(await joiner.gql(JOIN, { id: rooms[1], password: 'secret12' }))).toEqual([]);
     const third = await joiner.gql(JOIN, { id: rooms[2], password: 'secret12' });
@@ -79,7 +72,7 @@ describe.each(eachProfile)('what one user may hold of channels (%s)', (_name, pr
       { owned: 3, memberships: 2 },
       counting,
     );
-    const free = await TestUser.signIn(server, sink, 'free');
+    const free = await chat.user('free');
     const viewer = (await services.auth.authenticate(free.token))!;
     await expect(
       channels.create(viewer, { name: 'x', kind: 'PASSWORD' as never, password: 'p'.repeat(128) }),
@@ -87,7 +80,7 @@ describe.each(eachProfile)('what one user may hold of channels (%s)', (_name, pr
       code: 'TIER_REQUIRED',
     });
     expect(hashed).toBe(0);
-    const pro = await TestUser.signIn(server, sink, 'pro-hash', Tier.PRO);
+    const pro = await chat.user('pro-hash', Tier.PRO);
     await channels.create((await services.auth.authenticate(pro.token))!, {
       name: 'y',
       kind: 'PASSWORD' as never,
@@ -108,9 +101,9 @@ describe.each(eachProfile)('what one user may hold of channels (%s)', (_name, pr
       { owned: 3, memberships: 100 },
       new ChannelPasswords(1, 0),
     );
-    const owner = await TestUser.signIn(server, sink, 'busy-owner', Tier.PRO);
+    const owner = await chat.user('busy-owner', Tier.PRO);
     const room = (await create(owner, 'PASSWORD', 'busy')).data!.createChannel.id;
-    const joiner = await TestUser.signIn(server, sink, 'busy-joiner');
+    const joiner = await chat.user('busy-joiner');
     const viewer = (await services.auth.authenticate(joiner.token))!;
     const outcomes = await Promise.allSettled(
       Array.from({ length: 12 }, () => channels.join(viewer, room, 'secret12')),

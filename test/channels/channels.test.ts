@@ -6,36 +6,29 @@ import { CHANNEL, CHANNELS, CREATE, JOIN, LEAVE, TestUser, uniqueId } from '../s
 import { count, rows } from '../support/db';
 import { codesOf } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
+import { useChatServer } from '../support/chat-server';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 describe.each(eachProfile)('channels (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   const clock = new TestClock();
   let server: TestServer;
   let free: TestUser;
   let plus: TestUser;
   let pro: TestUser;
 
-  beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      clock,
-      env: {
-        SMTP_URL: sink.url,
-        LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
-        // These tests send many operations of one user at once on purpose: the per-user quota is not what they test.
-        MAX_OPERATIONS_PER_USER: '1000',
-        DEFAULT_CHANNELS: 'general,random',
-      },
-    });
-    free = await TestUser.signIn(server, sink, 'free');
-    plus = await TestUser.signIn(server, sink, 'plus', Tier.PLUS);
-    pro = await TestUser.signIn(server, sink, 'pro', Tier.PRO);
+  const chat = useChatServer(profile, {
+    clock,
+    env: {
+      // These tests send many operations of one user at once on purpose: the per-user quota is not what they test.
+      MAX_OPERATIONS_PER_USER: '1000',
+      DEFAULT_CHANNELS: 'general,random',
+    },
   });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+  beforeAll(async () => {
+    server = chat.server;
+    free = await chat.user('free');
+    plus = await chat.user('plus', Tier.PLUS);
+    pro = await chat.user('pro', Tier.PRO);
   });
 
   const channelRows = () => count(server, 'channels');
@@ -121,7 +114,7 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
     });
 
     it('keeps a channel usable by its owner after the pass ends, but creating another needs the tier again', async () => {
-      const owner = await TestUser.signIn(server, sink, 'lapsing');
+      const owner = await chat.user('lapsing');
       const pass = await server.app.services.passes.grant({ userId: owner.id, tier: Tier.PLUS, days: 1 });
       expect(pass.endsAt.getTime() - pass.startsAt.getTime()).toBe(DAY);
       const id = await owner.createChannel('PRIVATE');
@@ -209,7 +202,7 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
     });
 
     it('are listed to everyone, but give non-members no access, no lastSeq and FORBIDDEN to read or send', async () => {
-      const outsider = await TestUser.signIn(server, sink, 'outsider');
+      const outsider = await chat.user('outsider');
       const listed = (await outsider.gql(CHANNELS)).data!.channels.find((c: any) => c.id === id);
       expect(listed).toMatchObject({ kind: 'PASSWORD', canAccess: false, lastSeq: 0 });
       expect((await outsider.gql(CHANNEL, { id })).data!.channel).toMatchObject({ canAccess: false, lastSeq: 0 });
@@ -224,7 +217,7 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
     });
 
     it('refuse a join without password (BAD_USER_INPUT) or with a wrong one (WRONG_PASSWORD), adding no member', async () => {
-      const joiner = await TestUser.signIn(server, sink, 'joiner');
+      const joiner = await chat.user('joiner');
       const none = await joiner.gql(JOIN, { id });
       expect(codesOf(none)).toEqual(['BAD_USER_INPUT']);
       expect(none.errors![0].extensions!.field).toBe('password');
@@ -233,7 +226,7 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
     });
 
     it('admit with the right password, with a MEMBER_JOINED message; joining again is harmless', async () => {
-      const joiner = await TestUser.signIn(server, sink, 'member');
+      const joiner = await chat.user('member');
       const before = (await pro.gql(CHANNEL, { id })).data!.channel!.lastSeq;
       const joined = await joiner.gql(JOIN, { id, password });
       expect(joined.data!.joinChannel).toMatchObject({ id, canAccess: true, lastSeq: before + 1 });
@@ -251,7 +244,7 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
     });
 
     it('let a member leave, with a MEMBER_LEFT message; then the password is needed again', async () => {
-      const member = await TestUser.signIn(server, sink, 'leaver');
+      const member = await chat.user('leaver');
       await member.gql(JOIN, { id, password });
       expect((await member.gql(LEAVE, { id })).data!.leaveChannel).toBe(true);
       expect((await member.gql(LEAVE, { id })).data!.leaveChannel).toBe(false);
@@ -262,7 +255,7 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
     });
 
     it('throttle wrong passwords: after 10 in 15 minutes even the right one is RATE_LIMITED, until the window passes', async () => {
-      const guesser = await TestUser.signIn(server, sink, 'guesser');
+      const guesser = await chat.user('guesser');
       for (let i = 0; i < 10; i++) {
         expect(codesOf(await guesser.gql(JOIN, { id, password: `guess-${i}` }))).toEqual(['WRONG_PASSWORD']);
       }
@@ -272,14 +265,14 @@ describe.each(eachProfile)('channels (%s)', (_name, profile) => {
       expect(limited.errors![0].extensions!.retryAfterSeconds).toBeLessThanOrEqual(15 * 60);
       expect(await count(server, 'memberships', 'channel_id = ? and user_id = ?', [id, guesser.id])).toBe(0);
       // Another user is not held back by this one's tries.
-      const other = await TestUser.signIn(server, sink, 'other');
+      const other = await chat.user('other');
       expect(codesOf(await other.gql(JOIN, { id, password }))).toEqual([]);
       clock.advance(15 * 60_000);
       expect(codesOf(await guesser.gql(JOIN, { id, password }))).toEqual([]);
     });
 
     it('count concurrent wrong tries against the limit too', async () => {
-      const guesser = await TestUser.signIn(server, sink, 'burst');
+      const guesser = await chat.user('burst');
       const results = await Promise.all(
         Array.from({ length: 14 }, (_, i) => guesser.gql(JOIN, { id, password: `burst-${i}` })),
       );

@@ -6,11 +6,12 @@ import { ChannelView, ChatClient, ChatError, type ConnectionState, type Message,
 import { FileQueueStorage } from '../../client/node';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { TestUser, uniqueEmail, uniqueId } from '../support/chat';
+import { type TestUser, uniqueEmail, uniqueId } from '../support/chat';
 import { FlakyNetwork, signInClient } from '../support/client';
 import { eachProfile } from '../support/profiles';
-import { codeIn, SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { codeIn } from '../support/smtp-sink';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 /** Resolves once `check` holds, re-checked on every change `subscribe` reports (an event, not a sleep). */
 function until(subscribe: (listener: () => void) => () => void, check: () => boolean, what: string): Promise<void> {
@@ -46,7 +47,6 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 const isContiguous = (seqs: number[]) => seqs.every((seq, i) => i === 0 || seq === seqs[i - 1] + 1);
 
 describe.each(eachProfile)('client library (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let server: TestServer;
   /** The owner of the current test's room (a user of its own: sends are limited to 30 per 10 s per user). */
   let owner: TestUser;
@@ -54,13 +54,13 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
   const dirs: string[] = [];
 
   const connect = async (tag: string, options = {}) => {
-    const client = await signInClient(server, sink, tag, options);
+    const client = await signInClient(server, chat.sink, tag, options);
     clients.push(client);
     return client;
   };
   /** A PASSWORD channel of `owner`'s, joined by `client`, so each test counts its own messages. */
   const room = async (client: ChatClient) => {
-    owner = await TestUser.signIn(server, sink, 'owner', Tier.PRO);
+    owner = await chat.signIn('owner', Tier.PRO);
     const id = await owner.createChannel('PASSWORD', uniqueId('room'), 'letmein');
     await client.joinChannel(id, 'letmein');
     return id;
@@ -77,19 +77,16 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
     return dir;
   };
 
+  const chat = useChatServer(profile, {
+    relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
+  });
   beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' },
-    });
+    server = chat.server;
   });
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((client) => client.dispose()));
   });
   afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -101,16 +98,14 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
     const request = await client.requestLoginCode(email);
     expect(request.email).toBe(email.toLowerCase());
     await expect(client.verifyLoginCode(email, '000000')).rejects.toMatchObject({ code: 'INVALID_CODE' });
-    const viewer = await client.verifyLoginCode(email, codeIn(await sink.nextMailTo(email.toLowerCase())));
+    const viewer = await client.verifyLoginCode(email, codeIn(await chat.sink.nextMailTo(email.toLowerCase())));
     expect(viewer).toMatchObject({ email: email.toLowerCase(), tier: 'FREE' });
     expect(tokens).toEqual([client.token]);
     expect(await client.me()).toEqual(viewer);
 
     const channels = await client.channels();
     expect(channels.map((c) => c.id)).toContain(defaultChannelId('general'));
-    const club = await (
-      await TestUser.signIn(server, sink, 'owner', Tier.PRO)
-    ).createChannel('PASSWORD', uniqueId('club'), 'secret12');
+    const club = await (await chat.signIn('owner', Tier.PRO)).createChannel('PASSWORD', uniqueId('club'), 'secret12');
     const wrong = await client.joinChannel(club, 'nope').catch((e: unknown) => e);
     expect(wrong).toBeInstanceOf(ChatError);
     expect(wrong).toMatchObject({ code: 'WRONG_PASSWORD', transient: false });

@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { TestUser, uniqueEmail } from '../support/chat';
+import { uniqueEmail } from '../support/chat';
 import { eachProfile } from '../support/profiles';
-import { codeIn, SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { codeIn } from '../support/smtp-sink';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 const root = join(__dirname, '..', '..');
 
@@ -68,23 +69,19 @@ class Terminal {
 }
 
 describe.each(eachProfile)('terminal client (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let server: TestServer;
   let state: string;
   let terminal: Terminal | undefined;
 
+  const chat = useChatServer(profile, {
+    relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
+  });
   beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' },
-    });
+    server = chat.server;
     state = mkdtempSync(join(tmpdir(), 'chat-terminal-'));
   });
   afterEach(() => terminal?.kill());
   afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
     rmSync(state, { recursive: true, force: true });
   });
 
@@ -94,7 +91,7 @@ describe.each(eachProfile)('terminal client (%s)', (_name, profile) => {
     terminal = Terminal.start(['--url', server.url, '--email', email, '--state', state]);
     await terminal.expect(/a code was mailed to/);
     await terminal.expect(/code: /);
-    terminal.type(codeIn(await sink.nextMailTo(email)));
+    terminal.type(codeIn(await chat.sink.nextMailTo(email)));
     await terminal.expect(new RegExp(`signed in as ${name} \\(FREE\\)`));
 
     terminal.type('/open general');
@@ -105,7 +102,7 @@ describe.each(eachProfile)('terminal client (%s)', (_name, profile) => {
     // The second message of the same sender shows without the name.
     await terminal.expect(new RegExp(`^ {${name.length + 1}} and a second line  #\\d+$`, 'm'));
 
-    const ben = await TestUser.signIn(server, sink, 'ben');
+    const ben = await chat.signIn('ben');
     await ben.send(defaultChannelId('general'), 'hi terminal');
     await terminal.expect(/^ben-[^:]+: hi terminal {2}#\d+$/m);
 

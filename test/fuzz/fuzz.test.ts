@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { TestUser, uniqueId } from '../support/chat';
+import { uniqueId } from '../support/chat';
 import { count, rows } from '../support/db';
 import { type GraphqlResponse, gql } from '../support/graphql';
 import { HOSTILE_STRINGS } from '../support/hostile-strings';
 import { LiveSubscription } from '../support/live';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 /** The codes a refusal may carry: the contract's (never INTERNAL_SERVER_ERROR here) and GraphQL's own. */
 const REFUSALS = new Set([
@@ -45,26 +45,21 @@ const field = <T>(valid: fc.Arbitrary<T>) =>
   fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: anything });
 
 describe.each(eachProfile)('fuzzing (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let server: TestServer;
   const general = defaultChannelId('general');
   let others: { privateId: string; passwordId: string };
 
+  const chat = useChatServer(profile, {
+    relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
+    env: { LOGIN_CODES_PER_ADDRESS_PER_HOUR: '100000' },
+  });
   beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '100000' },
-    });
-    const stranger = await TestUser.signIn(server, sink, 'stranger', Tier.PRO);
+    server = chat.server;
+    const stranger = await chat.user('stranger', Tier.PRO);
     others = {
       privateId: await stranger.createChannel('PRIVATE'),
       passwordId: await stranger.createChannel('PASSWORD', uniqueId('club'), 'right horse'),
     };
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
   });
 
   /** Every error carries a refusal code, no internals, and the HTTP status is never 5xx. */
@@ -78,7 +73,7 @@ describe.each(eachProfile)('fuzzing (%s)', (_name, profile) => {
   };
 
   it('answers every mutation with arbitrary input by a contract code or a change that matches the answer', async () => {
-    const users = await Promise.all([0, 1, 2].map((i) => TestUser.signIn(server, sink, `fuzz${i}`, Tier.PRO)));
+    const users = await Promise.all([0, 1, 2].map((i) => chat.user(`fuzz${i}`, Tier.PRO)));
     const live = await LiveSubscription.from(users[0], general);
     const channelId = field(fc.constantFrom(general, others.privateId, others.passwordId, 'no-such-channel'));
     const mutation = fc.oneof(
@@ -166,7 +161,7 @@ describe.each(eachProfile)('fuzzing (%s)', (_name, profile) => {
   });
 
   it('drops every malformed, forged or unsigned MQTT payload reaching the bridge, and keeps delivering', async () => {
-    const user = await TestUser.signIn(server, sink, 'listener');
+    const user = await chat.user('listener');
     const live = await LiveSubscription.from(user, general);
     const topic = (id: string) => `${server.topicPrefix}/channel/${id}`;
     const lastSeq = async () =>

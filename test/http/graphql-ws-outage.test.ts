@@ -1,26 +1,20 @@
-import { TestUser } from '../support/chat';
 import { wsClient } from '../support/graphql';
 import { LiveSubscription } from '../support/live';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 describe.each(eachProfile)('graphql-ws while the database is unreachable (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let server: TestServer;
 
+  const chat = useChatServer(profile);
   beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, { env: { SMTP_URL: sink.url } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+    server = chat.server;
   });
 
   it('ends only the operation (INTERNAL_SERVER_ERROR) on an open socket, and answers a new one with 1013', async () => {
-    const user = await TestUser.signIn(server, sink, 'outage');
+    const user = await chat.user('outage');
     const { client, closed } = wsClient(server.url, { authToken: user.token });
     // From seq 0: its first message (the replayed CHANNEL_CREATED) shows the socket acknowledged and it live.
     const before = new LiveSubscription(client, defaultChannelId('general'), 0);

@@ -4,10 +4,10 @@ import WebSocket from 'ws';
 import { OPERATION_LIMITS } from '../../src/schema/operation-limits';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { Tier } from '../../src/entities';
-import { TestUser, uniqueId } from '../support/chat';
+import { type TestUser, uniqueId } from '../support/chat';
 import { codesOf, gql, wsClient, wsQuery } from '../support/graphql';
 import { describeReal, eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
+import { useChatServer } from '../support/chat-server';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 /** `{ __type(name: "Channel") { ofType { ofType … } } }` nested `depth` levels. */
@@ -27,18 +27,13 @@ const fragmentBomb = (levels: number) => {
 const aliased = (count: number) => `{ ${Array.from({ length: count }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
 
 describe.each(eachProfile)('operation limits (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let server: TestServer;
   let user: TestUser;
 
+  const chat = useChatServer(profile);
   beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, { env: { SMTP_URL: sink.url } });
-    user = await TestUser.signIn(server, sink, 'limits');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+    server = chat.server;
+    user = await chat.user('limits');
   });
 
   /** The same document over HTTP and over graphql-ws: the codes each answer carries. */
@@ -132,7 +127,7 @@ describe.each(eachProfile)('operation limits (%s)', (_name, profile) => {
   });
 
   it(`reads at most ${OPERATION_LIMITS.maxHistoryPages} history pages and ${OPERATION_LIMITS.maxHistoryMessages} messages in one operation, however many channels it lists`, async () => {
-    const owner = await TestUser.signIn(server, sink, 'many-rooms', Tier.PLUS);
+    const owner = await chat.user('many-rooms', Tier.PLUS);
     for (let i = 0; i < OPERATION_LIMITS.maxHistoryPages + 3; i++) await owner.createChannel('PRIVATE');
     const refusal = (path: (string | number)[]) =>
       expect.objectContaining({
@@ -212,24 +207,18 @@ describe.each(eachProfile)('operation limits (%s)', (_name, profile) => {
 });
 
 describe('operation limits in production (embedded profile)', () => {
-  const sink = new SmtpSink();
   let server: TestServer;
 
-  beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(eachProfile[0][1], {
-      env: {
-        NODE_ENV: 'production',
-        ALLOW_EMBEDDED: '1',
-        SMTP_URL: sink.url,
-        AUTH_SECRET: 'q7Xv2LmP9sRt4WzK8nBc1HdF6gJy3UeA',
-        WEB_APP: '0',
-      },
-    });
+  const chat = useChatServer(eachProfile[0][1], {
+    env: {
+      NODE_ENV: 'production',
+      ALLOW_EMBEDDED: '1',
+      AUTH_SECRET: 'q7Xv2LmP9sRt4WzK8nBc1HdF6gJy3UeA',
+      WEB_APP: '0',
+    },
   });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+  beforeAll(async () => {
+    server = chat.server;
   });
 
   it('refuses introspection on both transports', async () => {
@@ -290,20 +279,15 @@ describe('metrics behind a token (embedded profile)', () => {
 });
 
 describeReal('resolver timeout (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let server: TestServer;
 
+  const chat = useChatServer(profile, { resolverTimeoutMs: 500 });
   beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, { env: { SMTP_URL: sink.url }, resolverTimeoutMs: 500 });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+    server = chat.server;
   });
 
   it('answers INTERNAL_SERVER_ERROR when a mutation waits too long, and a retry stores the message once', async () => {
-    const user = await TestUser.signIn(server, sink, 'patient');
+    const user = await chat.user('patient');
     const general = defaultChannelId('general');
     // Another transaction holds the channel row: the send waits for its lock.
     const blocker = await createConnection(server.databaseUrl);

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import Database from 'libsql';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { TestUser } from '../support/chat';
+import { type TestUser } from '../support/chat';
 import { codesOf } from '../support/graphql';
 import { profiles } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 /**
  * Another process with a transaction open on `file` (as a backup, a migration or the sqlite3 shell may have):
@@ -37,19 +37,14 @@ async function otherProcess(file: string, begin: 'begin' | 'begin immediate') {
 describe('the embedded SQLite file opened by another process', () => {
   const embedded = profiles.find((p) => p.name === 'embedded')!;
   const lobby = defaultChannelId('lobby');
-  const sink = new SmtpSink();
   let server: TestServer;
   let ana: TestUser;
   const file = () => server.databaseUrl.slice('file:'.length);
 
+  const chat = useChatServer(embedded, { env: { DEFAULT_CHANNELS: 'lobby' } });
   beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(embedded, { env: { SMTP_URL: sink.url, DEFAULT_CHANNELS: 'lobby' } });
-    ana = await TestUser.signIn(server, sink, 'ana');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+    server = chat.server;
+    ana = await chat.user('ana');
   });
 
   it('stores a send while another process reads, without waiting for it (write-ahead log)', async () => {

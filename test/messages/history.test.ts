@@ -5,31 +5,25 @@ import { Channel, Message, MessageKind, Tier } from '../../src/entities';
 import { encodeCursor } from '../../src/services/cursor';
 import { pageQuery } from '../../src/services/message.service';
 import { SECOND, TestClock } from '../support/clock';
-import { TestUser } from '../support/chat';
+import { type TestUser } from '../support/chat';
 import { codesOf } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
+import { useChatServer } from '../support/chat-server';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 const seqs = (res: any) => res.data!.messages.edges.map((e: any) => e.node.seq as number);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe.each(eachProfile)('history (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   const clock = new TestClock();
-  let server: TestServer;
   let owner: TestUser;
   let room: string;
   let other: string;
   const TOTAL = 120;
 
+  const chat = useChatServer(profile, { clock });
   beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      clock,
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' },
-    });
-    owner = await TestUser.signIn(server, sink, 'reader', Tier.PLUS);
+    owner = await chat.user('reader', Tier.PLUS);
     room = await owner.createChannel('PRIVATE');
     other = await owner.createChannel('PRIVATE');
     for (let i = 2; i <= TOTAL; i++) {
@@ -37,10 +31,6 @@ describe.each(eachProfile)('history (%s)', (_name, profile) => {
       const res = await owner.send(room, `message ${i}`);
       expect(res.data!.sendMessage.seq).toBe(i);
     }
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
   });
 
   it('opens on the newest 50 in ascending order', async () => {

@@ -1,35 +1,29 @@
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { SECOND, TestClock } from '../support/clock';
-import { CHANNEL, SEND, TestUser, uniqueId } from '../support/chat';
+import { CHANNEL, SEND, type TestUser, uniqueId } from '../support/chat';
 import { count } from '../support/db';
 import { eventually } from '../support/eventually';
 import { codesOf, gql } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 describe.each(eachProfile)('sendMessage (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   const clock = new TestClock();
   let server: TestServer;
   let ana: TestUser;
   let ben: TestUser;
   let room: string;
 
-  beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      clock,
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' },
-    });
-    ana = await TestUser.signIn(server, sink, 'ana', Tier.PLUS);
-    ben = await TestUser.signIn(server, sink, 'ben');
-    room = await ana.createChannel('PRIVATE');
+  const chat = useChatServer(profile, {
+    clock,
   });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+  beforeAll(async () => {
+    server = chat.server;
+    ana = await chat.user('ana', Tier.PLUS);
+    ben = await chat.user('ben');
+    room = await ana.createChannel('PRIVATE');
   });
 
   const stored = (channelId: string) => count(server, 'messages', 'channel_id = ?', [channelId]);
@@ -140,7 +134,7 @@ describe.each(eachProfile)('sendMessage (%s)', (_name, profile) => {
   });
 
   it('limits a user to 30 messages in 10 s (RATE_LIMITED with retryAfterSeconds), storing nothing past it', async () => {
-    const sender = await TestUser.signIn(server, sink, 'chatty');
+    const sender = await chat.user('chatty');
     const general = defaultChannelId('general');
     const ids: string[] = [];
     for (let i = 0; i < 30; i++) {

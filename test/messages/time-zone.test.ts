@@ -1,31 +1,22 @@
 import { defaultChannelId } from '../../src/services/channel.service';
 import { SECOND, TestClock } from '../support/clock';
-import { TestUser } from '../support/chat';
 import { codesOf } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { useChatServer } from '../support/chat-server';
 
 // jest.config.js runs the suite nine hours from UTC: times are stored in UTC and must read back the same whatever
 // the server's own zone.
 describe.each(eachProfile)('a server nine hours from UTC (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   const clock = new TestClock();
-  let server: TestServer;
   const general = defaultChannelId('general');
 
+  const chat = useChatServer(profile, { clock, env: { DEFAULT_CHANNELS: 'general' } });
   beforeAll(async () => {
     expect(new Date(2026, 0, 1).getTimezoneOffset()).toBe(-540); // the zone this file is about
-    await sink.start();
-    server = await startTestServer(profile, { clock, env: { SMTP_URL: sink.url, DEFAULT_CHANNELS: 'general' } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
   });
 
   it("answers a retried send with the first send's createdAt", async () => {
-    const ana = await TestUser.signIn(server, sink, 'ana');
+    const ana = await chat.user('ana');
     const first = await ana.send(general, 'hello', 'once');
     clock.advance(SECOND);
     const retried = await ana.send(general, 'hello', 'once');
@@ -35,7 +26,7 @@ describe.each(eachProfile)('a server nine hours from UTC (%s)', (_name, profile)
   });
 
   it('tells a sender past the rate limit to wait the rest of the window, not hours', async () => {
-    const bo = await TestUser.signIn(server, sink, 'bo');
+    const bo = await chat.user('bo');
     for (let i = 0; i < 30; i++) expect(codesOf(await bo.send(general, `message ${i}`))).toEqual([]);
     clock.advance(4 * SECOND);
     const limited = await bo.send(general, 'one too many');

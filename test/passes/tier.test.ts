@@ -1,38 +1,33 @@
 import { Tier } from '../../src/entities';
 import { DAY, TestClock } from '../support/clock';
-import { TestUser } from '../support/chat';
+import { type TestUser } from '../support/chat';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 const VIEWER = '{ me { tier tierExpiresAt passes { id tier startsAt endsAt createdAt } } }';
 
 describe.each(eachProfile)('tiers from passes (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   const clock = new TestClock();
   let server: TestServer;
   const grant = (user: TestUser, tier: Tier.PLUS | Tier.PRO, days: number) =>
     server.app.services.passes.grant({ userId: user.id, tier, days });
 
-  beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      clock,
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', SESSION_TTL_DAYS: '365' },
-    });
+  const chat = useChatServer(profile, {
+    clock,
+    env: { SESSION_TTL_DAYS: '365' },
   });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+  beforeAll(async () => {
+    server = chat.server;
   });
 
   it('is FREE with no pass', async () => {
-    const user = await TestUser.signIn(server, sink, 'nopass');
+    const user = await chat.user('nopass');
     expect((await user.gql(VIEWER)).data!.me).toEqual({ tier: 'FREE', tierExpiresAt: null, passes: [] });
   });
 
   it('stacks a pass of a tier already held after the current one, and lists passes newest first', async () => {
-    const user = await TestUser.signIn(server, sink, 'stack');
+    const user = await chat.user('stack');
     const first = await grant(user, Tier.PLUS, 30);
     clock.advance(1000);
     const second = await grant(user, Tier.PLUS, 30);
@@ -45,7 +40,7 @@ describe.each(eachProfile)('tiers from passes (%s)', (_name, profile) => {
   });
 
   it('takes the highest tier in force; a pass of another tier starts at once', async () => {
-    const user = await TestUser.signIn(server, sink, 'upgrade');
+    const user = await chat.user('upgrade');
     const plus = await grant(user, Tier.PLUS, 30);
     clock.advance(DAY);
     const pro = await grant(user, Tier.PRO, 7);

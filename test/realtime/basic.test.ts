@@ -2,37 +2,32 @@ import { randomUUID } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Channel, Message, MessageKind, Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { CHANNEL, JOIN, LEAVE, TestUser } from '../support/chat';
+import { CHANNEL, JOIN, LEAVE, type TestUser } from '../support/chat';
 import { count } from '../support/db';
 import { eventually } from '../support/eventually';
 import { codesOf, gql, wsClient } from '../support/graphql';
 import { LiveSubscription } from '../support/live';
 import { directClient, MqttListener } from '../support/mqtt-listener';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 describe.each(eachProfile)('real-time delivery (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let server: TestServer;
   let ana: TestUser;
   let ben: TestUser;
   const general = defaultChannelId('general');
 
-  beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      sessionCheckMs: 100,
-      relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
-      // One test sends a dozen messages of one user at once on purpose: the per-user quota is not what it tests.
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', MAX_OPERATIONS_PER_USER: '100' },
-    });
-    ana = await TestUser.signIn(server, sink, 'ana', Tier.PRO);
-    ben = await TestUser.signIn(server, sink, 'ben');
+  const chat = useChatServer(profile, {
+    sessionCheckMs: 100,
+    relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
+    // One test sends a dozen messages of one user at once on purpose: the per-user quota is not what it tests.
+    env: { MAX_OPERATIONS_PER_USER: '100' },
   });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+  beforeAll(async () => {
+    server = chat.server;
+    ana = await chat.user('ana', Tier.PRO);
+    ben = await chat.user('ben');
   });
 
   it("delivers a sent message to a subscriber with the contract's fields", async () => {
@@ -105,7 +100,7 @@ describe.each(eachProfile)('real-time delivery (%s)', (_name, profile) => {
     await ben.gql(JOIN, { id: room, password: 'open sesame' });
     const live = await LiveSubscription.from(ben, room);
     try {
-      const carl = await TestUser.signIn(server, sink, 'carl');
+      const carl = await chat.user('carl');
       const joined = carl.gql(JOIN, { id: room, password: 'open sesame' });
       await Promise.all([
         ...Array.from({ length: 12 }, (_, i) => ana.send(room, `a${i}`)),
@@ -123,7 +118,7 @@ describe.each(eachProfile)('real-time delivery (%s)', (_name, profile) => {
 
   it('resumes with afterSeq: exactly the messages missed, in order, then live ones', async () => {
     // Sent by several users, since one may send only 30 messages in 10 s.
-    const senders = [await TestUser.signIn(server, sink, 's1'), await TestUser.signIn(server, sink, 's2')];
+    const senders = [await chat.user('s1'), await chat.user('s2')];
     const room = defaultChannelId('general');
     const first = await LiveSubscription.from(ben, room);
     const seen = (await senders[0].send(room, 'before the disconnect')).data!.sendMessage;
@@ -206,9 +201,9 @@ describe.each(eachProfile)('real-time delivery (%s)', (_name, profile) => {
   });
 
   it("ends a member's live subscription to a PASSWORD channel when they leave it", async () => {
-    const ana = await TestUser.signIn(server, sink, 'owner', Tier.PRO);
+    const ana = await chat.user('owner', Tier.PRO);
     const club = await ana.createChannel('PASSWORD', 'leavers', 'secret12');
-    const dora = await TestUser.signIn(server, sink, 'dora');
+    const dora = await chat.user('dora');
     await dora.gql(JOIN, { id: club, password: 'secret12' });
     const live = await LiveSubscription.from(dora, club);
     const owner = await LiveSubscription.from(ana, club);
@@ -232,7 +227,7 @@ describe.each(eachProfile)('real-time delivery (%s)', (_name, profile) => {
   });
 
   it('closes the socket of a session that logs out', async () => {
-    const eve = await TestUser.signIn(server, sink, 'eve');
+    const eve = await chat.user('eve');
     const { client, closed } = wsClient(server.url, { authToken: eve.token });
     const live = new LiveSubscription(client, general);
     try {

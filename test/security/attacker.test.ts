@@ -2,37 +2,30 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { CHANNEL, CREATE, HISTORY, JOIN, TestUser, uniqueId } from '../support/chat';
+import { CHANNEL, CREATE, HISTORY, JOIN, type TestUser, uniqueId } from '../support/chat';
 import { count } from '../support/db';
 import { codesOf, gql, wsClient, wsQuery } from '../support/graphql';
 import { LiveSubscription } from '../support/live';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
 import { HOSTILE_STRINGS } from '../support/hostile-strings';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 describe.each(eachProfile)('as an attacker would try (%s)', (profileName, profile) => {
-  const sink = new SmtpSink();
   let server: TestServer;
   let owner: TestUser;
   let outsider: TestUser;
   let privateId: string;
   let passwordId: string;
 
+  const chat = useChatServer(profile);
   beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' },
-    });
-    owner = await TestUser.signIn(server, sink, 'owner', Tier.PRO);
-    outsider = await TestUser.signIn(server, sink, 'outsider');
+    server = chat.server;
+    owner = await chat.user('owner', Tier.PRO);
+    outsider = await chat.user('outsider');
     privateId = await owner.createChannel('PRIVATE');
     passwordId = await owner.createChannel('PASSWORD', uniqueId('club'), 'hunter22');
     for (const id of [privateId, passwordId]) await owner.send(id, 'secret plans');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
   });
 
   describe('reading PRIVATE and PASSWORD channels by id, through every path', () => {
@@ -117,7 +110,7 @@ describe.each(eachProfile)('as an attacker would try (%s)', (profileName, profil
     const forged = () => randomBytes(32).toString('base64url');
 
     it('are refused on HTTP (UNAUTHENTICATED), at connection_init (4403) and, as MQTT passwords, at CONNECT', async () => {
-      const victim = await TestUser.signIn(server, sink, 'victim');
+      const victim = await chat.user('victim');
       const { mqttCredentials: creds } = (await victim.gql('{ mqttCredentials { url username password clientId } }'))
         .data!;
       await victim.gql('mutation { logout }');
@@ -163,7 +156,7 @@ describe.each(eachProfile)('as an attacker would try (%s)', (profileName, profil
     it.each(HOSTILE_STRINGS.filter((text) => !/\u202E/.test(text)))(
       'stores and returns %j verbatim as a body, a channel name, a display name and a password',
       async (text) => {
-        const user = await TestUser.signIn(server, sink, 'hostile', Tier.PRO);
+        const user = await chat.user('hostile', Tier.PRO);
         const general = defaultChannelId('general');
         const sent = await user.send(general, text, uniqueId(text.slice(0, 8)));
         expect(codesOf(sent)).toEqual([]);
@@ -179,13 +172,13 @@ describe.each(eachProfile)('as an attacker would try (%s)', (profileName, profil
           },
         );
         expect(created.data!.createChannel.name).toBe(name);
-        const guest = await TestUser.signIn(server, sink, 'guest');
+        const guest = await chat.user('guest');
         const joined = await guest.gql(JOIN, {
           id: created.data!.createChannel.id,
           password: `pw${text}`.slice(0, 128),
         });
         expect(codesOf(joined)).toEqual([]);
-        const other = await TestUser.signIn(server, sink, 'prober');
+        const other = await chat.user('prober');
         const probe = await other.gql(JOIN, { id: created.data!.createChannel.id, password: "' OR '1'='1" });
         expect(codesOf(probe)).toEqual(['WRONG_PASSWORD']);
 
@@ -208,7 +201,7 @@ describe.each(eachProfile)('as an attacker would try (%s)', (profileName, profil
       ['a joiner at an edge', '\u200Dadmin'],
       ['a soft hyphen', 'ad\u00ADmin'],
     ])('refuses %s in channel and display names (BAD_USER_INPUT, nothing changed)', async (_what, name) => {
-      const user = await TestUser.signIn(server, sink, 'spoofer', Tier.PRO);
+      const user = await chat.user('spoofer', Tier.PRO);
       const created = await user.gql(CREATE, { input: { name, kind: 'PRIVATE' } });
       expect(codesOf(created)).toEqual(['BAD_USER_INPUT']);
       expect(created.errors![0].extensions!.field).toBe('name');
@@ -228,7 +221,7 @@ describe.each(eachProfile)('as an attacker would try (%s)', (profileName, profil
       ['Persian with a zero-width non-joiner', 'می‌خواهم'],
       ['Arabic', 'مرحبا'],
     ])('keeps %s in names: joiners between visible characters are writing', async (_what, name) => {
-      const user = await TestUser.signIn(server, sink, 'writer', Tier.PRO);
+      const user = await chat.user('writer', Tier.PRO);
       const created = await user.gql(CREATE, { input: { name, kind: 'PRIVATE' } });
       expect(created.data!.createChannel.name).toBe(name);
       const renamed = await user.gql('mutation ($n: String!) { updateDisplayName(displayName: $n) { displayName } }', {

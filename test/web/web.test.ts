@@ -6,10 +6,11 @@ import { promisify } from 'node:util';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { TestUser, uniqueEmail } from '../support/chat';
+import { uniqueEmail } from '../support/chat';
 import { eachProfile } from '../support/profiles';
-import { codeIn, SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { codeIn } from '../support/smtp-sink';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 const root = join(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,12 +27,12 @@ if (!haveChromium)
 const describeWithBrowser = haveChromium ? describe : describe.skip;
 
 describeWithBrowser('web page at /app', () => {
-  let built: string;
+  // The page as `npm run build` makes it, built into a folder of this run's own (named now: the servers' options
+  // below take it; built before them).
+  const built = mkdtempSync(join(tmpdir(), 'chat-web-'));
   let browser: Browser;
 
   beforeAll(async () => {
-    // The page as `npm run build` makes it, built into a folder of this run's own.
-    built = mkdtempSync(join(tmpdir(), 'chat-web-'));
     await promisify(execFile)(
       join(root, 'node_modules', '.bin', 'vite'),
       ['build', '--config', 'web/vite.config.mts', '--outDir', built, '--emptyOutDir'],
@@ -58,28 +59,21 @@ describeWithBrowser('web page at /app', () => {
   });
 
   describe.each(eachProfile)('(%s)', (profileName, profile) => {
-    const sink = new SmtpSink();
     let server: TestServer;
     const contexts: BrowserContext[] = [];
 
+    const chat = useChatServer(profile, {
+      relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
+      env: {
+        WEB_APP_DIR: built,
+        DEFAULT_CHANNELS: 'general,archive',
+      },
+    });
     beforeAll(async () => {
-      await sink.start();
-      server = await startTestServer(profile, {
-        relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
-        env: {
-          SMTP_URL: sink.url,
-          LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
-          WEB_APP_DIR: built,
-          DEFAULT_CHANNELS: 'general,archive',
-        },
-      });
+      server = chat.server;
     });
     afterEach(async () => {
       await Promise.all(contexts.splice(0).map((context) => context.close()));
-    });
-    afterAll(async () => {
-      await server?.stop();
-      await sink.stop();
     });
 
     /** A new browser profile signed in through the page with the mailed code; resolves on the signed-in page. */
@@ -91,7 +85,7 @@ describeWithBrowser('web page at /app', () => {
       await page.goto(`${server.url}/app/`);
       await page.getByLabel('Email', { exact: true }).fill(email);
       await page.getByRole('button', { name: 'Send me a code' }).click();
-      await page.getByLabel('Code', { exact: true }).fill(codeIn(await sink.nextMailTo(email)));
+      await page.getByLabel('Code', { exact: true }).fill(codeIn(await chat.sink.nextMailTo(email)));
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       return { page, name: email.split('@')[0] };
@@ -128,7 +122,7 @@ describeWithBrowser('web page at /app', () => {
     it('loads older messages in order when the list is scrolled to the top', async () => {
       const archive = defaultChannelId('archive');
       for (let writer = 0; writer < 3; writer++) {
-        const user = await TestUser.signIn(server, sink, `writer${writer}`);
+        const user = await chat.user(`writer${writer}`);
         for (let i = 0; i < 24; i++) await user.send(archive, `old ${writer * 24 + i + 1}`);
       }
       const { page } = await signIn('reader');
@@ -160,7 +154,7 @@ describeWithBrowser('web page at /app', () => {
       await server.start();
       await page.locator('li[data-state="sent"]', { hasText: 'typed during the outage' }).waitFor({ timeout: 40_000 });
       expect(await row.count()).toBe(1);
-      const reader = await TestUser.signIn(server, sink, 'auditor');
+      const reader = await chat.user('auditor');
       const stored = (await reader.history(defaultChannelId('general'), { last: 100 })).data!.messages.edges;
       expect(stored.filter((e) => e.node.body === 'typed during the outage')).toHaveLength(1);
     });
@@ -181,7 +175,7 @@ describeWithBrowser('web page at /app', () => {
     });
 
     it('asks for the password of a PASSWORD channel before entering it', async () => {
-      const owner = await TestUser.signIn(server, sink, 'keeper', Tier.PRO);
+      const owner = await chat.user('keeper', Tier.PRO);
       await owner.createChannel('PASSWORD', 'club', 'open sesame');
       const { page } = await signIn('guest');
       await page.getByRole('button', { name: /#club/ }).click();
@@ -196,7 +190,7 @@ describeWithBrowser('web page at /app', () => {
     });
 
     it('saves screenshots of the channel view on a phone and on a desktop', async () => {
-      const seeder = await TestUser.signIn(server, sink, 'dana');
+      const seeder = await chat.user('dana');
       for (const body of ['Morning!', 'Anyone up for lunch?', 'The usual place']) {
         await seeder.send(defaultChannelId('general'), body);
       }

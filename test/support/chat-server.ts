@@ -1,0 +1,84 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Session, User, type Tier } from '../../src/entities';
+import { TestUser, uniqueEmail } from './chat';
+import type { Profile } from './profiles';
+import { SmtpSink } from './smtp-sink';
+import { startTestServer, type TestServer, type TestServerOptions } from './test-server';
+
+/**
+ * A suite's chat server on a profile, with the SMTP server it mails to: started before the suite's tests (before its
+ * own `beforeAll`), stopped after them. The pattern of graphql-ws's own test servers: one line in a `describe`.
+ */
+export interface ChatServer {
+  /** The server (once the suite has started). */
+  readonly server: TestServer;
+  readonly url: string;
+  /** The SMTP server the sign-in codes go to. */
+  readonly sink: SmtpSink;
+  /**
+   * A signed-in user whose session is written straight to the database, as a sign-in would write it (no mail round
+   * trip): for suites whose subject is not signing in. With a tier, a pass of it for 30 days.
+   */
+  user(tag?: string, tier?: Tier.PLUS | Tier.PRO): Promise<TestUser>;
+  /** A user signed in through the mail, as a client does. */
+  signIn(tag?: string, tier?: Tier.PLUS | Tier.PRO): Promise<TestUser>;
+}
+
+/**
+ * Registers the suite's server: `beforeAll` starts an SMTP sink and a test server (env `SMTP_URL` and a generous
+ * `LOGIN_CODES_PER_ADDRESS_PER_HOUR` by default, over which `options.env` goes), `afterAll` stops both.
+ */
+export function useChatServer(profile: Profile, options: TestServerOptions = {}): ChatServer {
+  const sink = new SmtpSink();
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    await sink.start();
+    server = await startTestServer(profile, {
+      ...options,
+      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', ...options.env },
+    });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await sink.stop();
+  });
+  const started = () => {
+    if (!server) throw new Error('the chat server is not started yet (use it inside a test or a beforeAll)');
+    return server;
+  };
+  return {
+    get server() {
+      return started();
+    },
+    get url() {
+      return started().url;
+    },
+    sink,
+    user: (tag = 'user', tier) => signedInUser(started(), tag, tier, options.clock?.now),
+    signIn: (tag = 'user', tier) => TestUser.signIn(started(), sink, tag, tier),
+  };
+}
+
+/** A user and a session as `verifyLoginCode` stores them (a token of 256 random bits, kept only as its SHA-256). */
+async function signedInUser(
+  server: TestServer,
+  tag: string,
+  tier: Tier.PLUS | Tier.PRO | undefined,
+  now: () => Date = () => new Date(),
+): Promise<TestUser> {
+  const email = uniqueEmail(tag);
+  const token = randomBytes(32).toString('base64url');
+  const em = server.app.orm.em.fork();
+  const createdAt = now();
+  const user = em.create(User, { email, displayName: email.split('@')[0].slice(0, 64), createdAt });
+  const ttlMs = server.app.config.auth.sessionTtlDays * 24 * 60 * 60 * 1000;
+  em.create(Session, {
+    user,
+    tokenHash: createHash('sha256').update(token).digest('hex'),
+    createdAt,
+    expiresAt: new Date(createdAt.getTime() + ttlMs),
+  });
+  await em.flush();
+  if (tier) await server.app.services.passes.grant({ userId: user.id, tier, days: 30 });
+  return new TestUser(server, token, user.id, email);
+}
