@@ -32,7 +32,10 @@ export interface RelayOptions {
  * the same messages; a message is never published twice by one process at a time.
  */
 export class Relay {
-  /** Message ids this process has handed to the MQTT client and not yet seen acknowledged (or failed). */
+  /**
+   * Message ids this process has handed to the MQTT client and not yet seen fail or marked published: a sweep that
+   * read a row just before its acknowledgement was written skips it rather than publishing it twice.
+   */
   private readonly inFlight = new Set<string>();
   private readonly acked: string[] = [];
   private markTimer: NodeJS.Timeout | undefined;
@@ -150,10 +153,10 @@ export class Relay {
         },
         (err: unknown) => {
           this.logger.warn({ err, messageId: message.id }, 'relay: publish failed; the sweeper will retry');
+          this.inFlight.delete(message.id);
           return false;
         },
-      )
-      .finally(() => this.inFlight.delete(message.id));
+      );
     if (ackTimeoutMs === undefined) return published;
     return Promise.race([
       published,
@@ -161,7 +164,7 @@ export class Relay {
     ]);
   }
 
-  /** Marks acknowledged messages published, a batch at a time. */
+  /** Marks acknowledged messages published, a batch at a time; they stay in flight until the mark is written. */
   private markPublished(id: string): void {
     this.acked.push(id);
     this.markTimer ??= setTimeout(() => {
@@ -179,7 +182,8 @@ export class Relay {
         .nativeUpdate(Message, { id: { $in: ids }, publishedAt: null }, { publishedAt: this.clock() })
         .catch((err: unknown) =>
           this.logger.warn({ err }, 'relay: could not mark messages published; they will be sent again'),
-        );
+        )
+        .finally(() => ids.forEach((id) => this.inFlight.delete(id)));
     });
     return this.markFlush;
   }
