@@ -5,15 +5,17 @@ import { codesOf, gql } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
 import { REQUEST_CODE, VERIFY_CODE } from '../support/sign-in';
 import { codeIn, SmtpSink } from '../support/smtp-sink';
+import { useChatServer } from '../support/chat-server';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 let n = 0;
 const freshEmail = (tag: string) => `${tag}-${Date.now().toString(36)}-${++n}@example.com`;
 
 describe.each(eachProfile)('login codes (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   const clock = new TestClock();
   let server: TestServer;
+  const chat = useChatServer(profile, { clock });
+  const sink = chat.sink;
   const request = (email: string) => gql(server.url, REQUEST_CODE, { email });
   const verify = (email: string, code: string) => gql(server.url, VERIFY_CODE, { email, code });
   const requestAndRead = async (email: string) => {
@@ -23,16 +25,8 @@ describe.each(eachProfile)('login codes (%s)', (_name, profile) => {
   };
   const wrongCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
-  beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      clock,
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' },
-    });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+  beforeAll(() => {
+    server = chat.server;
   });
 
   it('mails a 6-digit code in a plain-text and an HTML part, with its expiry, valid 10 minutes', async () => {

@@ -7,7 +7,7 @@ import { codesOf, gql, wsClient, wsQuery } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
 import { REQUEST_CODE, VERIFY_CODE, signIn } from '../support/sign-in';
 import { codeIn } from '../support/smtp-sink';
-import { SmtpSink } from '../support/smtp-sink';
+import { useChatServer } from '../support/chat-server';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 let n = 0;
@@ -17,21 +17,12 @@ const LOGOUT = 'mutation { logout }';
 const RENAME = 'mutation ($name: String!) { updateDisplayName(displayName: $name) { id displayName } }';
 
 describe.each(eachProfile)('sessions (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   const clock = new TestClock();
   let server: TestServer;
-
-  beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      clock,
-      sessionCheckMs: 100,
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' },
-    });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+  const chat = useChatServer(profile, { clock, sessionCheckMs: 100 });
+  const sink = chat.sink;
+  beforeAll(() => {
+    server = chat.server;
   });
 
   it('issues a token of at least 256 random bits, stored only as a hash', async () => {
@@ -177,17 +168,12 @@ describe.each(eachProfile)('sessions (%s)', (_name, profile) => {
 });
 
 describe.each(eachProfile)('logout ends the sockets at once (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let server: TestServer;
-
-  beforeAll(async () => {
-    await sink.start();
-    // The periodic session check is ten minutes away: a close is logout's own doing.
-    server = await startTestServer(profile, { sessionCheckMs: 600_000, env: { SMTP_URL: sink.url } });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+  // The periodic session check is ten minutes away: a close is logout's own doing.
+  const chat = useChatServer(profile, { sessionCheckMs: 600_000 });
+  const sink = chat.sink;
+  beforeAll(() => {
+    server = chat.server;
   });
 
   it("closes the session's sockets with 4403 and leaves the user's other sessions open", async () => {

@@ -2,31 +2,28 @@ import { randomUUID } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { JOIN, LEAVE, TestUser } from '../support/chat';
+import { JOIN, LEAVE, type TestUser } from '../support/chat';
 import { rows } from '../support/db';
 import { codesOf } from '../support/graphql';
 import { MqttListener } from '../support/mqtt-listener';
 import { TestMosquitto } from '../support/mosquitto';
 import { DAY, TestClock } from '../support/clock';
 import { describeReal } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
 import { eventually } from '../support/eventually';
 import { describeLeavers } from '../support/leavers';
+import { useChatServer } from '../support/chat-server';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 const CREDENTIALS = '{ mqttCredentials { url username password clientId topics } }';
 type Credentials = { url: string; username: string; password: string; clientId: string; topics: string[] };
 
 describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let broker: TestMosquitto;
   let server: TestServer;
   const clock = new TestClock();
   let owner: TestUser;
   let club: string;
   const env = () => ({
-    SMTP_URL: sink.url,
-    LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
     MQTT_URL: broker.url,
     MQTT_USERNAME: TestMosquitto.admin.username,
     MQTT_PASSWORD: TestMosquitto.admin.password,
@@ -35,17 +32,15 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   });
 
   beforeAll(async () => {
-    await sink.start();
     // Persistence on, as in deploy/mosquitto: persistent sessions and their queues are what must not outlive access.
     broker = await TestMosquitto.start({ dynsec: true, persistence: true });
-    server = await startTestServer(profile, { env: env(), clock, dynsec: { retryMs: 200, expiryCheckMs: 100 } });
-    owner = await TestUser.signIn(server, sink, 'owner', Tier.PRO);
-    club = await owner.createChannel('PASSWORD', 'club', 'secret12');
   });
-  afterAll(async () => {
-    await server?.stop();
-    await broker?.stop();
-    await sink.stop();
+  const chat = useChatServer(profile, () => ({ env: env(), clock, dynsec: { retryMs: 200, expiryCheckMs: 100 } }));
+  afterAll(() => broker?.stop());
+  beforeAll(async () => {
+    server = chat.server;
+    owner = await chat.user('owner', Tier.PRO);
+    club = await owner.createChannel('PASSWORD', 'club', 'secret12');
   });
 
   const topicOf = (channelId: string) => `${server.topicPrefix}/channel/${channelId}`;
@@ -81,9 +76,9 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   };
 
   it('lets a member subscribe and receive, and refuses a non-member, who receives nothing', async () => {
-    const member = await TestUser.signIn(server, sink, 'member');
+    const member = await chat.user('member');
     await member.gql(JOIN, { id: club, password: 'secret12' });
-    const outsider = await TestUser.signIn(server, sink, 'outsider');
+    const outsider = await chat.user('outsider');
     const [m, o] = [await connect(member), await connect(outsider)];
     try {
       expect(await granted(m, topicOf(club))).toBe(1);
@@ -101,7 +96,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   });
 
   it('grants the topic after joining and takes it back after leaving', async () => {
-    const late = await TestUser.signIn(server, sink, 'late');
+    const late = await chat.user('late');
     const before = await connect(late);
     expect(await granted(before, topicOf(club))).toBe(128);
     await before.endAsync(true);
@@ -113,7 +108,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   });
 
   it('refuses wrong passwords and anonymous clients at CONNECT, and the credentials of a logged-out session', async () => {
-    const user = await TestUser.signIn(server, sink, 'logout');
+    const user = await chat.user('logout');
     const c = await credentialsOf(user);
     await expect(
       mqtt.connectAsync(c.url, { username: c.username, password: 'wrong', clientId: c.clientId, reconnectPeriod: 0 }),
@@ -136,8 +131,8 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   });
 
   it('binds the credentials to their client id: another id is refused, and nobody takes over a session', async () => {
-    const victim = await TestUser.signIn(server, sink, 'victim');
-    const attacker = await TestUser.signIn(server, sink, 'attacker');
+    const victim = await chat.user('victim');
+    const attacker = await chat.user('attacker');
     const [v, a] = [await credentialsOf(victim), await credentialsOf(attacker)];
     // The victim's own credentials with another client id, and the attacker's with the victim's id.
     await expect(
@@ -171,8 +166,8 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   });
 
   it("delivers no client's publication under the topic prefix", async () => {
-    const forger = await TestUser.signIn(server, sink, 'forger');
-    const reader = await TestUser.signIn(server, sink, 'reader');
+    const forger = await chat.user('forger');
+    const reader = await chat.user('reader');
     const general = defaultChannelId('general');
     const listener = await MqttListener.connect(await connect(reader), topicOf(general));
     const f = await connect(forger);
@@ -190,8 +185,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   });
 
   describeLeavers(() => ({
-    server,
-    sink,
+    chat,
     owner,
     club,
     connect,
@@ -210,7 +204,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   }));
 
   it('serves a user who can read 500 channels, and follows one more with one command, across a restart', async () => {
-    const reader = await TestUser.signIn(server, sink, 'many', Tier.PLUS);
+    const reader = await chat.user('many', Tier.PLUS);
     const listener = await MqttListener.connect(await connect(reader), topicOf(defaultChannelId('general')));
     // 499 PASSWORD channels joined (written straight to the database: 500 joins through argon2 would take minutes).
     const ids = Array.from({ length: 499 }, () => randomUUID());
@@ -268,7 +262,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
     return get().catch(get);
   };
   it('degrades direct MQTT only, while the broker cannot be administered, and recovers by itself', async () => {
-    const user = await TestUser.signIn(server, sink, 'degraded');
+    const user = await chat.user('degraded');
     const listener = await MqttListener.connect(await connect(owner), topicOf(club));
     await broker.setAdminPassword(TestMosquitto.admin.password, 'another-password');
     try {
@@ -328,7 +322,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
 
   // Last: it moves the server's clock a month on, past every session of this file.
   it('deletes the broker client of a session that expired, which no logout announced', async () => {
-    const user = await TestUser.signIn(server, sink, 'expiring');
+    const user = await chat.user('expiring');
     const c = await credentialsOf(user);
     const client = await connect(user);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));

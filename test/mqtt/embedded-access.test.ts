@@ -4,37 +4,29 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { JOIN, LEAVE, TestUser } from '../support/chat';
+import { JOIN, LEAVE, type TestUser } from '../support/chat';
 import { codesOf, gql } from '../support/graphql';
 import { describeLeavers } from '../support/leavers';
 import { MqttListener } from '../support/mqtt-listener';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import type { TestServer } from '../support/test-server';
+import { useChatServer } from '../support/chat-server';
 
 const CREDENTIALS = '{ mqttCredentials { url wsUrl username password clientId expiresAt topics } }';
 
 /** Direct MQTT access to the embedded broker: it enforces the rules itself. */
 describe('direct MQTT clients on the embedded broker', () => {
   const embedded = eachProfile.find(([name]) => name === 'embedded')![1];
-  const sink = new SmtpSink();
   let server: TestServer;
   let owner: TestUser;
   let club: string;
 
+  // Logout must close a session's clients at once, not at the next periodic check: the check is left far away.
+  const chat = useChatServer(embedded, { sessionCheckMs: 600_000 });
   beforeAll(async () => {
-    await sink.start();
-    // Logout must close a session's clients at once, not at the next periodic check: the check is left far away.
-    server = await startTestServer(embedded, {
-      sessionCheckMs: 600_000,
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000' },
-    });
-    owner = await TestUser.signIn(server, sink, 'owner', Tier.PRO);
+    server = chat.server;
+    owner = await chat.user('owner', Tier.PRO);
     club = await owner.createChannel('PASSWORD', 'club', 'secret12');
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
   });
 
   const credentialsOf = async (user: TestUser) => (await user.gql(CREDENTIALS)).data!.mqttCredentials;
@@ -51,7 +43,7 @@ describe('direct MQTT clients on the embedded broker', () => {
   const topicOf = (channelId: string) => `${server.topicPrefix}/channel/${channelId}`;
 
   it('hands out credentials tied to the session, with the topics the viewer may read', async () => {
-    const user = await TestUser.signIn(server, sink, 'reader');
+    const user = await chat.user('reader');
     const c = await credentialsOf(user);
     expect(c.url).toBe(`mqtt://localhost:${server.app.broker.embedded!.port}`);
     expect(c.wsUrl).toBe(`${server.url.replace('http://127.0.0.1', 'ws://localhost')}/mqtt`);
@@ -61,9 +53,9 @@ describe('direct MQTT clients on the embedded broker', () => {
   });
 
   it('lets a member subscribe and receive; refuses a non-member (SUBACK failure), who then receives nothing', async () => {
-    const member = await TestUser.signIn(server, sink, 'member');
+    const member = await chat.user('member');
     await member.gql(JOIN, { id: club, password: 'secret12' });
-    const outsider = await TestUser.signIn(server, sink, 'outsider');
+    const outsider = await chat.user('outsider');
     const [memberClient, outsiderClient] = [await connect(member), await connect(outsider)];
     try {
       await memberClient.subscribeAsync(topicOf(club), { qos: 1 });
@@ -89,7 +81,7 @@ describe('direct MQTT clients on the embedded broker', () => {
   });
 
   it('lets the same user subscribe once they have joined (after the reconnect the change causes)', async () => {
-    const late = await TestUser.signIn(server, sink, 'late');
+    const late = await chat.user('late');
     const client = await connect(late);
     await expect(client.subscribeAsync(topicOf(club), { qos: 1 })).rejects.toBeDefined();
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
@@ -105,7 +97,7 @@ describe('direct MQTT clients on the embedded broker', () => {
   });
 
   it('disconnects a member who leaves, whose subscription is then refused', async () => {
-    const leaver = await TestUser.signIn(server, sink, 'quitter');
+    const leaver = await chat.user('quitter');
     await leaver.gql(JOIN, { id: club, password: 'secret12' });
     const client = await connect(leaver);
     expect((await client.subscribeAsync(topicOf(club), { qos: 1 }))[0].qos).toBe(1);
@@ -122,7 +114,7 @@ describe('direct MQTT clients on the embedded broker', () => {
   });
 
   it('refuses wrong passwords, anonymous clients and foreign client ids at CONNECT', async () => {
-    const user = await TestUser.signIn(server, sink, 'wrong');
+    const user = await chat.user('wrong');
     const c = await credentialsOf(user);
     const url = c.url;
     await expect(
@@ -145,7 +137,7 @@ describe('direct MQTT clients on the embedded broker', () => {
   });
 
   it('stops accepting the credentials after logout, and disconnects the clients using them', async () => {
-    const user = await TestUser.signIn(server, sink, 'leaving');
+    const user = await chat.user('leaving');
     const c = await credentialsOf(user);
     const client = await connect(user);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
@@ -163,8 +155,8 @@ describe('direct MQTT clients on the embedded broker', () => {
   });
 
   it('delivers no publication of a client under the topic prefix', async () => {
-    const user = await TestUser.signIn(server, sink, 'forger');
-    const reader = await TestUser.signIn(server, sink, 'watcher');
+    const user = await chat.user('forger');
+    const reader = await chat.user('watcher');
     const general = defaultChannelId('general');
     const listener = await MqttListener.connect(await connect(reader), topicOf(general));
     const forger = await connect(user);
@@ -181,7 +173,7 @@ describe('direct MQTT clients on the embedded broker', () => {
   });
 
   it('serves MQTT over WebSockets at /mqtt with the same credentials', async () => {
-    const user = await TestUser.signIn(server, sink, 'ws');
+    const user = await chat.user('ws');
     const c = await credentialsOf(user);
     const client = await mqtt.connectAsync(`${server.url.replace('http', 'ws')}/mqtt`, {
       username: c.username,
@@ -227,7 +219,7 @@ describe('direct MQTT clients on the embedded broker', () => {
   });
 
   it('disconnects a signed-in client whose packet is over the limit, and keeps serving others', async () => {
-    const user = await TestUser.signIn(server, sink, 'big-packet');
+    const user = await chat.user('big-packet');
     const client = await connect(user);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     client.publish(topicOf(defaultChannelId('general')), Buffer.alloc(70_000));
@@ -265,8 +257,8 @@ describe('direct MQTT clients on the embedded broker', () => {
   });
 
   it("refuses the victim's client id with an attacker's credentials: nobody takes over a session", async () => {
-    const victim = await TestUser.signIn(server, sink, 'victim');
-    const attacker = await TestUser.signIn(server, sink, 'attacker');
+    const victim = await chat.user('victim');
+    const attacker = await chat.user('attacker');
     const [v, a] = [await credentialsOf(victim), await credentialsOf(attacker)];
     const listener = await MqttListener.connect(
       await connect(victim, { clean: false }),
@@ -290,5 +282,5 @@ describe('direct MQTT clients on the embedded broker', () => {
     }
   });
 
-  describeLeavers(() => ({ server, sink, owner, club, connect }));
+  describeLeavers(() => ({ chat, owner, club, connect }));
 });

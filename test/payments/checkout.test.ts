@@ -3,12 +3,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { DAY, TestClock } from '../support/clock';
-import { CREATE, TestUser } from '../support/chat';
+import { CREATE, type TestUser } from '../support/chat';
 import { count } from '../support/db';
 import { codesOf, gql } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
-import { startTestServer, type TestServer } from '../support/test-server';
+import { useChatServer } from '../support/chat-server';
+import type { TestServer } from '../support/test-server';
 
 const START = 'mutation ($planId: ID!) { startCheckout(planId: $planId) { id url } }';
 const ME = '{ me { tier tierExpiresAt passes { tier startsAt endsAt } } }';
@@ -51,35 +51,33 @@ class StripeDouble {
 }
 
 describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   const clock = new TestClock();
   const stripe = new StripeDouble();
   let dev: TestServer;
   let paid: TestServer;
 
-  beforeAll(async () => {
-    await sink.start();
-    const base = { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', SESSION_TTL_DAYS: '365' };
-    dev = await startTestServer(profile, {
-      clock,
-      env: { ...base, PLAN_PLUS_30D_AMOUNT: '300', PLAN_CURRENCY: 'eur' },
-    });
-    paid = await startTestServer(profile, {
-      clock,
-      env: {
-        ...base,
-        STRIPE_SECRET_KEY: 'sk_test_123',
-        STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-        STRIPE_API_URL: await stripe.start(),
-        PUBLIC_URL: 'https://chat.example.com',
-      },
-    });
+  const devChat = useChatServer(profile, {
+    clock,
+    env: { SESSION_TTL_DAYS: '365', PLAN_PLUS_30D_AMOUNT: '300', PLAN_CURRENCY: 'eur' },
   });
-  afterAll(async () => {
-    await paid?.stop();
-    await dev?.stop();
-    await stripe.stop();
-    await sink.stop();
+  let stripeUrl: string;
+  beforeAll(async () => {
+    stripeUrl = await stripe.start();
+  });
+  const paidChat = useChatServer(profile, () => ({
+    clock,
+    env: {
+      SESSION_TTL_DAYS: '365',
+      STRIPE_SECRET_KEY: 'sk_test_123',
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_API_URL: stripeUrl,
+      PUBLIC_URL: 'https://chat.example.com',
+    },
+  }));
+  afterAll(() => stripe.stop());
+  beforeAll(() => {
+    dev = devChat.server;
+    paid = paidChat.server;
   });
 
   it('lists the plans to anyone, with prices from configuration', async () => {
@@ -92,7 +90,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
 
   it('needs a session and a known plan to start a checkout', async () => {
     expect(codesOf(await gql(dev.url, START, { planId: 'PLUS_30D' }))).toEqual(['UNAUTHENTICATED']);
-    const user = await TestUser.signIn(dev, sink, 'planless');
+    const user = await devChat.user('planless');
     const res = await user.gql(START, { planId: 'GOLD_FOREVER' });
     expect(codesOf(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors![0].extensions!.field).toBe('planId');
@@ -110,7 +108,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
     };
 
     it('takes a user from FREE to PLUS (PRIVATE channel) to PRO (PASSWORD channel)', async () => {
-      const user = await TestUser.signIn(dev, sink, 'journey');
+      const user = await devChat.user('journey');
       expect((await user.gql(ME)).data!.me.tier).toBe('FREE');
       expect(codesOf(await user.gql(CREATE, { input: { name: 'mine', kind: 'PRIVATE' } }))).toEqual(['TIER_REQUIRED']);
 
@@ -131,20 +129,20 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
     });
 
     it('grants one pass however often the page is submitted, and none for a forged link or the success page', async () => {
-      const user = await TestUser.signIn(dev, sink, 'twice');
+      const user = await devChat.user('twice');
       const path = await buy(user, 'PLUS_30D');
       await fetch(`${dev.url}${path}/complete`, { method: 'POST', redirect: 'manual' });
       expect((await user.gql(ME)).data!.me.passes).toHaveLength(1);
 
       const forged = path.replace(/\.[^.]+$/, '.AAAA');
       expect((await fetch(`${dev.url}${forged}/complete`, { method: 'POST', redirect: 'manual' })).status).toBe(404);
-      const other = await TestUser.signIn(dev, sink, 'bystander');
+      const other = await devChat.user('bystander');
       expect((await fetch(`${dev.url}/checkout/success?session_id=cs_test_anything`)).status).toBe(200);
       expect((await other.gql(ME)).data!.me.passes).toEqual([]);
     });
 
     it('stacks a second pass of the same tier after the first, and lets it lapse to FREE', async () => {
-      const user = await TestUser.signIn(dev, sink, 'stacker');
+      const user = await devChat.user('stacker');
       await buy(user, 'PLUS_30D');
       await buy(user, 'PLUS_30D');
       const me = (await user.gql(ME)).data!.me;
@@ -158,7 +156,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
 
   describe('Stripe Checkout', () => {
     it('creates a Checkout Session in payment mode carrying the user and plan, with an Idempotency-Key', async () => {
-      const user = await TestUser.signIn(paid, sink, 'buyer');
+      const user = await paidChat.user('buyer');
       stripe.requests.length = 0;
       const res = await user.gql(START, { planId: 'PRO_30D' });
       expect(res.data!.startCheckout).toEqual({ id: 'cs_test_1', url: 'https://checkout.stripe.com/c/pay/cs_test_1' });
@@ -186,7 +184,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
     });
 
     it('answers PAYMENT_UNAVAILABLE when Stripe fails', async () => {
-      const user = await TestUser.signIn(paid, sink, 'unlucky');
+      const user = await paidChat.user('unlucky');
       stripe.failWith = 500;
       try {
         expect(codesOf(await user.gql(START, { planId: 'PLUS_30D' }))).toEqual(['PAYMENT_UNAVAILABLE']);
@@ -224,7 +222,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
     const passesOf = async (user: TestUser) => (await user.gql(ME)).data!.me.passes as unknown[];
 
     it('grants the pass on checkout.session.completed with payment_status paid', async () => {
-      const user = await TestUser.signIn(paid, sink, 'hooked');
+      const user = await paidChat.user('hooked');
       const res = await deliver(event('checkout.session.completed', checkout(user, 'PRO_30D')));
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ received: true, outcome: 'fulfilled' });
@@ -232,7 +230,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
     });
 
     it('takes a user from FREE to PLUS (PRIVATE channel) to PRO (PASSWORD channel) through signed webhooks', async () => {
-      const user = await TestUser.signIn(paid, sink, 'webhook-journey');
+      const user = await paidChat.user('webhook-journey');
       const tryCreate = (kind: 'PRIVATE' | 'PASSWORD', password?: string) =>
         user.gql(CREATE, { input: { name: `${kind} room`, kind, password } }).then(codesOf);
       expect(await tryCreate('PRIVATE')).toEqual(['TIER_REQUIRED']);
@@ -251,7 +249,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
     ] as [string, { tamper?: boolean; secret?: string; timestamp?: number }][])(
       'refuses %s with 400 and grants nothing',
       async (_what, options) => {
-        const user = await TestUser.signIn(paid, sink, 'forger');
+        const user = await paidChat.user('forger');
         // The tampered delivery turns a signed unpaid session into a paid one.
         const payload = event(
           'checkout.session.completed',
@@ -270,11 +268,11 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
     });
 
     it('grants one pass for an event delivered twice, one after the other and in parallel', async () => {
-      const user = await TestUser.signIn(paid, sink, 'dup');
+      const user = await paidChat.user('dup');
       const payload = event('checkout.session.completed', checkout(user));
       expect(((await (await deliver(payload)).json()) as any).outcome).toBe('fulfilled');
       expect(((await (await deliver(payload)).json()) as any).outcome).toBe('duplicate');
-      const other = await TestUser.signIn(paid, sink, 'parallel');
+      const other = await paidChat.user('parallel');
       const parallel = event('checkout.session.completed', checkout(other));
       const results = await Promise.all([deliver(parallel), deliver(parallel), deliver(parallel)]);
       expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
@@ -287,7 +285,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
         ['checkout.session.completed', 'checkout.session.async_payment_succeeded'],
         ['checkout.session.async_payment_succeeded', 'checkout.session.completed'],
       ]) {
-        const user = await TestUser.signIn(paid, sink, 'both');
+        const user = await paidChat.user('both');
         const session = checkout(user);
         for (const type of order) expect((await deliver(event(type, session))).status).toBe(200);
         expect(await passesOf(user)).toHaveLength(1);
@@ -295,7 +293,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
     });
 
     it('grants nothing for an unpaid completed session, then the pass when the async payment succeeds', async () => {
-      const user = await TestUser.signIn(paid, sink, 'async');
+      const user = await paidChat.user('async');
       const session = checkout(user, 'PLUS_30D', 'unpaid');
       expect(((await (await deliver(event('checkout.session.completed', session))).json()) as any).outcome).toBe(
         'ignored',
@@ -308,7 +306,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
     });
 
     it('acknowledges and ignores other events', async () => {
-      const user = await TestUser.signIn(paid, sink, 'other');
+      const user = await paidChat.user('other');
       const res = await deliver(event('checkout.session.expired', checkout(user)));
       expect(await res.json()).toEqual({ received: true, outcome: 'ignored' });
       expect(await count(paid, 'passes', 'user_id = ?', [user.id])).toBe(0);
@@ -318,7 +316,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
       ['no known user', { metadata: { userId: randomUUID(), planId: 'PLUS_30D' } }],
       ['no known plan', { metadata: { planId: 'GOLD_FOREVER' } }],
     ])('acknowledges (200, once) and grants nothing for a paid session naming %s', async (_what, change) => {
-      const user = await TestUser.signIn(paid, sink, 'ghost');
+      const user = await paidChat.user('ghost');
       const session = { ...checkout(user), ...change, metadata: { userId: user.id, ...change.metadata } };
       const before = await count(paid, 'passes');
       const payload = event('checkout.session.completed', session);
@@ -335,7 +333,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
       ['nothing said of the amount', { amount_total: null }],
       ['another currency', { currency: 'jpy' }],
     ])('grants nothing for a paid session with %s, and acknowledges it', async (_what, change) => {
-      const user = await TestUser.signIn(paid, sink, 'cheap');
+      const user = await paidChat.user('cheap');
       const res = await deliver(event('checkout.session.completed', { ...checkout(user, 'PRO_30D'), ...change }));
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ received: true, outcome: 'underpaid' });
@@ -343,7 +341,7 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
     });
 
     it('checks what was paid against the price the checkout was opened with, not the price of today', async () => {
-      const user = await TestUser.signIn(paid, sink, 'old-price');
+      const user = await paidChat.user('old-price');
       // Opened at 300 before the price became 499: paying 300 buys the pass.
       const session = {
         ...checkout(user),
@@ -372,26 +370,16 @@ describe.each(eachProfile)('passes and payment (%s)', (_name, profile) => {
 
 describe('payment in production without Stripe keys', () => {
   const embedded = eachProfile.find(([name]) => name === 'embedded')![1];
-  const sink = new SmtpSink();
   let server: TestServer;
-  beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(embedded, {
-      env: {
-        NODE_ENV: 'production',
-        ALLOW_EMBEDDED: '1',
-        SMTP_URL: sink.url,
-        AUTH_SECRET: 'q7Xv2LmP9sRt4WzK8nBc1HdF6gJy3UeA',
-      },
-    });
+  const chat = useChatServer(embedded, {
+    env: { NODE_ENV: 'production', ALLOW_EMBEDDED: '1', AUTH_SECRET: 'q7Xv2LmP9sRt4WzK8nBc1HdF6gJy3UeA' },
   });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+  beforeAll(() => {
+    server = chat.server;
   });
 
   it('refuses startCheckout with PAYMENT_UNAVAILABLE and serves no development checkout', async () => {
-    const user = await TestUser.signIn(server, sink, 'prod');
+    const user = await chat.user('prod');
     expect(codesOf(await user.gql(START, { planId: 'PLUS_30D' }))).toEqual(['PAYMENT_UNAVAILABLE']);
     expect((await fetch(`${server.url}/dev/checkout/dev_cs_x.y`)).status).toBe(404);
   });

@@ -1,17 +1,13 @@
 import { defaultChannelId } from '../../src/services/channel.service';
-import { TestUser } from '../support/chat';
+import { type TestUser } from '../support/chat';
 import { codesOf, wsClient } from '../support/graphql';
 import { LiveSubscription } from '../support/live';
 import { TestMosquitto } from '../support/mosquitto';
 import { describeReal } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
+import { signedInUser } from '../support/chat-server';
 import { startTestServer, type TestServer } from '../support/test-server';
 
-const env = (sink: SmtpSink) => ({
-  SMTP_URL: sink.url,
-  LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
-  DEFAULT_CHANNELS: 'lobby',
-});
+const env = { DEFAULT_CHANNELS: 'lobby' };
 const lobby = defaultChannelId('lobby');
 
 /** Sends `perUser` messages from each user, users in parallel, and returns the stored messages. */
@@ -36,28 +32,25 @@ function expectExactly(live: LiveSubscription, stored: any[]) {
 }
 
 describeReal('two instances on one broker and one database (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    await sink.start();
-    a = await startTestServer(profile, { env: env(sink), sessionCheckMs: 600_000 });
+    a = await startTestServer(profile, { env, sessionCheckMs: 600_000 });
     b = await startTestServer(profile, {
       databaseUrl: a.databaseUrl,
       topicPrefix: a.topicPrefix,
       sessionCheckMs: 600_000,
-      env: { ...env(sink), MIGRATE_ON_START: 'false' },
+      env: { ...env, MIGRATE_ON_START: 'false' },
     });
   });
   afterAll(async () => {
     await b?.stop();
     await a?.stop();
-    await sink.stop();
   });
 
   it('closes, at once, a socket on one instance whose session logged out through the other', async () => {
     // The periodic session check is ten minutes away here: a close is the instances' notice.
-    const user = await TestUser.signIn(a, sink, 'leaving');
+    const user = await signedInUser(a, 'leaving');
     const { client, closed } = wsClient(b.url, { authToken: user.token });
     await new Promise<void>((resolve) => client.on('connected', () => resolve()));
     expect(codesOf(await user.gql('mutation { logout }'))).toEqual([]);
@@ -66,15 +59,11 @@ describeReal('two instances on one broker and one database (%s)', (_name, profil
   });
 
   it('brings messages sent through either instance to subscribers on both, in seq order, each once', async () => {
-    const onA = await TestUser.signIn(a, sink, 'on-a');
-    const onB = await TestUser.signIn(b, sink, 'on-b');
+    const onA = await signedInUser(a, 'on-a');
+    const onB = await signedInUser(b, 'on-b');
     const [liveA, liveB] = [await LiveSubscription.from(onA, lobby), await LiveSubscription.from(onB, lobby)];
     try {
-      const stored = await sendFrom(
-        [onA, onB, await TestUser.signIn(a, sink, 'x'), await TestUser.signIn(b, sink, 'y')],
-        10,
-        'both',
-      );
+      const stored = await sendFrom([onA, onB, await signedInUser(a, 'x'), await signedInUser(b, 'y')], 10, 'both');
       await Promise.all([liveA.received(40), liveB.received(40)]);
       expectExactly(liveA, stored);
       expectExactly(liveB, stored);
@@ -85,21 +74,19 @@ describeReal('two instances on one broker and one database (%s)', (_name, profil
 });
 
 describeReal('two instances on two bridged Mosquitto brokers (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let first: TestMosquitto;
   let second: TestMosquitto;
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    await sink.start();
     first = await TestMosquitto.start();
     const prefix = `t${Date.now().toString(36)}`;
     second = await TestMosquitto.start({ bridgeTo: first, prefix });
-    a = await startTestServer(profile, { topicPrefix: prefix, env: { ...env(sink), MQTT_URL: first.url } });
+    a = await startTestServer(profile, { topicPrefix: prefix, env: { ...env, MQTT_URL: first.url } });
     b = await startTestServer(profile, {
       databaseUrl: a.databaseUrl,
       topicPrefix: prefix,
-      env: { ...env(sink), MQTT_URL: second.url, MIGRATE_ON_START: 'false' },
+      env: { ...env, MQTT_URL: second.url, MIGRATE_ON_START: 'false' },
     });
   });
   afterAll(async () => {
@@ -107,13 +94,12 @@ describeReal('two instances on two bridged Mosquitto brokers (%s)', (_name, prof
     await a?.stop();
     await second?.stop();
     await first?.stop();
-    await sink.stop();
   });
 
   it('brings every message sent through one instance to a subscriber on the other, in order, once', async () => {
-    const senders = [await TestUser.signIn(a, sink, 'sa1'), await TestUser.signIn(a, sink, 'sa2')];
-    const reader = await TestUser.signIn(b, sink, 'reader');
-    const writerOnB = await TestUser.signIn(b, sink, 'sb');
+    const senders = [await signedInUser(a, 'sa1'), await signedInUser(a, 'sa2')];
+    const reader = await signedInUser(b, 'reader');
+    const writerOnB = await signedInUser(b, 'sb');
     const [onB, onA] = [await LiveSubscription.from(reader, lobby), await LiveSubscription.from(senders[0], lobby)];
     try {
       const stored = await sendFrom([...senders, writerOnB], 10, 'bridged');
@@ -127,33 +113,30 @@ describeReal('two instances on two bridged Mosquitto brokers (%s)', (_name, prof
 });
 
 describeReal('a broker outage (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let broker: TestMosquitto;
   let server: TestServer;
   let other: TestServer;
   beforeAll(async () => {
-    await sink.start();
     broker = await TestMosquitto.start();
     server = await startTestServer(profile, {
       relay: { sweepIntervalMs: 250, sweepAfterMs: 500 },
-      env: { ...env(sink), MQTT_URL: broker.url },
+      env: { ...env, MQTT_URL: broker.url },
     });
     other = await startTestServer(profile, {
       databaseUrl: server.databaseUrl,
       topicPrefix: server.topicPrefix,
-      env: { ...env(sink), MQTT_URL: broker.url, MIGRATE_ON_START: 'false' },
+      env: { ...env, MQTT_URL: broker.url, MIGRATE_ON_START: 'false' },
     });
   });
   afterAll(async () => {
     await other?.stop();
     await server?.stop();
     await broker?.stop();
-    await sink.stop();
   });
 
   it('delivers sends acknowledged during the outage to the storing instance at once, and to the others afterwards, in order, once', async () => {
-    const users = [await TestUser.signIn(server, sink, 'o1'), await TestUser.signIn(server, sink, 'o2')];
-    const reader = await TestUser.signIn(other, sink, 'o3');
+    const users = [await signedInUser(server, 'o1'), await signedInUser(server, 'o2')];
+    const reader = await signedInUser(other, 'o3');
     const [local, remote] = [await LiveSubscription.from(users[0], lobby), await LiveSubscription.from(reader, lobby)];
     try {
       const before = await sendFrom(users, 3, 'before');

@@ -1,37 +1,26 @@
 import { connect as tcpConnect } from 'node:net';
 import WebSocket from 'ws';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { CHANNEL, TestUser } from '../support/chat';
+import { CHANNEL, type TestUser } from '../support/chat';
 import { createServer, request, type ClientRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventually } from '../support/eventually';
 import { codesOf, wsClient, wsQuery } from '../support/graphql';
 import { LiveSubscription } from '../support/live';
 import { eachProfile } from '../support/profiles';
-import { SmtpSink } from '../support/smtp-sink';
+import { useChatServer } from '../support/chat-server';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 /** What one address, one user and one socket may hold open: each limit is refused with a code, past its value. */
 describe.each(eachProfile)('connection and subscription limits (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   let server: TestServer;
   const general = defaultChannelId('general');
 
-  beforeAll(async () => {
-    await sink.start();
-    server = await startTestServer(profile, {
-      env: {
-        SMTP_URL: sink.url,
-        LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000',
-        MAX_OPERATIONS_PER_SOCKET: '3',
-        MAX_SUBSCRIPTIONS_PER_USER: '5',
-        MAX_SOCKETS_PER_USER: '3',
-      },
-    });
+  const chat = useChatServer(profile, {
+    env: { MAX_OPERATIONS_PER_SOCKET: '3', MAX_SUBSCRIPTIONS_PER_USER: '5', MAX_SOCKETS_PER_USER: '3' },
   });
-  afterAll(async () => {
-    await server?.stop();
-    await sink.stop();
+  beforeAll(() => {
+    server = chat.server;
   });
 
   /** `n` subscriptions of `user` on one socket of its own; resolves once each is either live or refused. */
@@ -48,7 +37,7 @@ describe.each(eachProfile)('connection and subscription limits (%s)', (_name, pr
   };
 
   it('refuses operations past MAX_OPERATIONS_PER_SOCKET on one socket, and takes them again once one ends', async () => {
-    const user = await TestUser.signIn(server, sink, 'per-socket');
+    const user = await chat.user('per-socket');
     const { client, live, refused } = await subscriptions(user, 4);
     try {
       expect(refused).toHaveLength(1);
@@ -67,7 +56,7 @@ describe.each(eachProfile)('connection and subscription limits (%s)', (_name, pr
   });
 
   it('refuses subscriptions past MAX_SUBSCRIPTIONS_PER_USER over all their sockets', async () => {
-    const user = await TestUser.signIn(server, sink, 'per-user');
+    const user = await chat.user('per-user');
     const first = await subscriptions(user, 3);
     const second = await subscriptions(user, 3);
     try {
@@ -78,7 +67,7 @@ describe.each(eachProfile)('connection and subscription limits (%s)', (_name, pr
         extensions: { code: 'BAD_USER_INPUT' },
       });
       // Another user is not affected.
-      const other = await TestUser.signIn(server, sink, 'other');
+      const other = await chat.user('other');
       const theirs = await subscriptions(other, 1);
       expect(theirs.refused).toHaveLength(0);
       await theirs.client.dispose();
@@ -89,7 +78,7 @@ describe.each(eachProfile)('connection and subscription limits (%s)', (_name, pr
   });
 
   it('closes a socket past MAX_SOCKETS_PER_USER with 4429', async () => {
-    const user = await TestUser.signIn(server, sink, 'sockets');
+    const user = await chat.user('sockets');
     const held = await Promise.all([1, 2, 3].map(() => subscriptions(user, 1)));
     const extra = wsClient(server.url, { authToken: user.token });
     try {
@@ -155,32 +144,28 @@ function stallingProvider() {
 }
 
 describe.each(eachProfile)('operations in progress on one socket, pipelined (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   const { provider, waiting } = stallingProvider();
   let server: TestServer;
 
-  beforeAll(async () => {
-    await sink.start();
-    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
-    server = await startTestServer(profile, {
-      env: {
-        SMTP_URL: sink.url,
-        MAX_OPERATIONS_PER_SOCKET: '3',
-        MAX_OPERATIONS_PER_USER: '100',
-        STRIPE_SECRET_KEY: 'sk_test_123',
-        STRIPE_API_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}`,
-      },
-    });
+  beforeAll(() => new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve)));
+  afterAll(() => {
+    for (const release of waiting.splice(0)) release(); // before the server drains (hooks run in this order)
   });
-  afterAll(async () => {
-    for (const release of waiting.splice(0)) release();
-    await server?.stop();
-    await new Promise((resolve) => provider.close(resolve));
-    await sink.stop();
+  const chat = useChatServer(profile, () => ({
+    env: {
+      MAX_OPERATIONS_PER_SOCKET: '3',
+      MAX_OPERATIONS_PER_USER: '100',
+      STRIPE_SECRET_KEY: 'sk_test_123',
+      STRIPE_API_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}`,
+    },
+  }));
+  afterAll(() => new Promise((resolve) => provider.close(resolve)));
+  beforeAll(() => {
+    server = chat.server;
   });
 
   it('counts an operation the client completes at once until it has run: pipelining Subscribe and Complete gains nothing', async () => {
-    const user = await TestUser.signIn(server, sink, 'pipeliner');
+    const user = await chat.user('pipeliner');
     const socket = new WebSocket(`${server.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
     const frames: { id?: string; type: string }[] = [];
     socket.on('message', (data: Buffer) => frames.push(JSON.parse(data.toString())));
@@ -208,31 +193,27 @@ describe.each(eachProfile)('operations in progress on one socket, pipelined (%s)
 });
 
 describe.each(eachProfile)('operations in progress per user (%s)', (_name, profile) => {
-  const sink = new SmtpSink();
   const { provider, waiting } = stallingProvider();
   let server: TestServer;
 
-  beforeAll(async () => {
-    await sink.start();
-    await new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve));
-    server = await startTestServer(profile, {
-      env: {
-        SMTP_URL: sink.url,
-        MAX_OPERATIONS_PER_USER: '2',
-        STRIPE_SECRET_KEY: 'sk_test_123',
-        STRIPE_API_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}`,
-      },
-    });
+  beforeAll(() => new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve)));
+  afterAll(() => {
+    for (const release of waiting.splice(0)) release(); // before the server drains (hooks run in this order)
   });
-  afterAll(async () => {
-    for (const release of waiting.splice(0)) release();
-    await server?.stop();
-    await new Promise((resolve) => provider.close(resolve));
-    await sink.stop();
+  const chat = useChatServer(profile, () => ({
+    env: {
+      MAX_OPERATIONS_PER_USER: '2',
+      STRIPE_SECRET_KEY: 'sk_test_123',
+      STRIPE_API_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}`,
+    },
+  }));
+  afterAll(() => new Promise((resolve) => provider.close(resolve)));
+  beforeAll(() => {
+    server = chat.server;
   });
 
   it('refuses a query or mutation past MAX_OPERATIONS_PER_USER, over HTTP and graphql-ws, with RATE_LIMITED', async () => {
-    const user = await TestUser.signIn(server, sink, 'busy');
+    const user = await chat.user('busy');
     const start = 'mutation { startCheckout(planId: "PLUS_30D") { id } }';
     // Two checkouts wait for the provider: they hold the user's two places while they do.
     const held = [user.gql(start), user.gql(start)];
@@ -249,7 +230,7 @@ describe.each(eachProfile)('operations in progress per user (%s)', (_name, profi
       );
       expect(overSocket).toEqual(['RATE_LIMITED']);
       // Another user is not affected.
-      const other = await TestUser.signIn(server, sink, 'idle');
+      const other = await chat.user('idle');
       expect(codesOf(await other.gql('{ me { id } }'))).toEqual([]);
     } finally {
       await client.dispose();

@@ -26,16 +26,25 @@ export interface ChatServer {
 
 /**
  * Registers the suite's server: `beforeAll` starts an SMTP sink and a test server (env `SMTP_URL` and a generous
- * `LOGIN_CODES_PER_ADDRESS_PER_HOUR` by default, over which `options.env` goes), `afterAll` stops both.
+ * `LOGIN_CODES_PER_ADDRESS_PER_HOUR` by default, over which `options.env` goes), `afterAll` stops both. Hooks run in
+ * the order they are registered: options that name something an earlier `beforeAll` starts (a broker) are given as
+ * a function, read when the server starts; what must outlive the server is stopped by an `afterAll` registered after
+ * this call.
  */
-export function useChatServer(profile: Profile, options: TestServerOptions = {}): ChatServer {
+export function useChatServer(
+  profile: Profile,
+  options: TestServerOptions | (() => TestServerOptions) = {},
+): ChatServer {
   const sink = new SmtpSink();
   let server: TestServer | undefined;
+  let now = () => new Date();
   beforeAll(async () => {
     await sink.start();
+    const given = typeof options === 'function' ? options() : options;
+    if (given.clock) now = () => given.clock!.now();
     server = await startTestServer(profile, {
-      ...options,
-      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', ...options.env },
+      ...given,
+      env: { SMTP_URL: sink.url, LOGIN_CODES_PER_ADDRESS_PER_HOUR: '1000', ...given.env },
     });
   });
   afterAll(async () => {
@@ -54,22 +63,24 @@ export function useChatServer(profile: Profile, options: TestServerOptions = {})
       return started().url;
     },
     sink,
-    user: (tag = 'user', tier) => signedInUser(started(), tag, tier, options.clock?.now),
+    user: (tag = 'user', tier) => signedInUser(started(), tag, tier, now()),
     signIn: (tag = 'user', tier) => TestUser.signIn(started(), sink, tag, tier),
   };
 }
 
-/** A user and a session as `verifyLoginCode` stores them (a token of 256 random bits, kept only as its SHA-256). */
-async function signedInUser(
+/**
+ * A user and a session as `verifyLoginCode` stores them (a token of 256 random bits, kept only as its SHA-256), on a
+ * server a suite started itself (suites of several instances over one database).
+ */
+export async function signedInUser(
   server: TestServer,
   tag: string,
-  tier: Tier.PLUS | Tier.PRO | undefined,
-  now: () => Date = () => new Date(),
+  tier?: Tier.PLUS | Tier.PRO,
+  createdAt = new Date(),
 ): Promise<TestUser> {
   const email = uniqueEmail(tag);
   const token = randomBytes(32).toString('base64url');
   const em = server.app.orm.em.fork();
-  const createdAt = now();
   const user = em.create(User, { email, displayName: email.split('@')[0].slice(0, 64), createdAt });
   const ttlMs = server.app.config.auth.sessionTtlDays * 24 * 60 * 60 * 1000;
   em.create(Session, {

@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { JOIN, LEAVE, TestUser } from './chat';
-import type { SmtpSink } from './smtp-sink';
-import type { TestServer } from './test-server';
+import { JOIN, LEAVE, type TestUser } from './chat';
+import type { ChatServer } from './chat-server';
 
 /** What the leaver tests need of a suite: its server, a PASSWORD channel `club` (password `secret12`) and a broker. */
 export interface LeaverSuite {
-  server: TestServer;
-  sink: SmtpSink;
+  chat: ChatServer;
   owner: TestUser;
   club: string;
   /** A direct MQTT client of `user`, with the credentials of its session. */
@@ -26,11 +24,11 @@ export interface LeaverSuite {
  */
 export function describeLeavers(suite: () => LeaverSuite): void {
   describe('a member who leaves keeps nothing through a persistent session', () => {
-    const topicOf = (channelId: string) => `${suite().server.topicPrefix}/channel/${channelId}`;
+    const topicOf = (channelId: string) => `${suite().chat.server.topicPrefix}/channel/${channelId}`;
     /** A member with a persistent session subscribed at QoS 1 to the club and to #general. */
     const persistentMember = async (tag: string) => {
-      const { server, sink, club, connect, granted } = suite();
-      const member = await TestUser.signIn(server, sink, tag);
+      const { chat, club, connect, granted } = suite();
+      const member = await chat.user(tag);
       await member.gql(JOIN, { id: club, password: 'secret12' });
       await granted?.(member);
       const client = await connect(member, { clean: false });
