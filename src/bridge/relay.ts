@@ -1,10 +1,10 @@
 import { LockMode, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { MySqlPlatform } from '@mikro-orm/mysql';
 import type { Logger } from 'pino';
 import { Message } from '../entities';
 import type { Metrics } from '../metrics';
 import type { Clock } from '../services/clock';
+import { dialectOf } from '../services/store/dialect';
 import { lockingTransaction } from '../services/transaction';
 import { messageView, type MessageView } from '../services/views';
 import type { BrokerConnection } from './broker';
@@ -63,7 +63,7 @@ export class Relay {
       sweepBatch: options.sweepBatch ?? 500,
     };
     // SQLite has one connection: a sweep must not hold a transaction open while it waits for the broker.
-    this.exclusiveSweeps = orm.em.getPlatform() instanceof MySqlPlatform;
+    this.exclusiveSweeps = dialectOf(orm) === 'mysql';
   }
 
   /** Starts the sweeper. */

@@ -4,7 +4,7 @@ import { DomainError, ErrorCode, rateLimited } from '../errors';
 import { LoginCode, LoginCodeRequest, Session, User } from '../entities';
 import type { Mailer } from '../mail/mailer';
 import type { Clock } from './clock';
-import { dateColumn, PlainSql } from './plain-sql';
+import { SessionStore } from './store/session.store';
 import { lockingTransaction } from './transaction';
 import { displayNameSchema, emailSchema, loginCodeSchema, parseField } from './validation';
 
@@ -29,14 +29,6 @@ export interface AuthOptions {
 export interface Viewer {
   user: { id: string; email: string; displayName: string };
   session: { id: string; expiresAt: Date };
-}
-
-interface SessionRow {
-  id: string;
-  expires_at: Date | number;
-  user_id: string;
-  email: string;
-  display_name: string;
 }
 
 export interface LoginCodeTicket {
@@ -68,10 +60,10 @@ export class AuthService {
     /** Told of each session that logout ended (after the change is stored). Must not throw. */
     private readonly onSessionEnded: (sessionId: string) => void = () => undefined,
   ) {
-    this.sql = new PlainSql(orm);
+    this.sessions = new SessionStore(orm);
   }
 
-  private readonly sql: PlainSql;
+  private readonly sessions: SessionStore;
 
   /**
    * Mails a new code to `email`, replacing any earlier one.
@@ -164,21 +156,13 @@ export class AuthService {
 
   /**
    * The viewer a bearer token stands for, or null when it is unknown, revoked or expired. Every request with a token
-   * asks this, so it is one plain query (see PlainSql).
+   * asks this, so it is one plain query (SessionStore).
    */
   async authenticate(token: string): Promise<Viewer | null> {
     if (token.length === 0 || token.length > 512) return null;
-    const [row] = await this.sql.rows<SessionRow>(
-      `select s.id, s.expires_at, u.id as user_id, u.email, u.display_name
-       from sessions s join users u on u.id = s.user_id
-       where s.token_hash = ? and s.revoked_at is null and s.expires_at > ?`,
-      [sha256(token), this.sql.date(this.clock())],
-    );
-    if (!row) return null;
-    return {
-      user: { id: row.user_id, email: row.email, displayName: row.display_name },
-      session: { id: row.id, expiresAt: dateColumn(row.expires_at) },
-    };
+    const found = await this.sessions.live(sha256(token), this.clock());
+    if (!found) return null;
+    return { user: found.user, session: { id: found.sessionId, expiresAt: found.expiresAt } };
   }
 
   /** Ends a session at once; its token then authenticates nothing. */

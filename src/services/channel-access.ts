@@ -1,25 +1,39 @@
 import type { EntityManager, FindOneOptions } from '@mikro-orm/core';
 import { Channel, ChannelKind, Membership } from '../entities';
-import { forbidden, notFound } from '../errors';
+import { forbidden, notFound, type DomainError } from '../errors';
+
+/** What the access rule reads of a channel (an entity or a row of the send path). */
+export interface ChannelAccessFacts {
+  kind: ChannelKind;
+  ownerId: string | null;
+}
 
 /**
- * Who may read, post and subscribe in a channel: everyone signed in for DEFAULT, the owner for PRIVATE, members
- * for PASSWORD (the owner is one from the start).
+ * The access rule, and its one home. Who may read, post and subscribe in a channel: everyone signed in for DEFAULT,
+ * the owner for PRIVATE, members for PASSWORD (the owner is one from the start). Returns why not, or undefined:
+ * NOT_FOUND for another user's PRIVATE channel (it must not be known to exist), FORBIDDEN for a PASSWORD channel
+ * not joined.
  */
-export function canAccess(channel: Channel, userId: string, isMember: boolean): boolean {
+export function accessRefusal(channel: ChannelAccessFacts, userId: string, isMember: boolean): DomainError | undefined {
   switch (channel.kind) {
     case ChannelKind.DEFAULT:
-      return true;
+      return undefined;
     case ChannelKind.PRIVATE:
-      return channel.owner?.id === userId;
+      return channel.ownerId === userId ? undefined : notFound();
     case ChannelKind.PASSWORD:
-      return isMember;
+      return isMember ? undefined : forbidden();
   }
 }
 
+const factsOf = (channel: Channel): ChannelAccessFacts => ({ kind: channel.kind, ownerId: channel.owner?.id ?? null });
+
+/** Whether the user may read, post and subscribe in the channel (see accessRefusal). */
+export const canAccess = (channel: Channel, userId: string, isMember: boolean): boolean =>
+  accessRefusal(factsOf(channel), userId, isMember) === undefined;
+
 /** Whether another user's PRIVATE channel: such a channel must not be known to exist. */
 export const hiddenFrom = (channel: Channel, userId: string) =>
-  channel.kind === ChannelKind.PRIVATE && channel.owner?.id !== userId;
+  channel.kind === ChannelKind.PRIVATE && accessRefusal(factsOf(channel), userId, false) !== undefined;
 
 /** Every channel id is a lowercase UUID: random for created channels, derived from the name for DEFAULT ones. */
 const CHANNEL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -52,7 +66,9 @@ export async function isMember(em: EntityManager, channelId: string, userId: str
  */
 export async function accessibleChannel(em: EntityManager, channelId: string, userId: string): Promise<Channel> {
   const channel = await findChannel(em, channelId);
-  if (!channel || hiddenFrom(channel, userId)) throw notFound();
-  if (channel.kind === ChannelKind.PASSWORD && !(await isMember(em, channel.id, userId))) throw forbidden();
+  if (!channel) throw notFound();
+  const member = channel.kind === ChannelKind.PASSWORD && (await isMember(em, channel.id, userId));
+  const refusal = accessRefusal(factsOf(channel), userId, member);
+  if (refusal) throw refusal;
   return channel;
 }

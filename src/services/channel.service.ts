@@ -6,7 +6,6 @@ import {
   ChannelKind,
   ChannelPasswordFailure,
   Membership,
-  type Message,
   SystemEvent,
   Tier,
   tierAtLeast,
@@ -16,12 +15,12 @@ import { badInput, DomainError, ErrorCode, notFound, rateLimited } from '../erro
 import type { Viewer } from './auth.service';
 import { canAccess, findChannel, hiddenFrom, isMember } from './channel-access';
 import type { Clock } from './clock';
-import { appendSystemMessage } from './message-log';
+import { MessageStore } from './store/message.store';
 import type { PassService } from './pass.service';
 import { lockingTransaction } from './transaction';
 import { ChannelPasswords } from './channel-passwords';
 import { channelNameSchema, channelPasswordSchema, parseField } from './validation';
-import { channelView, messageView, type ChannelView, type MessageStored } from './views';
+import { channelView, type ChannelView, type MessageStored, type MessageView } from './views';
 
 const MINUTE = 60_000;
 
@@ -61,7 +60,12 @@ export class ChannelService {
     private readonly onAccessChanged: (userId: string) => void = () => undefined,
     private readonly caps: ChannelCaps = { owned: 100, memberships: 500 },
     private readonly passwords = new ChannelPasswords(),
-  ) {}
+  ) {
+    this.messageStore = new MessageStore(orm);
+  }
+
+  /** Where SYSTEM messages are appended (MessageStore.appendSystemMessage). */
+  private readonly messageStore: MessageStore;
 
   /**
    * Creates the configured DEFAULT channels that are missing, each with a CHANNEL_CREATED message. Safe to run
@@ -323,13 +327,13 @@ export class ChannelService {
   private async withSystemMessages<T>(
     work: (em: SqlEntityManager, record: RecordSystemMessage) => Promise<T>,
   ): Promise<T> {
-    const stored: Message[] = [];
+    const stored: MessageView[] = [];
     const result = await lockingTransaction(this.orm, (em) =>
       work(em, async (channelId, systemEvent, body, now) => {
-        stored.push(await appendSystemMessage(em, channelId, systemEvent, body, now));
+        stored.push(await this.messageStore.appendSystemMessage(em, channelId, systemEvent, body, now));
       }),
     );
-    for (const message of stored) this.onStored(messageView(message));
+    for (const message of stored) this.onStored(message);
     return result;
   }
 

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { DeadlockException, UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
-import { MySqlPlatform } from '@mikro-orm/mysql';
-import { ChannelKind } from '../entities';
-import { forbidden, notFound, rateLimited } from '../errors';
-import { isChannelId } from './channel-access';
-import { dateColumn, PlainSql, type Step } from './plain-sql';
+import { DeadlockException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { notFound, rateLimited } from '../errors';
+import { accessRefusal, isChannelId } from './channel-access';
+import type { Step } from './store/plain-sql';
+import { ChannelSequence, lockedChannels, memberKeys, sendTimes, type MessageStore } from './store/message.store';
 import { userMessageView, type MessageView, type UserView } from './views';
 
 /** One USER message waiting to be stored. */
@@ -27,22 +26,16 @@ interface Waiting extends PendingSend {
   reject: (error: unknown) => void;
 }
 
-interface ChannelRow {
-  id: string;
-  kind: ChannelKind;
-  owner_id: string | null;
-  last_seq: number;
-}
-
 /**
  * Group commit. Sends that arrive while a storing transaction runs wait for it, then share the next one, whatever
  * their channels: one statement locks the channel rows (in id order, so two instances' batches cannot deadlock on
- * them), each channel's messages take its next seqs in arrival order, one multi-row insert stores them all, one
- * update moves every channel's `last_seq`, one commit (and one fsync) makes them durable. Each caller still gets its
- * own message, or its own refusal (access is checked per sender under the lock). With no contention a send has its
- * own transaction at once: nothing waits for a batch to fill.
+ * them), each channel's messages take its next seqs in arrival order (ChannelSequence, the one way a seq is taken),
+ * one multi-row insert stores them all, one update moves every channel's `last_seq`, one commit (and one fsync) makes
+ * them durable. Each caller still gets its own message, or its own refusal: access (accessRefusal, the rule
+ * channel-access owns) and rate are checked per sender under the locks. With no contention a send has its own
+ * transaction at once: nothing waits for a batch to fill.
  *
- * The statements are plain SQL (PlainSql): this is the hottest write path, and on loopback each statement's round
+ * The statements are plain SQL (MessageStore): this is the hottest write path, and on loopback each statement's round
  * trip costs the server more CPU than anything else it does for a send, so a transaction's statements are shared by
  * as many sends as possible, and on MySQL they go in two round trips (PlainSql.transaction; bench/RESULTS.md). On
  * MySQL the transaction is READ COMMITTED, as every transaction is (src/mikro-orm.config.ts).
@@ -50,17 +43,11 @@ interface ChannelRow {
 export class GroupCommit {
   private waiting: Waiting[] = [];
   private running = false;
-  private readonly sql: PlainSql;
-  private readonly mysql: boolean;
-
   constructor(
-    private readonly orm: MikroORM,
+    private readonly messageStore: MessageStore,
     private readonly rate: SendRate,
     private readonly maxBatch = 200,
-  ) {
-    this.sql = new PlainSql(orm);
-    this.mysql = orm.em.getPlatform() instanceof MySqlPlatform;
-  }
+  ) {}
 
   /**
    * Stores a message in the channel.
@@ -90,7 +77,7 @@ export class GroupCommit {
 
   private async commit(batch: Waiting[], attempt = 1): Promise<void> {
     try {
-      const outcomes = await this.sql.transaction((step) => this.insert(step, batch));
+      const outcomes = await this.messageStore.transaction((step) => this.insert(step, batch));
       batch.forEach((send, i) => {
         const outcome = outcomes[i];
         if (outcome instanceof Error) send.reject(outcome);
@@ -121,57 +108,33 @@ export class GroupCommit {
    * exact, as the sends that counted are committed before it is granted.
    */
   private async insert(step: Step, batch: Waiting[]): Promise<(MessageView | Error)[]> {
-    const channelIds = [...new Set(batch.map((s) => s.channelId))].sort();
-    const senderIds = [...new Set(batch.map((s) => s.sender.id))].sort();
-    const forUpdate = this.mysql ? ' for update' : '';
+    const channelIds = [...new Set(batch.map((s) => s.channelId))];
+    const senderIds = [...new Set(batch.map((s) => s.sender.id))];
     const since = Math.min(...batch.map((s) => s.now.getTime())) - this.rate.windowMs;
-    const [rows, , memberRows, recentRows] = (await step([
-      {
-        sql: `select id, kind, owner_id, last_seq from channels where id in (${marks(channelIds)}) order by id${forUpdate}`,
-        params: channelIds,
-      },
-      {
-        sql: `select id from users where id in (${marks(senderIds)}) order by id${forUpdate}`,
-        params: senderIds,
-      },
-      {
-        sql: `select channel_id, user_id from memberships where channel_id in (${marks(channelIds)}) and user_id in (${marks(senderIds)})`,
-        params: [...channelIds, ...senderIds],
-      },
-      {
-        sql: `select sender_id, created_at from messages where sender_id in (${marks(senderIds)}) and created_at > ?`,
-        params: [...senderIds, this.sql.date(new Date(since))],
-      },
-    ])) as [
-      ChannelRow[],
-      unknown[],
-      { channel_id: string; user_id: string }[],
-      { sender_id: string; created_at: Date | number | string }[],
-    ];
-    const channels = new Map(rows.map((row) => [row.id, { ...row, last_seq: Number(row.last_seq) }]));
-    const members = new Set(memberRows.map((row) => `${row.channel_id} ${row.user_id}`));
-    const sent = new Map<string, number[]>();
-    for (const row of recentRows) {
-      const times = sent.get(row.sender_id) ?? [];
-      times.push(dateColumn(row.created_at).getTime());
-      sent.set(row.sender_id, times);
-    }
+    const [channelRows, , memberRows, sendRows] = await step([
+      this.messageStore.lockChannels(channelIds),
+      this.messageStore.lockUsers(senderIds),
+      this.messageStore.memberships(channelIds, senderIds),
+      this.messageStore.sendsSince(senderIds, new Date(since)),
+    ]);
+    const locked = lockedChannels(channelRows);
+    const channels = new Map(locked.map((channel) => [channel.id, channel]));
+    const sequence = new ChannelSequence(locked);
+    const members = memberKeys(memberRows);
+    const sent = sendTimes(sendRows);
 
     const outcomes = batch.map((send): MessageView | Error => {
       const channel = channels.get(send.channelId);
       if (!channel) return notFound();
-      if (channel.kind === ChannelKind.PRIVATE && channel.owner_id !== send.sender.id) return notFound();
-      if (channel.kind === ChannelKind.PASSWORD && !members.has(`${channel.id} ${send.sender.id}`)) return forbidden();
-      const times = sent.get(send.sender.id) ?? [];
-      const refusal = this.overRate(times, send.now.getTime());
+      const refusal =
+        accessRefusal(channel, send.sender.id, members.has(`${channel.id} ${send.sender.id}`)) ??
+        this.overRate(sent.get(send.sender.id) ?? [], send.now.getTime());
       if (refusal) return refusal;
-      times.push(send.now.getTime());
-      sent.set(send.sender.id, times);
-      channel.last_seq += 1;
+      sent.set(send.sender.id, [...(sent.get(send.sender.id) ?? []), send.now.getTime()]);
       return userMessageView({
         id: randomUUID(),
         channelId: channel.id,
-        seq: channel.last_seq,
+        seq: sequence.next(channel.id),
         body: send.body,
         sender: send.sender,
         clientMessageId: send.clientMessageId,
@@ -179,32 +142,7 @@ export class GroupCommit {
       });
     });
     const stored = outcomes.filter((o): o is MessageView => !(o instanceof Error));
-    if (stored.length === 0) return outcomes;
-    const moved = [...new Set(stored.map((m) => m.channelId))];
-    await step(
-      [
-        {
-          sql: `insert into messages (id, channel_id, seq, kind, body, sender_id, client_message_id, created_at) values ${stored
-            .map(() => '(?, ?, ?, ?, ?, ?, ?, ?)')
-            .join(', ')}`,
-          params: stored.flatMap((m) => [
-            m.id,
-            m.channelId,
-            m.seq,
-            m.kind,
-            m.body,
-            m.sender!.id,
-            m.clientMessageId,
-            this.sql.date(m.createdAt),
-          ]),
-        },
-        {
-          sql: `update channels set last_seq = case id ${moved.map(() => 'when ? then ?').join(' ')} end where id in (${marks(moved)})`,
-          params: [...moved.flatMap((id) => [id, channels.get(id)!.last_seq]), ...moved],
-        },
-      ],
-      { commit: true },
-    );
+    if (stored.length > 0) await step([this.messageStore.insert(stored), ...sequence.advance()], { commit: true });
     return outcomes;
   }
 
@@ -220,5 +158,3 @@ export class GroupCommit {
     return rateLimited((freesAt - now) / 1000, 'You are sending too fast; wait a moment.');
   }
 }
-
-const marks = (values: unknown[]) => values.map(() => '?').join(', ');

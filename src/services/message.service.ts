@@ -7,7 +7,7 @@ import { accessibleChannel, findChannel } from './channel-access';
 import type { Clock } from './clock';
 import { decodeCursor, encodeCursor } from './cursor';
 import { GroupCommit } from './group-commit';
-import { dateColumn, PlainSql } from './plain-sql';
+import { MessageStore, type EarlierSend } from './store/message.store';
 import { clientMessageIdSchema, messageBodySchema, parseField } from './validation';
 import {
   messageView,
@@ -42,15 +42,6 @@ export interface HistoryArgs {
   before?: string | null;
 }
 
-/** The row of a message already stored under a sender's clientMessageId. */
-interface EarlierSend {
-  id: string;
-  channel_id: string;
-  seq: number;
-  body: string;
-  created_at: Date | number;
-}
-
 /** A window of one channel's history: seqs strictly between `after` and `before`, `limit` from one end. */
 export interface PageWindow {
   channelId: string;
@@ -82,14 +73,14 @@ export class MessageService {
     private readonly clock: Clock,
     private readonly onStored: MessageStored,
   ) {
-    this.groupCommit = new GroupCommit(orm, {
+    this.store = new MessageStore(orm);
+    this.groupCommit = new GroupCommit(this.store, {
       sends: MESSAGE_RULES.sendsPerWindow,
       windowMs: MESSAGE_RULES.sendWindowMs,
     });
-    this.sql = new PlainSql(orm);
   }
 
-  private readonly sql: PlainSql;
+  private readonly store: MessageStore;
 
   /** Sends that arrive together share a transaction (see GroupCommit). */
   private readonly groupCommit: GroupCommit;
@@ -205,25 +196,9 @@ export class MessageService {
    * What a send must know of the sender's earlier sends, in one query: the message already stored under this
    * clientMessageId (if any) and the times of their newest sends within the rate window (at most the limit).
    */
-  private async priorSends(
-    userId: string,
-    clientMessageId: string,
-    now: Date,
-  ): Promise<{ earlier: EarlierSend | undefined; recent: Date[] }> {
+  private priorSends(userId: string, clientMessageId: string, now: Date) {
     const { sendsPerWindow, sendWindowMs } = MESSAGE_RULES;
-    const rows = await this.sql.rows<EarlierSend | (Record<keyof EarlierSend, null> & { created_at: Date | number })>(
-      `select id, channel_id, seq, body, created_at from messages where sender_id = ? and client_message_id = ?
-       union all
-       select null, null, null, null, created_at from (
-         select created_at from messages where sender_id = ? and created_at > ?
-         order by created_at desc limit ${sendsPerWindow}
-       ) recent`,
-      [userId, clientMessageId, userId, this.sql.date(new Date(now.getTime() - sendWindowMs))],
-    );
-    return {
-      earlier: rows.find((row): row is EarlierSend => row.id !== null),
-      recent: rows.filter((row) => row.id === null).map((row) => dateColumn(row.created_at)),
-    };
+    return this.store.priorSends(userId, clientMessageId, new Date(now.getTime() - sendWindowMs), sendsPerWindow);
   }
 
   /** A retry must match the first send; a reused clientMessageId for something else is refused. */
@@ -234,17 +209,13 @@ export class MessageService {
     body: string,
     clientMessageId: string,
   ): MessageView {
-    if (earlier.channel_id !== channelId || earlier.body !== body) {
+    if (earlier.channelId !== channelId || earlier.body !== body) {
       throw badInput('clientMessageId', 'This clientMessageId was already used for another message.');
     }
     return userMessageView({
-      id: earlier.id,
-      channelId: earlier.channel_id,
-      seq: Number(earlier.seq),
-      body: earlier.body,
+      ...earlier,
       sender,
       clientMessageId,
-      createdAt: dateColumn(earlier.created_at),
     });
   }
 

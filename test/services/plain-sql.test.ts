@@ -1,7 +1,7 @@
 import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { loadConfig } from '../../src/config';
 import { ormOptions } from '../../src/mikro-orm.config';
-import { PlainSql } from '../../src/services/plain-sql';
+import { PlainSql } from '../../src/services/store/plain-sql';
 import { eachProfile } from '../support/profiles';
 
 const insert = (id: number, note: string) => ({

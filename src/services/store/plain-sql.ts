@@ -1,6 +1,6 @@
-import { DriverException, type MikroORM, type Transaction } from '@mikro-orm/core';
+import { DriverException, type EntityManager, type MikroORM, type Transaction } from '@mikro-orm/core';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
-import { MySqlPlatform } from '@mikro-orm/mysql';
+import { dialectOf, type Dialect } from './dialect';
 
 /** One statement of a pipelined transaction. */
 export interface Statement {
@@ -16,12 +16,17 @@ export interface Statement {
 export type Step = (statements: Statement[], options?: { commit?: boolean }) => Promise<unknown[][]>;
 
 /**
- * Plain SQL through MikroORM's own connection, for the send path, where building and hydrating entities cost more
- * CPU than the queries themselves (see bench/RESULTS.md). Statements must be portable between MySQL/MariaDB and
- * SQLite; parameters go through MikroORM's escaping as its own queries do.
+ * Plain SQL through MikroORM's own connection, for the hot paths, where building and hydrating entities cost more
+ * CPU than the queries themselves (see bench/RESULTS.md). The statements themselves live in the store modules beside
+ * this one, one per table family. They must be portable between MySQL/MariaDB and SQLite (where they cannot be,
+ * they ask `dialect`); parameters go through MikroORM's escaping as its own queries do.
  */
 export class PlainSql {
-  constructor(private readonly orm: MikroORM) {}
+  readonly dialect: Dialect;
+
+  constructor(private readonly orm: MikroORM) {
+    this.dialect = dialectOf(orm);
+  }
 
   /**
    * Runs one statement outside any transaction and resolves with its rows.
@@ -53,7 +58,23 @@ export class PlainSql {
    * it in its step).
    */
   transaction<T>(work: (step: Step) => Promise<T>): Promise<T> {
-    return this.orm.em.getPlatform() instanceof MySqlPlatform ? this.pipelined(work) : this.inProcess(work);
+    return this.dialect === 'mysql' ? this.pipelined(work) : this.inProcess(work);
+  }
+
+  /**
+   * A step that runs its statements one by one inside the transaction `em` has open (an ORM transaction that also
+   * writes entities); `commit` is ignored, as the ORM commits. Outside a transaction each statement commits alone.
+   *
+   * @throws the driver's error converted to MikroORM's exceptions; the caller's transaction then rolls back.
+   */
+  within(em: EntityManager): Step {
+    return async (statements) => {
+      const results: unknown[][] = [];
+      for (const { sql, params } of statements) {
+        results.push(asRows(await this.execute(sql, params, em.getTransactionContext())));
+      }
+      return results;
+    };
   }
 
   private async inProcess<T>(work: (step: Step) => Promise<T>): Promise<T> {
@@ -130,15 +151,6 @@ export class PlainSql {
   date(value: Date): unknown {
     return this.orm.em.getPlatform().processDateProperty(value);
   }
-}
-
-/**
- * A DATETIME column read back: epoch milliseconds from SQLite; from MySQL, text in UTC without a zone (the ORM runs
- * with `forceUtcTimezone` and `dateStrings`), which `new Date` alone would read in the server's own zone.
- */
-export function dateColumn(value: Date | number | string): Date {
-  if (typeof value === 'string' && !/(Z|[+-]\d\d:?\d\d)$/i.test(value)) return new Date(`${value.replace(' ', 'T')}Z`);
-  return new Date(value);
 }
 
 /** What a pinned connection needs of knex's client, which knex types as `any`. */

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { MessageKind, type ChannelKind, type SystemEvent } from '../../entities';
+import { notFound } from '../../errors';
+import { isChannelId } from '../channel-access';
+import type { MessageView } from '../views';
+import { dateColumn, forUpdate } from './dialect';
+import { PlainSql, type Statement, type Step } from './plain-sql';
+
+/** A channel row read under its lock, as storing a message needs it. */
+export interface LockedChannel {
+  id: string;
+  kind: ChannelKind;
+  ownerId: string | null;
+  lastSeq: number;
+}
+
+/** What a send must know of the sender's earlier sends: the message stored under a clientMessageId, if any. */
+export interface EarlierSend {
+  id: string;
+  channelId: string;
+  seq: number;
+  body: string;
+  createdAt: Date;
+}
+
+/**
+ * The channel sequence: the one mechanism that gives a message its seq. Seqs are taken only from channels that the
+ * storing transaction has locked ({@link MessageStore.lockChannels}), one after another from `last_seq + 1`, and
+ * {@link ChannelSequence.advance} writes each channel's new `last_seq` in that same transaction. The lock is held to
+ * the commit, so two transactions never take the same seq, and a rollback gives the seqs back with the messages:
+ * seq is gap-free per channel, USER and SYSTEM messages alike.
+ */
+export class ChannelSequence {
+  private readonly last = new Map<string, number>();
+  private readonly moved = new Set<string>();
+
+  constructor(locked: Iterable<LockedChannel>) {
+    for (const channel of locked) this.last.set(channel.id, channel.lastSeq);
+  }
+
+  /** The next seq of a locked channel. @throws Error for a channel this transaction has not locked. */
+  next(channelId: string): number {
+    const last = this.last.get(channelId);
+    if (last === undefined) throw new Error(`ChannelSequence: channel ${channelId} is not locked`);
+    this.last.set(channelId, last + 1);
+    this.moved.add(channelId);
+    return last + 1;
+  }
+
+  /** The statement that moves `last_seq` of every channel that took seqs (none when none did). */
+  advance(): Statement[] {
+    const moved = [...this.moved];
+    if (moved.length === 0) return [];
+    return [
+      {
+        sql: `update channels set last_seq = case id ${moved.map(() => 'when ? then ?').join(' ')} end where id in (${marks(moved)})`,
+        params: [...moved.flatMap((id) => [id, this.last.get(id)]), ...moved],
+      },
+    ];
+  }
+}
+
+/**
+ * The SQL of the messages table family (messages, the channels' `last_seq`, the memberships a send checks) on the
+ * hot paths: the send path and the SYSTEM messages of channel changes. Statements are built here and run by the
+ * caller's PlainSql transaction, so one transaction may hold several families' statements; entities and this store
+ * write the same columns, which the tests of both stores read back.
+ */
+export class MessageStore {
+  private readonly sql: PlainSql;
+
+  constructor(orm: MikroORM) {
+    this.sql = new PlainSql(orm);
+  }
+
+  /** Runs `work` in a transaction of as few round trips as the database allows (PlainSql.transaction). */
+  transaction<T>(work: (step: Step) => Promise<T>): Promise<T> {
+    return this.sql.transaction(work);
+  }
+
+  /**
+   * Locks channel rows in id order (so transactions of several instances cannot deadlock on them) and reads what
+   * storing a message needs; read its rows with {@link lockedChannels}.
+   */
+  lockChannels(ids: string[]): Statement {
+    const sorted = [...ids].sort();
+    return {
+      sql: `select id, kind, owner_id, last_seq from channels where id in (${marks(sorted)}) order by id${forUpdate(this.sql.dialect)}`,
+      params: sorted,
+    };
+  }
+
+  /** Locks user rows in id order: the senders' locks make the send rate exact across transactions. */
+  lockUsers(ids: string[]): Statement {
+    const sorted = [...ids].sort();
+    return {
+      sql: `select id from users where id in (${marks(sorted)}) order by id${forUpdate(this.sql.dialect)}`,
+      params: sorted,
+    };
+  }
+
+  /** Which of these users are members of which of these channels; read its rows with {@link memberKeys}. */
+  memberships(channelIds: string[], userIds: string[]): Statement {
+    return {
+      sql: `select channel_id, user_id from memberships where channel_id in (${marks(channelIds)}) and user_id in (${marks(userIds)})`,
+      params: [...channelIds, ...userIds],
+    };
+  }
+
+  /** The times of these senders' messages after `since`; read its rows with {@link sendTimes}. */
+  sendsSince(senderIds: string[], since: Date): Statement {
+    return {
+      sql: `select sender_id, created_at from messages where sender_id in (${marks(senderIds)}) and created_at > ?`,
+      params: [...senderIds, this.sql.date(since)],
+    };
+  }
+
+  /** One multi-row insert of messages, unpublished. */
+  insert(messages: MessageView[]): Statement {
+    return {
+      sql: `insert into messages (id, channel_id, seq, kind, body, sender_id, system_event, client_message_id, created_at) values ${messages
+        .map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .join(', ')}`,
+      params: messages.flatMap((m) => [
+        m.id,
+        m.channelId,
+        m.seq,
+        m.kind,
+        m.body,
+        m.sender?.id ?? null,
+        m.systemEvent,
+        m.clientMessageId,
+        this.sql.date(m.createdAt),
+      ]),
+    };
+  }
+
+  /**
+   * In one query, outside any transaction: the message `userId` already stored under `clientMessageId` (if any) and
+   * the times of their newest sends after `since` (at most `limit`, newest first).
+   */
+  async priorSends(
+    userId: string,
+    clientMessageId: string,
+    since: Date,
+    limit: number,
+  ): Promise<{ earlier: EarlierSend | undefined; recent: Date[] }> {
+    type Row = { id: string | null; channel_id: string; seq: number | string; body: string; created_at: RawDate };
+    const rows = await this.sql.rows<Row>(
+      `select id, channel_id, seq, body, created_at from messages where sender_id = ? and client_message_id = ?
+       union all
+       select null, null, null, null, created_at from (
+         select created_at from messages where sender_id = ? and created_at > ?
+         order by created_at desc limit ${Math.trunc(limit)}
+       ) recent`,
+      [userId, clientMessageId, userId, this.sql.date(since)],
+    );
+    const earlier = rows.find((row) => row.id !== null);
+    return {
+      earlier: earlier && {
+        id: earlier.id!,
+        channelId: earlier.channel_id,
+        seq: Number(earlier.seq),
+        body: earlier.body,
+        createdAt: dateColumn(earlier.created_at),
+      },
+      recent: rows.filter((row) => row.id === null).map((row) => dateColumn(row.created_at)),
+    };
+  }
+
+  /**
+   * Appends a SYSTEM message inside the transaction `em` has open: locks the channel row, takes its next seq
+   * ({@link ChannelSequence}) and inserts the message unpublished. The lock is held to the caller's commit, and the
+   * message is handed to StoredMessages only after it.
+   *
+   * @throws DomainError NOT_FOUND when the channel does not exist.
+   */
+  async appendSystemMessage(
+    em: EntityManager,
+    channelId: string,
+    systemEvent: SystemEvent,
+    body: string,
+    now: Date,
+  ): Promise<MessageView> {
+    if (!isChannelId(channelId)) throw notFound();
+    const step = this.sql.within(em);
+    const [rows] = await step([this.lockChannels([channelId])]);
+    const [channel] = lockedChannels(rows);
+    if (!channel) throw notFound();
+    const sequence = new ChannelSequence([channel]);
+    const message: MessageView = {
+      id: randomUUID(),
+      channelId,
+      seq: sequence.next(channelId),
+      kind: MessageKind.SYSTEM,
+      body,
+      sender: null,
+      systemEvent,
+      clientMessageId: null,
+      createdAt: now,
+    };
+    await step([this.insert([message]), ...sequence.advance()]);
+    return message;
+  }
+}
+
+/** A DATETIME as a driver returns it (see dateColumn). */
+type RawDate = Date | number | string;
+
+/** The rows of {@link MessageStore.lockChannels}. */
+export const lockedChannels = (rows: unknown[]): LockedChannel[] =>
+  (rows as { id: string; kind: ChannelKind; owner_id: string | null; last_seq: number | string }[]).map((row) => ({
+    id: row.id,
+    kind: row.kind,
+    ownerId: row.owner_id,
+    lastSeq: Number(row.last_seq),
+  }));
+
+/** The rows of {@link MessageStore.memberships}, as `channelId userId` keys. */
+export const memberKeys = (rows: unknown[]): Set<string> =>
+  new Set((rows as { channel_id: string; user_id: string }[]).map((row) => `${row.channel_id} ${row.user_id}`));
+
+/** The rows of {@link MessageStore.sendsSince}: each sender's send times in epoch milliseconds. */
+export function sendTimes(rows: unknown[]): Map<string, number[]> {
+  const times = new Map<string, number[]>();
+  for (const row of rows as { sender_id: string; created_at: RawDate }[]) {
+    const list = times.get(row.sender_id) ?? [];
+    list.push(dateColumn(row.created_at).getTime());
+    times.set(row.sender_id, list);
+  }
+  return times;
+}
+
+const marks = (values: unknown[]) => values.map(() => '?').join(', ');
