@@ -1,6 +1,6 @@
 import { Tier } from '../../src/entities';
 import { ChannelPasswords } from '../../src/services/channel-passwords';
-import { ChannelService } from '../../src/services/channel.service';
+import { ChannelService, type ChannelCaps } from '../../src/services/channel.service';
 import { CREATE, JOIN, type TestUser } from '../support/chat';
 import { count } from '../support/db';
 import { codesOf } from '../support/graphql';
@@ -54,6 +54,18 @@ describe.each(eachProfile)('what one user may hold of channels (%s)', (_name, pr
     expect(await count(server, 'memberships', 'user_id = ?', [joiner.id])).toBe(2);
   });
 
+  /** The suite server's channel rules with other caps and another password hasher, telling nobody of changes. */
+  const channelService = (caps: ChannelCaps, passwords: ChannelPasswords) =>
+    new ChannelService(
+      server.app.orm,
+      server.app.services.passes,
+      () => new Date(),
+      () => undefined,
+      () => undefined,
+      caps,
+      passwords,
+    );
+
   it('checks the tier before hashing a password: a FREE user costs the server no argon2', async () => {
     let hashed = 0;
     const counting = new (class extends ChannelPasswords {
@@ -62,16 +74,8 @@ describe.each(eachProfile)('what one user may hold of channels (%s)', (_name, pr
         return super.hash(password);
       }
     })();
-    const { orm, services } = server.app;
-    const channels = new ChannelService(
-      orm,
-      services.passes,
-      () => new Date(),
-      () => undefined,
-      () => undefined,
-      { owned: 3, memberships: 2 },
-      counting,
-    );
+    const { services } = server.app;
+    const channels = channelService({ owned: 3, memberships: 2 }, counting);
     const free = await chat.user('free');
     const viewer = (await services.auth.authenticate(free.token))!;
     await expect(
@@ -90,17 +94,9 @@ describe.each(eachProfile)('what one user may hold of channels (%s)', (_name, pr
   });
 
   it("counts a try only when the password is wrong: a busy server's refusal leaves the user's tries whole", async () => {
-    const { orm, services } = server.app;
+    const { services } = server.app;
     // A hasher that takes one password at a time and keeps none waiting: every join but one is turned away busy.
-    const channels = new ChannelService(
-      orm,
-      services.passes,
-      () => new Date(),
-      () => undefined,
-      () => undefined,
-      { owned: 3, memberships: 100 },
-      new ChannelPasswords(1, 0),
-    );
+    const channels = channelService({ owned: 3, memberships: 100 }, new ChannelPasswords(1, 0));
     const owner = await chat.user('busy-owner', Tier.PRO);
     const room = (await create(owner, 'PASSWORD', 'busy')).data!.createChannel.id;
     const joiner = await chat.user('busy-joiner');

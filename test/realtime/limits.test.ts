@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { eventually } from '../support/eventually';
 import { codesOf, wsClient, wsQuery } from '../support/graphql';
 import { LiveSubscription } from '../support/live';
-import { eachProfile } from '../support/profiles';
+import { eachProfile, type Profile } from '../support/profiles';
 import { useChatServer } from '../support/chat-server';
 import { startTestServer, type TestServer } from '../support/test-server';
 
@@ -131,8 +131,12 @@ describe.each(eachProfile)('connection and subscription limits (%s)', (_name, pr
   });
 });
 
-/** A payment provider that keeps every request waiting until its release is called: what holds an operation. */
-function stallingProvider() {
+/**
+ * A suite's chat server whose payment provider keeps every checkout waiting until the test releases it: what holds
+ * an operation in progress. `waiting` holds a release per request the provider has; what is still waiting is
+ * released before the server drains (hooks run in the order they are registered), the provider closed after it.
+ */
+function useStalledCheckouts(profile: Profile, env: Record<string, string>) {
   const waiting: (() => void)[] = [];
   const provider = createServer((_req, res) =>
     waiting.push(() => {
@@ -140,26 +144,27 @@ function stallingProvider() {
       res.end(JSON.stringify({ id: 'cs_test_1', object: 'checkout.session', url: 'https://checkout.stripe.com/x' }));
     }),
   );
-  return { provider, waiting };
-}
-
-describe.each(eachProfile)('operations in progress on one socket, pipelined (%s)', (_name, profile) => {
-  const { provider, waiting } = stallingProvider();
-  let server: TestServer;
-
   beforeAll(() => new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve)));
   afterAll(() => {
-    for (const release of waiting.splice(0)) release(); // before the server drains (hooks run in this order)
+    for (const release of waiting.splice(0)) release();
   });
   const chat = useChatServer(profile, () => ({
     env: {
-      MAX_OPERATIONS_PER_SOCKET: '3',
-      MAX_OPERATIONS_PER_USER: '100',
+      ...env,
       STRIPE_SECRET_KEY: 'sk_test_123',
       STRIPE_API_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}`,
     },
   }));
   afterAll(() => new Promise((resolve) => provider.close(resolve)));
+  return { chat, waiting };
+}
+
+describe.each(eachProfile)('operations in progress on one socket, pipelined (%s)', (_name, profile) => {
+  const { chat, waiting } = useStalledCheckouts(profile, {
+    MAX_OPERATIONS_PER_SOCKET: '3',
+    MAX_OPERATIONS_PER_USER: '100',
+  });
+  let server: TestServer;
   beforeAll(() => {
     server = chat.server;
   });
@@ -193,21 +198,8 @@ describe.each(eachProfile)('operations in progress on one socket, pipelined (%s)
 });
 
 describe.each(eachProfile)('operations in progress per user (%s)', (_name, profile) => {
-  const { provider, waiting } = stallingProvider();
+  const { chat, waiting } = useStalledCheckouts(profile, { MAX_OPERATIONS_PER_USER: '2' });
   let server: TestServer;
-
-  beforeAll(() => new Promise<void>((resolve) => provider.listen(0, '127.0.0.1', resolve)));
-  afterAll(() => {
-    for (const release of waiting.splice(0)) release(); // before the server drains (hooks run in this order)
-  });
-  const chat = useChatServer(profile, () => ({
-    env: {
-      MAX_OPERATIONS_PER_USER: '2',
-      STRIPE_SECRET_KEY: 'sk_test_123',
-      STRIPE_API_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}`,
-    },
-  }));
-  afterAll(() => new Promise((resolve) => provider.close(resolve)));
   beforeAll(() => {
     server = chat.server;
   });
@@ -244,10 +236,10 @@ describe.each(eachProfile)('operations in progress per user (%s)', (_name, profi
 
 describe.each(eachProfile)('HTTP requests in progress per address (%s)', (_name, profile) => {
   let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(profile, { env: { MAX_REQUESTS_PER_ADDRESS: '3' } });
+  const chat = useChatServer(profile, { env: { MAX_REQUESTS_PER_ADDRESS: '3' } });
+  beforeAll(() => {
+    server = chat.server;
   });
-  afterAll(() => server?.stop());
 
   /** A POST that sends its headers and half its body, then waits: a request in progress until it is destroyed. */
   const trickle = () =>
