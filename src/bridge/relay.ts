@@ -129,6 +129,7 @@ export class Relay {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     clearTimeout(this.markTimer);
+    this.markTimer = undefined;
     await this.flushMarks();
   }
 
@@ -177,13 +178,15 @@ export class Relay {
     this.markFlush = this.markFlush.then(async () => {
       const ids = this.acked.splice(0);
       if (ids.length === 0) return;
-      await this.orm.em
-        .fork()
-        .nativeUpdate(Message, { id: { $in: ids }, publishedAt: null }, { publishedAt: this.clock() })
-        .catch((err: unknown) =>
-          this.logger.warn({ err }, 'relay: could not mark messages published; they will be sent again'),
-        )
-        .finally(() => ids.forEach((id) => this.inFlight.delete(id)));
+      try {
+        await this.orm.em
+          .fork()
+          .nativeUpdate(Message, { id: { $in: ids }, publishedAt: null }, { publishedAt: this.clock() });
+      } catch (err) {
+        this.logger.warn({ err }, 'relay: could not mark messages published; they will be sent again');
+      } finally {
+        for (const id of ids) this.inFlight.delete(id);
+      }
     });
     return this.markFlush;
   }
