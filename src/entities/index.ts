@@ -5,6 +5,7 @@ import { LoginCode } from './login-code.entity';
 import { Membership } from './membership.entity';
 import { Message } from './message.entity';
 import { Pass } from './pass.entity';
+import { ReadPosition } from './read-position.entity';
 import { Session } from './session.entity';
 import { StripeEvent } from './stripe-event.entity';
 import { User } from './user.entity';
@@ -18,6 +19,7 @@ export {
   Membership,
   Message,
   Pass,
+  ReadPosition,
   Session,
   StripeEvent,
   User,
@@ -35,4 +37,5 @@ export const entities = [
   Pass,
   ChannelPasswordFailure,
   StripeEvent,
+  ReadPosition,
 ];

@@ -4,8 +4,10 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import { AuthResolver } from '../resolvers/auth.resolver';
 import { ChannelResolver } from '../resolvers/channel.resolver';
 import { CheckoutResolver } from '../resolvers/checkout.resolver';
+import { MemberResolver } from '../resolvers/member.resolver';
 import { MessageResolver } from '../resolvers/message.resolver';
 import { MqttCredentialsResolver } from '../resolvers/mqtt-credentials.resolver';
+import { ReadPositionResolver } from '../resolvers/read-position.resolver';
 import { ViewerResolver } from '../resolvers/viewer.resolver';
 import { authChecker } from './auth-checker';
 import { DateTimeScalar } from './date-time.scalar';
@@ -32,6 +34,8 @@ export function buildChatSchema(): Promise<GraphQLSchema> {
       ViewerResolver,
       ChannelResolver,
       MessageResolver,
+      ReadPositionResolver,
+      MemberResolver,
       CheckoutResolver,
       MqttCredentialsResolver,
     ],

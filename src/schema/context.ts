@@ -3,6 +3,7 @@ import type { LiveMessages } from '../bridge/live-messages';
 import type { Topics } from '../bridge/topics';
 import type { Services } from '../services';
 import type { Viewer } from '../services/auth.service';
+import { createLoaders, type Loaders } from './loaders';
 import { OPERATION_LIMITS } from './operation-limits';
 
 /** What every resolver sees, built the same way for HTTP requests and graphql-ws operations. */
@@ -25,6 +26,8 @@ export interface Context {
   overQuota?: number;
   /** What this one operation may still read (see takeHistoryPage). */
   allowance: { historyPages: number; historyMessages: number };
+  /** The operation's batched reads (see Loaders). */
+  loaders: Loaders;
 }
 
 /** What every context shares: the services, the topic names, the broker access rules and the live streams. */
@@ -52,5 +55,6 @@ export async function buildContext(
       historyPages: OPERATION_LIMITS.maxHistoryPages,
       historyMessages: OPERATION_LIMITS.maxHistoryMessages,
     },
+    loaders: createLoaders(base.services, viewer),
   };
 }

@@ -56,15 +56,20 @@ export const LIMIT_RULES: readonly ValidationRule[] = [
   maxAliasesRule({ n: OPERATION_LIMITS.maxAliases, ...report }),
 ];
 
-/** How often a field's selection may repeat: history pages by their size, the channel list by its assumed length. */
+/**
+ * How often a field's selection may repeat: history and member pages by their size, the channel list by its assumed
+ * length.
+ */
 const repeats: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
   const repeat =
     field.name === 'messages' && (type.name === 'Query' || type.name === 'Channel')
       ? // A size out of range is refused by the field itself, without reading anything.
         Math.min(Math.max(Number(args.first ?? args.last ?? 50) || 1, 1), 100)
-      : type.name === 'Query' && field.name === 'channels'
-        ? OPERATION_LIMITS.channelsAssumed
-        : 1;
+      : field.name === 'members' && type.name === 'Channel'
+        ? Math.min(Math.max(Number(args.first ?? 50) || 1, 1), 100)
+        : type.name === 'Query' && field.name === 'channels'
+          ? OPERATION_LIMITS.channelsAssumed
+          : 1;
   return 1 + repeat * childComplexity;
 };
 

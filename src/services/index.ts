@@ -8,8 +8,10 @@ import { AuthService } from './auth.service';
 import { ChannelService } from './channel.service';
 import { CheckoutService } from './checkout.service';
 import type { Clock } from './clock';
+import { MemberService } from './member.service';
 import { MessageService } from './message.service';
 import { PassService } from './pass.service';
+import { ReadPositionService } from './read-position.service';
 import type { MessageStored } from './views';
 
 /** The rules, one service per area; resolvers reach them through the request context. */
@@ -17,8 +19,10 @@ export interface Services {
   auth: AuthService;
   channels: ChannelService;
   checkout: CheckoutService;
+  members: MemberService;
   messages: MessageService;
   passes: PassService;
+  reads: ReadPositionService;
 }
 
 export interface ServiceParts {
@@ -55,6 +59,8 @@ export function createServices(config: Config, parts: ServiceParts): Services {
       memberships: config.limits.membershipsPerUser,
     }),
     checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), parts.checkoutProvider, clock),
+    members: new MemberService(orm),
     messages: new MessageService(orm, clock, parts.stored),
+    reads: new ReadPositionService(orm, clock),
   };
 }

@@ -50,6 +50,7 @@ describe.each(eachProfile)('migrations (%s)', (_name, profile) => {
         'passes',
         'channel_password_failures',
         'stripe_events',
+        'read_positions',
       ]) {
         expect(await knex.schema.hasTable(table)).toBe(false);
       }
