@@ -139,6 +139,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
           topics: messaging.topics,
           brokerAccess: realtime.brokerAccess,
           live: realtime.live,
+          viewerEvents: realtime.viewerEvents,
           resolverTimeoutMs: options.resolverTimeoutMs ?? OPERATION_LIMITS.resolverTimeoutMs,
         },
         sessionCheckMs: options.sessionCheckMs,

@@ -7,6 +7,7 @@ import type { AccessEvents } from '../services/access-events';
 import type { Clock } from '../services/clock';
 import { BrokerAccess } from './broker-access';
 import { LiveMessages, type LiveMessagesOptions } from './live-messages';
+import { ViewerEvents } from './viewer-events';
 import type { Messaging } from './messaging';
 import { Relay, type RelayOptions } from './relay';
 import { SessionBroadcast } from './session-broadcast';
@@ -16,6 +17,7 @@ import type { StoredMessages } from './stored-messages';
 export interface Realtime {
   readonly relay: Relay;
   readonly live: LiveMessages;
+  readonly viewerEvents: ViewerEvents;
   readonly brokerAccess: BrokerAccess;
   /** Ends every live subscription, stops telling other instances, then stops the relay (flushing what it can). */
   close(): Promise<void>;
@@ -57,6 +59,7 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
   });
   storedMessages.on('live subscriptions', (message) => live.stored(message));
 
+  const viewerEvents = new ViewerEvents(accessEvents, config.limits.subscriptionsPerUser);
   const sessionBroadcast = new SessionBroadcast(broker, topics, signer, accessEvents, logger);
   if (broker.embedded) accessEvents.on(broker.embedded);
   if (dynsec) {
@@ -94,9 +97,11 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
   return {
     relay,
     live,
+    viewerEvents,
     brokerAccess,
     close: async () => {
       await live.close();
+      viewerEvents.close();
       sessionBroadcast.close();
       await relay.stop();
     },

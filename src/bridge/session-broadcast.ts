@@ -5,10 +5,11 @@ import type { PayloadSigner } from './payload';
 import type { Topics } from './topics';
 
 /**
- * Tells the other server instances, through the broker, of each session that ended here (logout), and tells this
- * instance of theirs, so a session's sockets and broker clients close at once on every instance. The notices are
- * signed like messages; an unsigned or altered one is ignored. Should the broker be down, the instances' periodic
- * session checks close the sockets instead.
+ * Tells the other server instances, through the broker, of each session that ended here (logout) and each read
+ * position that moved here (markRead), and tells this instance of theirs: a session's sockets and broker clients
+ * close at once on every instance, and a user's clients on every instance learn their new read position. The notices
+ * are signed like messages; an unsigned or altered one is ignored. Should the broker be down, the instances' periodic
+ * session checks close the sockets instead, and read positions are read again when clients ask.
  */
 export class SessionBroadcast {
   private readonly stopListening: () => void;
@@ -22,18 +23,29 @@ export class SessionBroadcast {
   ) {
     const subscribe = () =>
       void broker.client
-        .subscribeAsync(topics.sessionsEnded, { qos: 1 })
+        .subscribeAsync([topics.sessionsEnded, topics.readMoved], { qos: 1 })
         .catch((err: unknown) => logger.warn({ err }, 'could not subscribe to session notices'));
     broker.client.on('connect', subscribe);
     if (broker.client.connected) subscribe();
     broker.client.on('message', (topic, payload) => {
-      if (topic !== topics.sessionsEnded) return;
-      const sessionId = this.read(payload);
-      if (sessionId) events.sessionEnded(sessionId, 'remote');
+      if (topic !== topics.sessionsEnded && topic !== topics.readMoved) return;
+      const notice = this.signer.open(payload);
+      if (notice?.type === 'session.ended' && typeof notice.sessionId === 'string') {
+        events.sessionEnded(notice.sessionId, 'remote');
+      } else if (
+        notice?.type === 'read.moved' &&
+        typeof notice.userId === 'string' &&
+        typeof notice.channelId === 'string'
+      ) {
+        events.readMoved(notice.userId, notice.channelId, 'remote');
+      }
     });
     this.stopListening = events.on({
       sessionEnded: (sessionId, origin) => {
-        if (origin === 'local') this.tell(sessionId);
+        if (origin === 'local') this.tell(this.topics.sessionsEnded, { v: 1, type: 'session.ended', sessionId });
+      },
+      readMoved: (userId, channelId, origin) => {
+        if (origin === 'local') this.tell(this.topics.readMoved, { v: 1, type: 'read.moved', userId, channelId });
       },
     });
   }
@@ -42,16 +54,9 @@ export class SessionBroadcast {
     this.stopListening();
   }
 
-  private tell(sessionId: string): void {
+  private tell(topic: string, notice: Record<string, unknown>): void {
     this.broker.client
-      .publishAsync(this.topics.sessionsEnded, this.signer.seal({ v: 1, type: 'session.ended', sessionId }), { qos: 1 })
-      .catch((err: unknown) =>
-        this.logger.warn({ err, sessionId }, 'could not tell other instances of an ended session'),
-      );
-  }
-
-  private read(payload: Buffer): string | undefined {
-    const notice = this.signer.open(payload);
-    return notice?.type === 'session.ended' && typeof notice.sessionId === 'string' ? notice.sessionId : undefined;
+      .publishAsync(topic, this.signer.seal(notice), { qos: 1 })
+      .catch((err: unknown) => this.logger.warn({ err, notice }, 'could not tell other instances of a change'));
   }
 }

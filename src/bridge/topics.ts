@@ -10,4 +10,9 @@ export class Topics {
   get sessionsEnded(): string {
     return `${this.prefix}/control/session-ended`;
   }
+
+  /** Where server instances tell each other of read positions that moved (only servers publish or subscribe here). */
+  get readMoved(): string {
+    return `${this.prefix}/control/read-moved`;
+  }
 }

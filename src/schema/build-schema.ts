@@ -8,6 +8,7 @@ import { MemberResolver } from '../resolvers/member.resolver';
 import { MessageResolver } from '../resolvers/message.resolver';
 import { MqttCredentialsResolver } from '../resolvers/mqtt-credentials.resolver';
 import { ReadPositionResolver } from '../resolvers/read-position.resolver';
+import { ViewerEventResolver } from '../resolvers/viewer-event.resolver';
 import { ViewerResolver } from '../resolvers/viewer.resolver';
 import { authChecker } from './auth-checker';
 import { DateTimeScalar } from './date-time.scalar';
@@ -35,6 +36,7 @@ export function buildChatSchema(): Promise<GraphQLSchema> {
       ChannelResolver,
       MessageResolver,
       ReadPositionResolver,
+      ViewerEventResolver,
       MemberResolver,
       CheckoutResolver,
       MqttCredentialsResolver,

@@ -1,6 +1,7 @@
 import type { BrokerAccess } from '../bridge/broker-access';
 import type { LiveMessages } from '../bridge/live-messages';
 import type { Topics } from '../bridge/topics';
+import type { ViewerEvents } from '../bridge/viewer-events';
 import type { Services } from '../services';
 import type { Viewer } from '../services/auth.service';
 import { createLoaders, type Loaders } from './loaders';
@@ -18,6 +19,8 @@ export interface Context {
   brokerAccess: Pick<BrokerAccess, 'credentials'>;
   /** Live streams of stored messages (`Subscription.messageAdded`). */
   live: Pick<LiveMessages, 'subscribe'>;
+  /** The viewer's own events (`Subscription.viewerEvents`). */
+  viewerEvents: Pick<ViewerEvents, 'subscribe'>;
   /** How long a query or mutation field may run (see ResolverTimeout). */
   resolverTimeoutMs: number;
   /** Ends the operation's places in the limits of its socket and user (graphql-ws calls it once it has run). */
@@ -31,7 +34,10 @@ export interface Context {
 }
 
 /** What every context shares: the services, the topic names, the broker access rules and the live streams. */
-export type ContextBase = Pick<Context, 'services' | 'topics' | 'brokerAccess' | 'live' | 'resolverTimeoutMs'>;
+export type ContextBase = Pick<
+  Context,
+  'services' | 'topics' | 'brokerAccess' | 'live' | 'viewerEvents' | 'resolverTimeoutMs'
+>;
 
 /** The token of an `Authorization` header or a `connectionParams.authToken`, with or without `Bearer `. */
 export function bearerToken(value: unknown): string | undefined {

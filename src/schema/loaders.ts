@@ -6,17 +6,18 @@ import type { ChannelView } from '../services/views';
 
 /**
  * Per-operation batches (DataLoader): a field asked of every channel of a list (`channels { unreadCount }`) costs one
- * query for the whole list, not one per channel. Made for each operation, so nothing is cached between them.
+ * query for the whole list, not one per channel. Nothing is cached: a subscription's context lives as long as it,
+ * and each of its events must read the state of then.
  */
 export interface Loaders {
   /** The viewer's read state per channel (ReadPositionService.states). */
-  readStates: DataLoader<ChannelView, ReadState, string>;
+  readStates: DataLoader<ChannelView, ReadState>;
   /** Member counts per channel (MemberService.counts). */
-  memberCounts: DataLoader<ChannelView, number, string>;
+  memberCounts: DataLoader<ChannelView, number>;
 }
 
 export function createLoaders(services: Services, viewer: Viewer | null): Loaders {
-  const byId = { cacheKeyFn: (channel: ChannelView) => channel.id };
+  const byId = { cache: false };
   return {
     readStates: new DataLoader((channels) => services.reads.states(viewer!, channels), byId),
     memberCounts: new DataLoader((channels) => services.members.counts(channels), byId),

@@ -7,10 +7,12 @@ export interface AccessListener {
   sessionEnded?(sessionId: string, origin: EventOrigin): void;
   /** The channels a user may read changed (a channel created, joined or left), after the change was stored. */
   accessChanged?(userId: string, origin: EventOrigin): void;
+  /** A user's read position in a channel moved (markRead), after it was stored: their other clients follow. */
+  readMoved?(userId: string, channelId: string, origin: EventOrigin): void;
 }
 
 /**
- * The changes of access that the parts holding connections must follow at once. Services tell it after they commit;
+ * The changes that the parts holding connections must follow at once: of access, and of a user's read positions. Services tell it after they commit;
  * listeners are registered on it when the parts that follow are built. A listener that throws is reported to
  * `onError` and does not keep the others from hearing the event.
  */
@@ -34,6 +36,10 @@ export class AccessEvents {
 
   accessChanged(userId: string, origin: EventOrigin = 'local'): void {
     this.emit('accessChanged', (l) => l.accessChanged?.(userId, origin));
+  }
+
+  readMoved(userId: string, channelId: string, origin: EventOrigin = 'local'): void {
+    this.emit('readMoved', (l) => l.readMoved?.(userId, channelId, origin));
   }
 
   private emit(event: string, call: (listener: AccessListener) => void): void {

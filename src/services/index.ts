@@ -61,6 +61,6 @@ export function createServices(config: Config, parts: ServiceParts): Services {
     checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), parts.checkoutProvider, clock),
     members: new MemberService(orm),
     messages: new MessageService(orm, clock, parts.stored),
-    reads: new ReadPositionService(orm, clock),
+    reads: new ReadPositionService(orm, clock, (userId, channelId) => accessEvents.readMoved(userId, channelId)),
   };
 }

@@ -15,6 +15,8 @@ export class ReadPositionService {
   constructor(
     private readonly orm: MikroORM,
     private readonly clock: Clock,
+    /** Told of each read position moved, after it is stored (the user's other clients follow). Must not throw. */
+    private readonly onReadMoved: (userId: string, channelId: string) => void = () => undefined,
   ) {
     this.store = new ReadStore(orm);
   }
@@ -33,6 +35,7 @@ export class ReadPositionService {
       throw badInput('seq', `seq must be between 0 and the channel's newest, ${channel.lastSeq}.`);
     }
     await this.store.advance(viewer.user.id, channel.id, seq, this.clock());
+    this.onReadMoved(viewer.user.id, channel.id);
   }
 
   /**

@@ -4,10 +4,12 @@ import { defaultChannelId } from '../../src/services/channel.service';
 import { MemberStore } from '../../src/services/store/member.store';
 import { ReadStore, UNREAD_SCAN } from '../../src/services/store/read.store';
 import { JOIN, LEAVE, type TestUser } from '../support/chat';
-import { useChatServer } from '../support/chat-server';
+import { anotherSession, useChatServer } from '../support/chat-server';
 import { count, rows } from '../support/db';
+import { eventually } from '../support/eventually';
 import { codesOf } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
+import { listenToViewerEvents } from '../support/viewer-events';
 
 const MARK = `mutation ($id: ID!, $seq: Int!) { markRead(channelId: $id, seq: $seq) { id lastSeq lastReadSeq unreadCount } }`;
 const READ_STATE = `query ($id: ID!) { channel(id: $id) { lastSeq lastReadSeq unreadCount memberCount canAccess } }`;
@@ -160,6 +162,75 @@ describe.each(eachProfile)('read positions and unread counts (%s)', (_name, prof
     } finally {
       states.mockRestore();
       counts.mockRestore();
+    }
+  });
+});
+
+describe.each(eachProfile)("a user's other clients (%s)", (_name, profile) => {
+  const chat = useChatServer(profile, { env: { DEFAULT_CHANNELS: 'general', MAX_SUBSCRIPTIONS_PER_USER: '2' } });
+  const general = defaultChannelId('general');
+
+  it('learn a read position moved on one client, with the channel as it now reads; nobody else does', async () => {
+    const writer = await chat.user('events-writer');
+    for (const body of ['a', 'b']) await writer.send(general, body);
+    const phone = await chat.user('events-phone');
+    const desktop = await anotherSession(chat.server, phone);
+    const stranger = await chat.user('events-stranger');
+    const onDesktop = listenToViewerEvents(chat.server, desktop);
+    const onStranger = listenToViewerEvents(chat.server, stranger);
+    try {
+      const seq = (await phone.gql(READ_STATE, { id: general })).data!.channel.lastSeq;
+      // Marked until the desktop hears of it: its subscription may not be open yet when the first mark lands.
+      await eventually(async () => {
+        expect(codesOf(await phone.gql(MARK, { id: general, seq }))).toEqual([]);
+        return onDesktop.events.length > 0;
+      }, 'the desktop to hear of the mark');
+      expect(onDesktop.events[0]).toEqual({
+        kind: 'READ_POSITION',
+        channel: { id: general, lastSeq: seq, lastReadSeq: seq, unreadCount: 0 },
+      });
+      // The stranger's own mark is the first thing they hear: nothing of the phone's came before it.
+      await eventually(async () => {
+        await stranger.gql(MARK, { id: general, seq: 1 });
+        return onStranger.events.length > 0;
+      }, 'the stranger to hear of their own mark');
+      expect(onStranger.events[0].channel).toMatchObject({ id: general, lastReadSeq: 1 });
+      expect([...onDesktop.errors, ...onStranger.errors]).toEqual([]);
+    } finally {
+      await Promise.all([onDesktop.close(), onStranger.close()]);
+    }
+  });
+
+  it('holds at most MAX_SUBSCRIPTIONS_PER_USER viewerEvents subscriptions of one user, and frees a place as one ends', async () => {
+    const user = await chat.user('events-many');
+    const open = [listenToViewerEvents(chat.server, user), listenToViewerEvents(chat.server, user)];
+    let third = listenToViewerEvents(chat.server, user);
+    try {
+      // One of the three, whichever the server took last, is refused.
+      await eventually(() => open.concat(third).some((l) => l.errors.length > 0), 'a refusal');
+      expect(open.concat(third).flatMap((l) => l.errors.map((e) => e.extensions?.code))).toEqual(['BAD_USER_INPUT']);
+      const refused = open.concat(third).find((l) => l.errors.length > 0)!;
+      const kept = open.concat(third).filter((l) => l !== refused);
+      await Promise.all([refused.close(), kept[0].close()]);
+      third = listenToViewerEvents(chat.server, user);
+      await eventually(async () => {
+        await user.gql(MARK, { id: general, seq: 0 });
+        return third.events.length > 0 && kept[1].events.length > 0;
+      }, 'both open subscriptions to hear of a mark');
+      expect(third.errors).toEqual([]);
+      open.splice(0, 2, kept[1]);
+    } finally {
+      await Promise.all([...open.map((l) => l.close()), third.close()]);
+    }
+  });
+
+  it('refuses viewerEvents without a signed-in user', async () => {
+    const anonymous = listenToViewerEvents(chat.server, null);
+    try {
+      await eventually(() => anonymous.errors.length > 0, 'the refusal');
+      expect(anonymous.errors.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    } finally {
+      await anonymous.close();
     }
   });
 });

@@ -4,8 +4,10 @@ import { codesOf, wsClient } from '../support/graphql';
 import { LiveSubscription } from '../support/live';
 import { TestMosquitto } from '../support/mosquitto';
 import { describeReal } from '../support/profiles';
-import { signedInUser } from '../support/chat-server';
+import { anotherSession, signedInUser } from '../support/chat-server';
+import { eventually } from '../support/eventually';
 import { startTestServer, type TestServer } from '../support/test-server';
+import { listenToViewerEvents } from '../support/viewer-events';
 
 const env = { DEFAULT_CHANNELS: 'lobby' };
 const lobby = defaultChannelId('lobby');
@@ -56,6 +58,36 @@ describeReal('two instances on one broker and one database (%s)', (_name, profil
     expect(codesOf(await user.gql('mutation { logout }'))).toEqual([]);
     expect(await closed).toBe(4403);
     await client.dispose();
+  });
+
+  it("tells a user's client on one instance of a read position marked through the other", async () => {
+    const writer = await signedInUser(a, 'marker-writer');
+    await writer.send(lobby, 'to be read');
+    const phone = await signedInUser(a, 'phone');
+    const desktop = await anotherSession(b, phone);
+    const onDesktop = listenToViewerEvents(b, desktop);
+    try {
+      const seq = (await phone.gql('query ($id: ID!) { channel(id: $id) { lastSeq } }', { id: lobby })).data!.channel
+        .lastSeq;
+      // Marked until the desktop hears of it: its subscription may not be open yet when the first mark lands.
+      await eventually(async () => {
+        expect(
+          codesOf(
+            await phone.gql('mutation ($id: ID!, $seq: Int!) { markRead(channelId: $id, seq: $seq) { id } }', {
+              id: lobby,
+              seq,
+            }),
+          ),
+        ).toEqual([]);
+        return onDesktop.events.length > 0;
+      }, 'the desktop on the other instance to hear of the mark');
+      expect(onDesktop.events[0]).toMatchObject({
+        kind: 'READ_POSITION',
+        channel: { id: lobby, lastReadSeq: seq, unreadCount: 0 },
+      });
+    } finally {
+      await onDesktop.close();
+    }
   });
 
   it('brings messages sent through either instance to subscribers on both, in seq order, each once', async () => {

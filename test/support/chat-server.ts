@@ -79,17 +79,27 @@ export async function signedInUser(
   createdAt = new Date(),
 ): Promise<TestUser> {
   const email = uniqueEmail(tag);
-  const token = randomBytes(32).toString('base64url');
   const em = server.app.orm.em.fork();
   const user = em.create(User, { email, displayName: email.split('@')[0].slice(0, 64), createdAt });
+  await em.flush();
+  if (tier) await server.app.services.passes.grant({ userId: user.id, tier, days: 30 });
+  return anotherSession(server, new TestUser(server, '', user.id, email), createdAt);
+}
+
+/**
+ * Another signed-in client of the same user (a new session, as a second sign-in writes it), on `server`: the phone
+ * beside the desktop.
+ */
+export async function anotherSession(server: TestServer, user: TestUser, createdAt = new Date()): Promise<TestUser> {
+  const token = randomBytes(32).toString('base64url');
+  const em = server.app.orm.em.fork();
   const ttlMs = server.app.config.auth.sessionTtlDays * 24 * 60 * 60 * 1000;
   em.create(Session, {
-    user,
+    user: em.getReference(User, user.id),
     tokenHash: createHash('sha256').update(token).digest('hex'),
     createdAt,
     expiresAt: new Date(createdAt.getTime() + ttlMs),
   });
   await em.flush();
-  if (tier) await server.app.services.passes.grant({ userId: user.id, tier, days: 30 });
-  return new TestUser(server, token, user.id, email);
+  return new TestUser(server, token, user.id, user.email);
 }
