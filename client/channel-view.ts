@@ -26,6 +26,8 @@ export class ChannelView {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retries = 0;
   private closed = false;
+  /** The newest seq this view has marked read. */
+  private markedSeq = 0;
   /**
    * The live subscription's variables. afterSeq is the end of the unbroken run of seqs held from the newest page
    * on (a send's answer may arrive before the messages stored just before it), and is kept current so that a
@@ -142,6 +144,22 @@ export class ChannelView {
     while (this.bySeq.has(this.liveVariables.afterSeq + 1)) this.liveVariables.afterSeq++;
     this.emit();
     return added;
+  }
+
+  /**
+   * Marks the channel read up to the newest message held, as it is shown: call it when the newest message is on
+   * screen. Sends nothing when that seq is already marked (by this view); a failure leaves it to the next call.
+   */
+  async markShown(): Promise<void> {
+    const newest = this.list.at(-1)?.seq ?? 0;
+    if (newest <= this.markedSeq) return;
+    this.markedSeq = newest;
+    try {
+      await this.client.markRead(this.channelId, newest);
+    } catch (error) {
+      if (this.markedSeq === newest) this.markedSeq = 0;
+      throw error;
+    }
   }
 
   /** Ends the live subscription. */

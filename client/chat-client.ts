@@ -215,6 +215,38 @@ export class ChatClient {
     return (await this.request(ops.SendMessage, { input })).sendMessage;
   }
 
+  /**
+   * Moves the read position in the channel forward to `seq` and answers the channel with its `unreadCount`; an older
+   * seq changes nothing. @throws ChatError BAD_USER_INPUT (seq past the newest), FORBIDDEN, NOT_FOUND.
+   */
+  async markRead(channelId: string, seq: number): Promise<Channel> {
+    return (await this.request(ops.MarkRead, { id: channelId, seq })).markRead;
+  }
+
+  /** A page of a channel's members, in the order they joined. @throws ChatError FORBIDDEN, BAD_USER_INPUT. */
+  async members(channelId: string, page: { first?: number; after?: string } = {}) {
+    const { channel } = await this.request(ops.Members, { id: channelId, ...page });
+    return channel?.members ?? { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+  }
+
+  /**
+   * Follows the user's read positions as their clients (this one included) mark channels read: `onChannel` gets
+   * the channel as it then reads, with its `lastReadSeq` and `unreadCount`. Reconnects like every subscription.
+   * @returns a function that stops it.
+   */
+  followReadPositions(onChannel: (channel: Channel) => void, onError: (error: ChatError) => void = () => undefined) {
+    return this.subscribe(
+      ops.ViewerEvents,
+      {},
+      {
+        next: (data) => {
+          if (data.viewerEvents.channel) onChannel(data.viewerEvents.channel);
+        },
+        error: onError,
+      },
+    );
+  }
+
   async plans() {
     return (await this.request(ops.Plans, {})).plans;
   }

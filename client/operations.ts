@@ -34,6 +34,9 @@ export const ChannelFields = graphql(`
     canAccess
     lastSeq
     topic
+    lastReadSeq
+    unreadCount
+    memberCount
   }
 `);
 
@@ -160,6 +163,47 @@ export const MessageAdded = graphql(`
   subscription MessageAdded($channelId: ID!, $afterSeq: Int) {
     messageAdded(channelId: $channelId, afterSeq: $afterSeq) {
       ...MessageFields
+    }
+  }
+`);
+
+export const MarkRead = graphql(`
+  mutation MarkRead($id: ID!, $seq: Int!) {
+    markRead(channelId: $id, seq: $seq) {
+      ...ChannelFields
+    }
+  }
+`);
+
+export const Members = graphql(`
+  query Members($id: ID!, $first: Int, $after: String) {
+    channel(id: $id) {
+      id
+      memberCount
+      members(first: $first, after: $after) {
+        edges {
+          cursor
+          node {
+            id
+            displayName
+          }
+        }
+        pageInfo {
+          hasNextPage
+          endCursor
+        }
+      }
+    }
+  }
+`);
+
+export const ViewerEvents = graphql(`
+  subscription ViewerEvents {
+    viewerEvents {
+      kind
+      channel {
+        ...ChannelFields
+      }
     }
   }
 `);

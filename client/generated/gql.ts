@@ -16,7 +16,7 @@ import * as types from './graphql';
  */
 type Documents = {
     "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n  }\n": typeof types.MessageFieldsFragmentDoc,
-    "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    topic\n  }\n": typeof types.ChannelFieldsFragmentDoc,
+    "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n": typeof types.ChannelFieldsFragmentDoc,
     "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n  }\n": typeof types.ViewerFieldsFragmentDoc,
     "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n    }\n  }\n": typeof types.RequestLoginCodeDocument,
     "\n  mutation VerifyLoginCode($email: String!, $code: String!) {\n    verifyLoginCode(email: $email, code: $code) {\n      token\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.VerifyLoginCodeDocument,
@@ -31,13 +31,16 @@ type Documents = {
     "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": typeof types.SendMessageDocument,
     "\n  subscription MessageAdded($channelId: ID!, $afterSeq: Int) {\n    messageAdded(channelId: $channelId, afterSeq: $afterSeq) {\n      ...MessageFields\n    }\n  }\n": typeof types.MessageAddedDocument,
+    "\n  mutation MarkRead($id: ID!, $seq: Int!) {\n    markRead(channelId: $id, seq: $seq) {\n      ...ChannelFields\n    }\n  }\n": typeof types.MarkReadDocument,
+    "\n  query Members($id: ID!, $first: Int, $after: String) {\n    channel(id: $id) {\n      id\n      memberCount\n      members(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            displayName\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.MembersDocument,
+    "\n  subscription ViewerEvents {\n    viewerEvents {\n      kind\n      channel {\n        ...ChannelFields\n      }\n    }\n  }\n": typeof types.ViewerEventsDocument,
     "\n  query Plans {\n    plans {\n      id\n      tier\n      days\n      amount\n      currency\n    }\n  }\n": typeof types.PlansDocument,
     "\n  mutation StartCheckout($planId: ID!) {\n    startCheckout(planId: $planId) {\n      id\n      url\n    }\n  }\n": typeof types.StartCheckoutDocument,
     "\n  query MqttCredentials {\n    mqttCredentials {\n      url\n      wsUrl\n      username\n      password\n      clientId\n      expiresAt\n      topics\n    }\n  }\n": typeof types.MqttCredentialsDocument,
 };
 const documents: Documents = {
     "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n  }\n": types.MessageFieldsFragmentDoc,
-    "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    topic\n  }\n": types.ChannelFieldsFragmentDoc,
+    "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n": types.ChannelFieldsFragmentDoc,
     "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n  }\n": types.ViewerFieldsFragmentDoc,
     "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n    }\n  }\n": types.RequestLoginCodeDocument,
     "\n  mutation VerifyLoginCode($email: String!, $code: String!) {\n    verifyLoginCode(email: $email, code: $code) {\n      token\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.VerifyLoginCodeDocument,
@@ -52,6 +55,9 @@ const documents: Documents = {
     "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": types.SendMessageDocument,
     "\n  subscription MessageAdded($channelId: ID!, $afterSeq: Int) {\n    messageAdded(channelId: $channelId, afterSeq: $afterSeq) {\n      ...MessageFields\n    }\n  }\n": types.MessageAddedDocument,
+    "\n  mutation MarkRead($id: ID!, $seq: Int!) {\n    markRead(channelId: $id, seq: $seq) {\n      ...ChannelFields\n    }\n  }\n": types.MarkReadDocument,
+    "\n  query Members($id: ID!, $first: Int, $after: String) {\n    channel(id: $id) {\n      id\n      memberCount\n      members(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            displayName\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.MembersDocument,
+    "\n  subscription ViewerEvents {\n    viewerEvents {\n      kind\n      channel {\n        ...ChannelFields\n      }\n    }\n  }\n": types.ViewerEventsDocument,
     "\n  query Plans {\n    plans {\n      id\n      tier\n      days\n      amount\n      currency\n    }\n  }\n": types.PlansDocument,
     "\n  mutation StartCheckout($planId: ID!) {\n    startCheckout(planId: $planId) {\n      id\n      url\n    }\n  }\n": types.StartCheckoutDocument,
     "\n  query MqttCredentials {\n    mqttCredentials {\n      url\n      wsUrl\n      username\n      password\n      clientId\n      expiresAt\n      topics\n    }\n  }\n": types.MqttCredentialsDocument,
@@ -64,7 +70,7 @@ export function graphql(source: "\n  fragment MessageFields on Message {\n    id
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    topic\n  }\n"): typeof import('./graphql').ChannelFieldsFragmentDoc;
+export function graphql(source: "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n"): typeof import('./graphql').ChannelFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -121,6 +127,18 @@ export function graphql(source: "\n  mutation SendMessage($input: SendMessageInp
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription MessageAdded($channelId: ID!, $afterSeq: Int) {\n    messageAdded(channelId: $channelId, afterSeq: $afterSeq) {\n      ...MessageFields\n    }\n  }\n"): typeof import('./graphql').MessageAddedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MarkRead($id: ID!, $seq: Int!) {\n    markRead(channelId: $id, seq: $seq) {\n      ...ChannelFields\n    }\n  }\n"): typeof import('./graphql').MarkReadDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Members($id: ID!, $first: Int, $after: String) {\n    channel(id: $id) {\n      id\n      memberCount\n      members(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            displayName\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').MembersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ViewerEvents {\n    viewerEvents {\n      kind\n      channel {\n        ...ChannelFields\n      }\n    }\n  }\n"): typeof import('./graphql').ViewerEventsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

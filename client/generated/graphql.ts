@@ -45,9 +45,13 @@ export type Tier =
   /** may create PRIVATE and PASSWORD channels */
   | 'PRO';
 
+export type ViewerEventKind =
+  /** the viewer's read position in `channel` moved (markRead, on any of their clients) */
+  | 'READ_POSITION';
+
 export type MessageFieldsFragment = { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, sender: { id: string, displayName: string } | null };
 
-export type ChannelFieldsFragment = { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, owner: { id: string, displayName: string } | null };
+export type ChannelFieldsFragment = { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null };
 
 export type ViewerFieldsFragment = { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null };
 
@@ -86,21 +90,21 @@ export type UpdateDisplayNameMutation = { updateDisplayName: { id: string, email
 export type ChannelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ChannelsQuery = { channels: Array<{ id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, owner: { id: string, displayName: string } | null }> };
+export type ChannelsQuery = { channels: Array<{ id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null }> };
 
 export type ChannelQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ChannelQuery = { channel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, owner: { id: string, displayName: string } | null } | null };
+export type ChannelQuery = { channel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } | null };
 
 export type CreateChannelMutationVariables = Exact<{
   input: CreateChannelInput;
 }>;
 
 
-export type CreateChannelMutation = { createChannel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, owner: { id: string, displayName: string } | null } };
+export type CreateChannelMutation = { createChannel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
 
 export type JoinChannelMutationVariables = Exact<{
   id: string | number;
@@ -108,7 +112,7 @@ export type JoinChannelMutationVariables = Exact<{
 }>;
 
 
-export type JoinChannelMutation = { joinChannel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, owner: { id: string, displayName: string } | null } };
+export type JoinChannelMutation = { joinChannel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
 
 export type LeaveChannelMutationVariables = Exact<{
   id: string | number;
@@ -142,6 +146,28 @@ export type MessageAddedSubscriptionVariables = Exact<{
 
 
 export type MessageAddedSubscription = { messageAdded: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, sender: { id: string, displayName: string } | null } };
+
+export type MarkReadMutationVariables = Exact<{
+  id: string | number;
+  seq: number;
+}>;
+
+
+export type MarkReadMutation = { markRead: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
+
+export type MembersQueryVariables = Exact<{
+  id: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type MembersQuery = { channel: { id: string, memberCount: number, members: { edges: Array<{ cursor: string, node: { id: string, displayName: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } | null };
+
+export type ViewerEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ViewerEventsSubscription = { viewerEvents: { kind: ViewerEventKind, channel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } | null } };
 
 export type PlansQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -207,6 +233,9 @@ export const ChannelFieldsFragmentDoc = new TypedDocumentString(`
   canAccess
   lastSeq
   topic
+  lastReadSeq
+  unreadCount
+  memberCount
 }
     `, {"fragmentName":"ChannelFields"}) as unknown as TypedDocumentString<ChannelFieldsFragment, unknown>;
 export const ViewerFieldsFragmentDoc = new TypedDocumentString(`
@@ -293,6 +322,9 @@ export const ChannelsDocument = new TypedDocumentString(`
   canAccess
   lastSeq
   topic
+  lastReadSeq
+  unreadCount
+  memberCount
 }`) as unknown as TypedDocumentString<ChannelsQuery, ChannelsQueryVariables>;
 export const ChannelDocument = new TypedDocumentString(`
     query Channel($id: ID!) {
@@ -312,6 +344,9 @@ export const ChannelDocument = new TypedDocumentString(`
   canAccess
   lastSeq
   topic
+  lastReadSeq
+  unreadCount
+  memberCount
 }`) as unknown as TypedDocumentString<ChannelQuery, ChannelQueryVariables>;
 export const CreateChannelDocument = new TypedDocumentString(`
     mutation CreateChannel($input: CreateChannelInput!) {
@@ -331,6 +366,9 @@ export const CreateChannelDocument = new TypedDocumentString(`
   canAccess
   lastSeq
   topic
+  lastReadSeq
+  unreadCount
+  memberCount
 }`) as unknown as TypedDocumentString<CreateChannelMutation, CreateChannelMutationVariables>;
 export const JoinChannelDocument = new TypedDocumentString(`
     mutation JoinChannel($id: ID!, $password: String) {
@@ -350,6 +388,9 @@ export const JoinChannelDocument = new TypedDocumentString(`
   canAccess
   lastSeq
   topic
+  lastReadSeq
+  unreadCount
+  memberCount
 }`) as unknown as TypedDocumentString<JoinChannelMutation, JoinChannelMutationVariables>;
 export const LeaveChannelDocument = new TypedDocumentString(`
     mutation LeaveChannel($id: ID!) {
@@ -433,6 +474,74 @@ export const MessageAddedDocument = new TypedDocumentString(`
   clientMessageId
   createdAt
 }`) as unknown as TypedDocumentString<MessageAddedSubscription, MessageAddedSubscriptionVariables>;
+export const MarkReadDocument = new TypedDocumentString(`
+    mutation MarkRead($id: ID!, $seq: Int!) {
+  markRead(channelId: $id, seq: $seq) {
+    ...ChannelFields
+  }
+}
+    fragment ChannelFields on Channel {
+  id
+  name
+  kind
+  owner {
+    id
+    displayName
+  }
+  createdAt
+  canAccess
+  lastSeq
+  topic
+  lastReadSeq
+  unreadCount
+  memberCount
+}`) as unknown as TypedDocumentString<MarkReadMutation, MarkReadMutationVariables>;
+export const MembersDocument = new TypedDocumentString(`
+    query Members($id: ID!, $first: Int, $after: String) {
+  channel(id: $id) {
+    id
+    memberCount
+    members(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          displayName
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MembersQuery, MembersQueryVariables>;
+export const ViewerEventsDocument = new TypedDocumentString(`
+    subscription ViewerEvents {
+  viewerEvents {
+    kind
+    channel {
+      ...ChannelFields
+    }
+  }
+}
+    fragment ChannelFields on Channel {
+  id
+  name
+  kind
+  owner {
+    id
+    displayName
+  }
+  createdAt
+  canAccess
+  lastSeq
+  topic
+  lastReadSeq
+  unreadCount
+  memberCount
+}`) as unknown as TypedDocumentString<ViewerEventsSubscription, ViewerEventsSubscriptionVariables>;
 export const PlansDocument = new TypedDocumentString(`
     query Plans {
   plans {

@@ -6,11 +6,12 @@ import { ChannelView, ChatClient, ChatError, type ConnectionState, type Message,
 import { FileQueueStorage } from '../../client/node';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { type TestUser, uniqueEmail, uniqueId } from '../support/chat';
+import { TestUser, uniqueEmail, uniqueId } from '../support/chat';
 import { FlakyNetwork, signInClient } from '../support/client';
+import { eventually } from '../support/eventually';
 import { eachProfile } from '../support/profiles';
 import { codeIn } from '../support/smtp-sink';
-import { useChatServer } from '../support/chat-server';
+import { anotherSession, useChatServer } from '../support/chat-server';
 import type { TestServer } from '../support/test-server';
 
 /** Resolves once `check` holds, re-checked on every change `subscribe` reports (an event, not a sleep). */
@@ -151,6 +152,36 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
       );
       expect(seqsOf(view.messages)).toEqual(range(1, total + 2));
       expect(view.messages.slice(-2).map((m) => m.body)).toEqual(['mine', 'live 1']);
+      view.close();
+    });
+
+    it("marks the newest message shown read, and the user's other devices follow the read position", async () => {
+      const client = await connect('marker');
+      const id = await room(client);
+      for (let i = 1; i <= 3; i++) await say(id, `unread ${i}`);
+      expect(await client.channel(id)).toMatchObject({ lastReadSeq: 0, unreadCount: 3 });
+      // The same user on another device: a second session of theirs.
+      const me = (await client.me())!;
+      const session = await anotherSession(server, new TestUser(server, client.token!, me.id, me.email));
+      const device = new ChatClient({ url: server.url, webSocketImpl: WebSocket, token: session.token });
+      clients.push(device);
+      const heard: { id: string; lastReadSeq: number; unreadCount: number }[] = [];
+      const stop = device.followReadPositions((channel) => heard.push(channel));
+      // Its subscription may not be open yet: marks that change nothing (seq 0) until it hears one.
+      await eventually(async () => {
+        await client.markRead(id, 0);
+        return heard.length > 0;
+      }, 'the other device to hear a mark');
+      expect(heard[0]).toMatchObject({ id, lastReadSeq: 0, unreadCount: 3 });
+
+      const view = new ChannelView(client, id);
+      await view.open();
+      const newest = view.messages.at(-1)!.seq;
+      await view.markShown();
+      await eventually(() => heard.some((c) => c.lastReadSeq === newest), 'the other device to hear the view mark');
+      expect(heard.at(-1)).toMatchObject({ id, lastReadSeq: newest, unreadCount: 0 });
+      expect(await client.channel(id)).toMatchObject({ lastReadSeq: newest, unreadCount: 0 });
+      stop();
       view.close();
     });
 

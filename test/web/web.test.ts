@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { uniqueEmail } from '../support/chat';
+import { JOIN, type TestUser, uniqueEmail } from '../support/chat';
 import { eachProfile } from '../support/profiles';
 import { codeIn } from '../support/smtp-sink';
-import { useChatServer } from '../support/chat-server';
+import { anotherSession, useChatServer } from '../support/chat-server';
 import type { TestServer } from '../support/test-server';
 
 const root = join(__dirname, '..', '..');
@@ -89,6 +89,24 @@ describeWithBrowser('web page at /app', () => {
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       return { page, name: email.split('@')[0] };
+    };
+    /** A new browser profile on the page, signed in with `user`'s session (a device of theirs). */
+    const openAs = async (user: TestUser, device: object = DESKTOP): Promise<Page> => {
+      const context = await browser.newContext(device);
+      contexts.push(context);
+      const page = await context.newPage();
+      // Runs in the page, where localStorage exists (the test's own types are Node's).
+      await page.addInitScript(
+        (token) =>
+          (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem(
+            'chat.token',
+            token,
+          ),
+        user.token,
+      );
+      await page.goto(`${server.url}/app/`);
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      return page;
     };
     const rows = (page: Page) => page.locator('ol.messages > li');
     const messageRow = (page: Page, body: string) =>
@@ -187,6 +205,41 @@ describeWithBrowser('web page at /app', () => {
       await page.getByRole('button', { name: 'Join', exact: true }).click();
       await page.getByRole('log', { name: 'Messages in #club' }).locator('li.system').nth(1).waitFor();
       expect(await page.getByLabel('Password for #club').count()).toBe(0);
+    });
+
+    it("clears a channel's unread badge on the user's other page as soon as it is read on one", async () => {
+      const owner = await chat.user('badger', Tier.PRO);
+      const room = await owner.createChannel('PASSWORD', 'badges', 'open sesame');
+      const reader = await chat.user('two-pages');
+      await reader.gql(JOIN, { id: room, password: 'open sesame' });
+      for (const body of ['one', 'two', 'three']) await owner.send(room, body);
+      const first = await openAs(reader);
+      const second = await openAs(await anotherSession(server, reader));
+      const badge = (page: Page) => page.getByRole('button', { name: /#badges/ }).locator('.unread');
+      for (const page of [first, second]) await expectText(badge(page), '3');
+
+      await first.getByRole('button', { name: /#badges/ }).click();
+      await first.getByRole('log', { name: 'Messages in #badges' }).locator('li', { hasText: 'three' }).waitFor();
+      await badge(second).waitFor({ state: 'detached' });
+      await badge(first).waitFor({ state: 'detached' });
+      // With the reading page gone, a new message from someone else is unread again on the other.
+      await first.close();
+      await owner.send(room, 'four');
+      await second.reload();
+      await expectText(badge(second), '1');
+    });
+
+    it('lists the members of a PASSWORD channel', async () => {
+      const owner = await chat.user('host', Tier.PRO);
+      const room = await owner.createChannel('PASSWORD', 'crew', 'open sesame');
+      const mate = await chat.user('mate');
+      await mate.gql(JOIN, { id: room, password: 'open sesame' });
+      const page = await openAs(mate);
+      await page.getByRole('button', { name: /#crew/ }).click();
+      await page.getByRole('button', { name: 'Members (2)' }).click();
+      const members = page.getByRole('list', { name: 'Members' }).locator('li');
+      await members.first().waitFor();
+      expect(await members.allInnerTexts()).toEqual([owner.email.split('@')[0], mate.email.split('@')[0]]);
     });
 
     it('saves screenshots of the channel view on a phone and on a desktop', async () => {

@@ -23,6 +23,7 @@ export class ChannelScreen {
   private readonly scroller: HTMLElement;
   private readonly stops: (() => void)[] = [];
   private loadingOlder = false;
+  private readonly members = h('ul', { class: 'members', hidden: true, 'aria-label': 'Members' });
 
   constructor(
     private readonly client: ChatClient,
@@ -70,7 +71,15 @@ export class ChannelScreen {
         { class: 'channel-head' },
         h('button', { type: 'button', class: 'back quiet', 'aria-label': 'Back to channels', onclick: back }, '‹'),
         h('h2', {}, `#${channel.name}`),
+        channel.kind === 'DEFAULT'
+          ? false
+          : h(
+              'button',
+              { type: 'button', class: 'quiet', 'aria-expanded': 'false', onclick: () => void this.toggleMembers() },
+              `Members (${channel.memberCount})`,
+            ),
       ),
+      this.members,
       this.scroller,
       composer,
     );
@@ -78,12 +87,16 @@ export class ChannelScreen {
       this.view.onChange(() => this.render()),
       this.queue.onChange(() => this.render()),
     );
+    const onVisible = () => this.markShown();
+    document.addEventListener('visibilitychange', onVisible);
+    this.stops.push(() => document.removeEventListener('visibilitychange', onVisible));
   }
 
   async open(): Promise<void> {
     await this.view.open();
     this.render();
     this.scrollToBottom();
+    this.markShown();
     (this.element.querySelector('#composer') as HTMLTextAreaElement).focus();
   }
 
@@ -116,8 +129,32 @@ export class ChannelScreen {
         h('li', { class: 'row system', role: 'alert' }, `Live updates ended: ${this.view.error.message}`),
       );
     }
-    if (atBottom) this.scrollToBottom();
-    else this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+    if (atBottom) {
+      this.scrollToBottom();
+      this.markShown();
+    } else this.scroller.scrollTop = this.scroller.scrollHeight - fromBottom;
+  }
+
+  /** Marks the channel read up to the newest message when it is on screen (the page visible, the list at its end). */
+  private markShown(): void {
+    if (document.visibilityState !== 'visible') return;
+    const atBottom = this.scroller.scrollHeight - this.scroller.scrollTop - this.scroller.clientHeight < 48;
+    if (atBottom) void this.view.markShown().catch(() => undefined);
+  }
+
+  /** Shows or hides the member list, loading its first 100 members when shown. */
+  private async toggleMembers(): Promise<void> {
+    const button = this.element.querySelector<HTMLButtonElement>('.channel-head button[aria-expanded]')!;
+    if (!this.members.hidden) {
+      this.members.hidden = true;
+      button.setAttribute('aria-expanded', 'false');
+      return;
+    }
+    const page = await this.client.members(this.channel.id, { first: 100 });
+    this.members.replaceChildren(...page.edges.map((edge) => h('li', {}, edge.node.displayName)));
+    if (page.pageInfo.hasNextPage) this.members.append(h('li', { class: 'more' }, 'and more'));
+    this.members.hidden = false;
+    button.setAttribute('aria-expanded', 'true');
   }
 
   private row(row: DisplayRow): HTMLElement {

@@ -20,6 +20,7 @@ export class ChatShell {
   private queue: SendQueue | undefined;
   private screen: ChannelScreen | undefined;
   private stopWatching: (() => void) | undefined;
+  private stopReads: (() => void) | undefined;
 
   constructor(
     private readonly client: ChatClient,
@@ -32,6 +33,8 @@ export class ChatShell {
     this.queue = await SendQueue.open(this.client, { storage: new LocalQueueStorage(`chat.queue.${this.viewer.id}`) });
     this.queue.onSent((message) => this.screen?.view.add([message]));
     this.stopWatching = this.client.onConnectionChange((state) => (this.banner.hidden = state !== 'reconnecting'));
+    // A channel marked read here or on another of the user's devices loses its badge.
+    this.stopReads = this.client.followReadPositions(() => void this.refreshChannels().catch(() => undefined));
     this.render();
     const general = (await this.refreshChannels()).find((c) => c.kind === 'DEFAULT');
     // On a wide window, open the first public channel; a phone starts on the list.
@@ -41,6 +44,7 @@ export class ChatShell {
   destroy(): void {
     this.screen?.destroy();
     this.stopWatching?.();
+    this.stopReads?.();
     void this.queue?.close();
   }
 
@@ -87,6 +91,14 @@ export class ChatShell {
             `#${channel.name}`,
             h('span', { class: 'kind' }, KIND_LABEL[channel.kind]),
             channel.canAccess ? '' : h('span', { class: 'locked' }, 'join'),
+            channel.unreadCount > 0
+              ? h(
+                  'span',
+                  { class: 'unread', 'aria-label': `${channel.unreadCount} unread` },
+                  // The count looks at the newest 1,000 messages.
+                  channel.unreadCount >= 1000 ? '999+' : String(channel.unreadCount),
+                )
+              : '',
           ),
         ),
       ),
