@@ -147,11 +147,12 @@ export class ChannelView {
   }
 
   /**
-   * Marks the channel read up to the newest message held, as it is shown: call it when the newest message is on
-   * screen. Sends nothing when that seq is already marked (by this view); a failure leaves it to the next call.
+   * Marks the channel read up to the newest message held without a gap before it (`resumeSeq`), as it is shown: call
+   * it when the newest message is on screen. Sends nothing when that seq is already marked (by this view); a failure
+   * leaves it to the next call.
    */
   async markShown(): Promise<void> {
-    const newest = this.list.at(-1)?.seq ?? 0;
+    const newest = this.resumeSeq;
     if (newest <= this.markedSeq) return;
     this.markedSeq = newest;
     try {

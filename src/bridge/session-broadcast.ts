@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AccessEvents } from '../services/access-events';
 import type { BrokerConnection } from './broker';
@@ -13,6 +14,8 @@ import type { Topics } from './topics';
  */
 export class SessionBroadcast {
   private readonly stopListening: () => void;
+  /** This instance's notices come back to it from the broker: they carry its id, and it skips them. */
+  private readonly instance = randomUUID();
 
   constructor(
     private readonly broker: BrokerConnection,
@@ -30,10 +33,11 @@ export class SessionBroadcast {
     broker.client.on('message', (topic, payload) => {
       if (topic !== topics.sessionsEnded && topic !== topics.readMoved) return;
       const notice = this.signer.open(payload);
-      if (notice?.type === 'session.ended' && typeof notice.sessionId === 'string') {
+      if (!notice || notice.from === this.instance) return;
+      if (notice.type === 'session.ended' && typeof notice.sessionId === 'string') {
         events.sessionEnded(notice.sessionId, 'remote');
       } else if (
-        notice?.type === 'read.moved' &&
+        notice.type === 'read.moved' &&
         typeof notice.userId === 'string' &&
         typeof notice.channelId === 'string'
       ) {
@@ -56,7 +60,7 @@ export class SessionBroadcast {
 
   private tell(topic: string, notice: Record<string, unknown>): void {
     this.broker.client
-      .publishAsync(topic, this.signer.seal(notice), { qos: 1 })
+      .publishAsync(topic, this.signer.seal({ ...notice, from: this.instance }), { qos: 1 })
       .catch((err: unknown) => this.logger.warn({ err, notice }, 'could not tell other instances of a change'));
   }
 }

@@ -34,8 +34,10 @@ export class ReadPositionService {
     if (!Number.isSafeInteger(seq) || seq < 0 || seq > channel.lastSeq) {
       throw badInput('seq', `seq must be between 0 and the channel's newest, ${channel.lastSeq}.`);
     }
+    const before = await this.store.position(viewer.user.id, channel.id);
     await this.store.advance(viewer.user.id, channel.id, seq, this.clock());
-    this.onReadMoved(viewer.user.id, channel.id);
+    // Only a mark that moves the position is news for the user's other clients (a race may tell them twice).
+    if (seq > before) this.onReadMoved(viewer.user.id, channel.id);
   }
 
   /**

@@ -9,7 +9,7 @@ import { count, rows } from '../support/db';
 import { eventually } from '../support/eventually';
 import { codesOf } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
-import { listenToViewerEvents } from '../support/viewer-events';
+import { listenToViewerEvents, markUntilHeard } from '../support/viewer-events';
 
 const MARK = `mutation ($id: ID!, $seq: Int!) { markRead(channelId: $id, seq: $seq) { id lastSeq lastReadSeq unreadCount } }`;
 const READ_STATE = `query ($id: ID!) { channel(id: $id) { lastSeq lastReadSeq unreadCount memberCount canAccess } }`;
@@ -167,34 +167,61 @@ describe.each(eachProfile)('read positions and unread counts (%s)', (_name, prof
 });
 
 describe.each(eachProfile)("a user's other clients (%s)", (_name, profile) => {
-  const chat = useChatServer(profile, { env: { DEFAULT_CHANNELS: 'general', MAX_SUBSCRIPTIONS_PER_USER: '2' } });
+  const chat = useChatServer(profile, {
+    env: { DEFAULT_CHANNELS: 'general,lobby', MAX_SUBSCRIPTIONS_PER_USER: '2' },
+  });
   const general = defaultChannelId('general');
+  const lobby = defaultChannelId('lobby');
 
-  it('learn a read position moved on one client, with the channel as it now reads; nobody else does', async () => {
+  /** `count` messages in the channel from a user of their own (sends are limited per user); its newest seq. */
+  const fill = async (channelId: string, count: number) => {
     const writer = await chat.user('events-writer');
-    for (const body of ['a', 'b']) await writer.send(general, body);
+    let last = 0;
+    for (let i = 0; i < count; i++) last = (await writer.send(channelId, `m${i}`)).data!.sendMessage.seq;
+    return last;
+  };
+  const marker = (user: TestUser, id: string) => async (seq: number) =>
+    expect(codesOf(await user.gql(MARK, { id, seq }))).toEqual([]);
+
+  it('learn each read position moved on one client, with the channel as it now reads; nobody else does', async () => {
+    const newest = await fill(general, 15);
+    const lobbyNewest = await fill(lobby, 15);
     const phone = await chat.user('events-phone');
     const desktop = await anotherSession(chat.server, phone);
     const stranger = await chat.user('events-stranger');
     const onDesktop = listenToViewerEvents(chat.server, desktop);
     const onStranger = listenToViewerEvents(chat.server, stranger);
     try {
-      const seq = (await phone.gql(READ_STATE, { id: general })).data!.channel.lastSeq;
-      // Marked until the desktop hears of it: its subscription may not be open yet when the first mark lands.
-      await eventually(async () => {
-        expect(codesOf(await phone.gql(MARK, { id: general, seq }))).toEqual([]);
-        return onDesktop.events.length > 0;
-      }, 'the desktop to hear of the mark');
-      expect(onDesktop.events[0]).toEqual({
+      // Both subscriptions are live once each has heard a mark of its own user.
+      const heard = await markUntilHeard(
+        marker(phone, general),
+        { from: 1, to: newest - 1 },
+        () => onDesktop.events.length > 0,
+      );
+      const strangerAt = await markUntilHeard(
+        marker(stranger, lobby),
+        { from: 1, to: lobbyNewest - 1 },
+        () => onStranger.events.length > 0,
+      );
+      onDesktop.events.splice(0);
+      onStranger.events.splice(0);
+
+      await marker(phone, general)(newest);
+      await eventually(() => onDesktop.events.some((e) => e.channel.lastReadSeq === newest), 'the new position');
+      expect(onDesktop.events.at(-1)).toEqual({
         kind: 'READ_POSITION',
-        channel: { id: general, lastSeq: seq, lastReadSeq: seq, unreadCount: 0 },
+        channel: { id: general, lastSeq: newest, lastReadSeq: newest, unreadCount: 0 },
       });
-      // The stranger's own mark is the first thing they hear: nothing of the phone's came before it.
-      await eventually(async () => {
-        await stranger.gql(MARK, { id: general, seq: 1 });
-        return onStranger.events.length > 0;
-      }, 'the stranger to hear of their own mark');
-      expect(onStranger.events[0].channel).toMatchObject({ id: general, lastReadSeq: 1 });
+      // A mark that moves nothing is no news: the next event the desktop hears is the phone's mark in the lobby.
+      onDesktop.events.splice(0);
+      await marker(phone, general)(heard);
+      await marker(phone, lobby)(1);
+      await eventually(() => onDesktop.events.length > 0, 'the lobby mark');
+      expect(onDesktop.events.map((e) => e.channel.id)).toEqual([lobby]);
+      // The stranger heard nothing of the phone's marks: their next event is their own.
+      await marker(stranger, lobby)(strangerAt + 1);
+      await eventually(() => onStranger.events.length > 0, "the stranger's own mark");
+      expect(onStranger.events.map((e) => [e.channel.id, e.channel.lastReadSeq])).toEqual([[lobby, strangerAt + 1]]);
       expect([...onDesktop.errors, ...onStranger.errors]).toEqual([]);
     } finally {
       await Promise.all([onDesktop.close(), onStranger.close()]);
@@ -202,6 +229,7 @@ describe.each(eachProfile)("a user's other clients (%s)", (_name, profile) => {
   });
 
   it('holds at most MAX_SUBSCRIPTIONS_PER_USER viewerEvents subscriptions of one user, and frees a place as one ends', async () => {
+    const newest = await fill(general, 10);
     const user = await chat.user('events-many');
     const open = [listenToViewerEvents(chat.server, user), listenToViewerEvents(chat.server, user)];
     let third = listenToViewerEvents(chat.server, user);
@@ -213,10 +241,11 @@ describe.each(eachProfile)("a user's other clients (%s)", (_name, profile) => {
       const kept = open.concat(third).filter((l) => l !== refused);
       await Promise.all([refused.close(), kept[0].close()]);
       third = listenToViewerEvents(chat.server, user);
-      await eventually(async () => {
-        await user.gql(MARK, { id: general, seq: 0 });
-        return third.events.length > 0 && kept[1].events.length > 0;
-      }, 'both open subscriptions to hear of a mark');
+      await markUntilHeard(
+        marker(user, general),
+        { from: 1, to: newest },
+        () => third.events.length > 0 && kept[1].events.length > 0,
+      );
       expect(third.errors).toEqual([]);
       open.splice(0, 2, kept[1]);
     } finally {

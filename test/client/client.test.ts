@@ -9,6 +9,7 @@ import { defaultChannelId } from '../../src/services/channel.service';
 import { TestUser, uniqueEmail, uniqueId } from '../support/chat';
 import { FlakyNetwork, signInClient } from '../support/client';
 import { eventually } from '../support/eventually';
+import { markUntilHeard } from '../support/viewer-events';
 import { eachProfile } from '../support/profiles';
 import { codeIn } from '../support/smtp-sink';
 import { anotherSession, useChatServer } from '../support/chat-server';
@@ -158,8 +159,8 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
     it("marks the newest message shown read, and the user's other devices follow the read position", async () => {
       const client = await connect('marker');
       const id = await room(client);
-      for (let i = 1; i <= 3; i++) await say(id, `unread ${i}`);
-      expect(await client.channel(id)).toMatchObject({ lastReadSeq: 0, unreadCount: 3 });
+      for (let i = 1; i <= 8; i++) await say(id, `unread ${i}`);
+      expect(await client.channel(id)).toMatchObject({ lastReadSeq: 0, unreadCount: 8 });
       // The same user on another device: a second session of theirs.
       const me = (await client.me())!;
       const session = await anotherSession(server, new TestUser(server, client.token!, me.id, me.email));
@@ -167,12 +168,13 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
       clients.push(device);
       const heard: { id: string; lastReadSeq: number; unreadCount: number }[] = [];
       const stop = device.followReadPositions((channel) => heard.push(channel));
-      // Its subscription may not be open yet: marks that change nothing (seq 0) until it hears one.
-      await eventually(async () => {
-        await client.markRead(id, 0);
-        return heard.length > 0;
-      }, 'the other device to hear a mark');
-      expect(heard[0]).toMatchObject({ id, lastReadSeq: 0, unreadCount: 3 });
+      // Its subscription may not be open yet: marked one seq further at a time until it hears one.
+      const heardAt = await markUntilHeard(
+        (seq) => client.markRead(id, seq),
+        { from: 1, to: 4 },
+        () => heard.length > 0,
+      );
+      expect(heard[0]).toMatchObject({ id, lastReadSeq: heardAt });
 
       const view = new ChannelView(client, id);
       await view.open();

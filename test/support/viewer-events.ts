@@ -30,3 +30,23 @@ export function listenToViewerEvents(server: TestServer, user: TestUser | null) 
     },
   };
 }
+
+/**
+ * Marks a channel read one seq further at a time, from `from` up to `to` (each mark moves the position, so each is
+ * news), until `heard()`: a listening subscription may not be open yet when the first mark lands. Resolves with the
+ * seq that was heard.
+ */
+export async function markUntilHeard(
+  mark: (seq: number) => Promise<unknown>,
+  range: { from: number; to: number },
+  heard: () => boolean,
+): Promise<number> {
+  for (let seq = range.from; seq <= range.to; seq++) {
+    await mark(seq);
+    for (let i = 0; i < 8; i++) {
+      if (heard()) return seq;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+  throw new Error(`no mark from ${range.from} to ${range.to} was heard`);
+}

@@ -62,6 +62,7 @@ export class ChannelScreen {
     this.older.addEventListener('click', () => void this.loadOlder());
     this.scroller.addEventListener('scroll', () => {
       if (this.scroller.scrollTop < 80) void this.loadOlder();
+      this.markShown();
     });
     this.element = h(
       'div',
@@ -150,9 +151,15 @@ export class ChannelScreen {
       button.setAttribute('aria-expanded', 'false');
       return;
     }
-    const page = await this.client.members(this.channel.id, { first: 100 });
-    this.members.replaceChildren(...page.edges.map((edge) => h('li', {}, edge.node.displayName)));
-    if (page.pageInfo.hasNextPage) this.members.append(h('li', { class: 'more' }, 'and more'));
+    try {
+      const page = await this.client.members(this.channel.id, { first: 100 });
+      this.members.replaceChildren(...page.edges.map((edge) => h('li', {}, edge.node.displayName)));
+      if (page.pageInfo.hasNextPage) this.members.append(h('li', { class: 'more' }, 'and more'));
+    } catch (error) {
+      this.members.replaceChildren(
+        h('li', { role: 'alert' }, error instanceof Error ? error.message : 'Not available.'),
+      );
+    }
     this.members.hidden = false;
     button.setAttribute('aria-expanded', 'true');
   }

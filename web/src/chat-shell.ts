@@ -21,6 +21,8 @@ export class ChatShell {
   private screen: ChannelScreen | undefined;
   private stopWatching: (() => void) | undefined;
   private stopReads: (() => void) | undefined;
+  /** The channels the list shows, as last read or told (read-position events update one at a time). */
+  private channels: Channel[] = [];
 
   constructor(
     private readonly client: ChatClient,
@@ -34,7 +36,10 @@ export class ChatShell {
     this.queue.onSent((message) => this.screen?.view.add([message]));
     this.stopWatching = this.client.onConnectionChange((state) => (this.banner.hidden = state !== 'reconnecting'));
     // A channel marked read here or on another of the user's devices loses its badge.
-    this.stopReads = this.client.followReadPositions(() => void this.refreshChannels().catch(() => undefined));
+    this.stopReads = this.client.followReadPositions((changed) => {
+      this.channels = this.channels.map((channel) => (channel.id === changed.id ? changed : channel));
+      this.renderList();
+    });
     this.render();
     const general = (await this.refreshChannels()).find((c) => c.kind === 'DEFAULT');
     // On a wide window, open the first public channel; a phone starts on the list.
@@ -72,11 +77,16 @@ export class ChatShell {
     this.element.replaceChildren(header, this.banner, this.alert, h('div', { class: 'layout' }, this.side, this.pane));
   }
 
-  /** Redraws the channel list and resolves with the channels it shows. */
+  /** Reads the channels again, redraws the list and resolves with the channels it shows. */
   private async refreshChannels(): Promise<Channel[]> {
-    const channels = await this.client.channels();
+    this.channels = await this.client.channels();
+    this.renderList();
+    return this.channels;
+  }
+
+  private renderList(): void {
     this.list.replaceChildren(
-      ...channels.map((channel) =>
+      ...this.channels.map((channel) =>
         h(
           'li',
           {},
@@ -103,7 +113,6 @@ export class ChatShell {
         ),
       ),
     );
-    return channels;
   }
 
   private async choose(channel: Channel): Promise<void> {

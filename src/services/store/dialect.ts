@@ -24,7 +24,3 @@ export function dateColumn(value: Date | number | string): Date {
   if (typeof value === 'string' && !/(Z|[+-]\d\d:?\d\d)$/i.test(value)) return new Date(`${value.replace(' ', 'T')}Z`);
   return new Date(value);
 }
-
-/** The larger of two values in SQL: `greatest` on MySQL, the two-argument `max` on SQLite. */
-export const greatest = (dialect: Dialect, a: string, b: string): string =>
-  `${dialect === 'mysql' ? 'greatest' : 'max'}(${a}, ${b})`;

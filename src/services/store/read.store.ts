@@ -1,5 +1,4 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { greatest } from './dialect';
 import { PlainSql } from './plain-sql';
 
 /** A viewer's read position in a channel and what is unread after it. */
@@ -12,7 +11,7 @@ export interface ReadState {
 
 /**
  * How far back an unread count looks: the channel's newest 1,000 seqs. Counting costs an index range of at most this
- * many rows per channel however long a user stays away; a client shows "999+" from there.
+ * many rows per channel however long a user stays away (ReadStore.states); a client shows "999+" from there.
  */
 export const UNREAD_SCAN = 1000;
 
@@ -39,21 +38,50 @@ export class ReadStore {
     );
   }
 
+  /** The user's read position in the channel (0 before the first mark). */
+  async position(userId: string, channelId: string): Promise<number> {
+    const [row] = await this.sql.rows<{ seq: number | string }>(
+      'select seq from read_positions where user_id = ? and channel_id = ?',
+      [userId, channelId],
+    );
+    return row ? Number(row.seq) : 0;
+  }
+
   /**
-   * The user's read state in each of these channels, in one query (each count a range of the messages' `(channel,
-   * seq)` index); channels that do not exist are missing from the map.
+   * The user's read state in each of these channels, in two queries whatever their number: the positions, then one
+   * count per channel over a range of the messages' `(channel_id, seq)` index from a bound given as a value (a bound
+   * computed in SQL from another table is filtered row by row on MariaDB, over the whole channel). Channels that do
+   * not exist are missing from the map.
    */
   async states(userId: string, channelIds: readonly string[]): Promise<Map<string, ReadState>> {
     if (channelIds.length === 0) return new Map();
-    const from = greatest(this.sql.dialect, 'coalesce(r.seq, 0)', `c.last_seq - ${UNREAD_SCAN}`);
-    const rows = await this.sql.rows<{ id: string; read_seq: number | string; unread: number | string }>(
-      `select c.id, coalesce(r.seq, 0) as read_seq,
-         (select count(*) from messages m
-          where m.channel_id = c.id and m.seq > ${from} and m.kind = 'USER' and m.sender_id <> ?) as unread
+    const positions = await this.sql.rows<{ id: string; last_seq: number | string; read_seq: number | string | null }>(
+      `select c.id, c.last_seq, r.seq as read_seq
        from channels c left join read_positions r on r.channel_id = c.id and r.user_id = ?
        where c.id in (${channelIds.map(() => '?').join(', ')})`,
-      [userId, userId, ...channelIds],
+      [userId, ...channelIds],
     );
-    return new Map(rows.map((row) => [row.id, { lastReadSeq: Number(row.read_seq), unreadCount: Number(row.unread) }]));
+    const read = positions.map((row) => {
+      const readSeq = Number(row.read_seq ?? 0);
+      const lastSeq = Number(row.last_seq);
+      return { id: row.id, readSeq, lastSeq, from: Math.max(readSeq, lastSeq - UNREAD_SCAN) };
+    });
+    const unread = new Map<string, number>();
+    // Channels read to their end have nothing to count.
+    const counted = read.filter((c) => c.from < c.lastSeq);
+    if (counted.length > 0) {
+      const rows = await this.sql.rows<{ id: string; n: number | string }>(
+        counted
+          .map(
+            () =>
+              `select ? as id, count(*) as n from messages
+               where channel_id = ? and seq > ? and kind = 'USER' and (sender_id is null or sender_id <> ?)`,
+          )
+          .join(' union all '),
+        counted.flatMap((c) => [c.id, c.id, c.from, userId]),
+      );
+      for (const row of rows) unread.set(row.id, Number(row.n));
+    }
+    return new Map(read.map((c) => [c.id, { lastReadSeq: c.readSeq, unreadCount: unread.get(c.id) ?? 0 }]));
   }
 }
