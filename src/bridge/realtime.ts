@@ -58,6 +58,7 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
     ...options.live,
   });
   storedMessages.on('live subscriptions', (message) => live.stored(message));
+  storedMessages.ready();
 
   const viewerEvents = new ViewerEvents(accessEvents, config.limits.subscriptionsPerUser);
   const sessionBroadcast = new SessionBroadcast(broker, topics, signer, accessEvents, logger);

@@ -10,12 +10,25 @@ import type { MessageView } from '../services/views';
  */
 export class StoredMessages {
   private readonly deliveries: { name: string; deliver: (message: MessageView) => void }[] = [];
+  /**
+   * Messages stored while the deliveries were still being registered (the default channels' first messages, stored
+   * at start-up before the relay exists): each delivery registered later gets them too, so they are published at
+   * once rather than left to the relay's sweeper. Kept until {@link StoredMessages.ready}.
+   */
+  private early: MessageView[] | undefined = [];
 
   constructor(private readonly logger: Logger) {}
 
-  /** Registers a delivery, called for every message stored from now on, in the order registered. */
+  /** Registers a delivery, called for every message stored from now on (and those stored before ready()). */
   on(name: string, deliver: (message: MessageView) => void): void {
-    this.deliveries.push({ name, deliver });
+    const delivery = { name, deliver };
+    this.deliveries.push(delivery);
+    for (const message of this.early ?? []) this.deliver(delivery, message);
+  }
+
+  /** Every delivery is registered: messages stored from now on go to them alone, and none is kept. */
+  ready(): void {
+    this.early = undefined;
   }
 
   /**
@@ -23,12 +36,15 @@ export class StoredMessages {
    * delivery that fails is logged (the relay's sweeper and the feeds' gap filling catch up from the database).
    */
   readonly stored = (message: MessageView): void => {
-    for (const { name, deliver } of this.deliveries) {
-      try {
-        deliver(message);
-      } catch (err) {
-        this.logger.error({ err, messageId: message.id, delivery: name }, 'a delivery of a stored message failed');
-      }
-    }
+    this.early?.push(message);
+    for (const delivery of this.deliveries) this.deliver(delivery, message);
   };
+
+  private deliver({ name, deliver }: { name: string; deliver: (message: MessageView) => void }, message: MessageView) {
+    try {
+      deliver(message);
+    } catch (err) {
+      this.logger.error({ err, messageId: message.id, delivery: name }, 'a delivery of a stored message failed');
+    }
+  }
 }
