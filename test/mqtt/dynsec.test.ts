@@ -242,12 +242,14 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
     } finally {
       await client.endAsync(true);
     }
-    expect(await readyz()).toMatchObject({ status: 'ready', directMqtt: 'up' });
+    // 500 roles the broker never saw, made at once, may pass an answer's deadline on a loaded machine (Mosquitto
+    // writes its whole configuration after each command): direct MQTT is then degraded until a retry succeeds.
+    await directMqttUp();
 
     // A restart on the same database reconciles them all, and serves the user again.
     await server.halt();
     await server.start();
-    expect(await readyz()).toMatchObject({ status: 'ready', directMqtt: 'up' });
+    await directMqttUp();
     const again = await connect(reader);
     try {
       expect(await granted(again, topicOf(ids[0]))).toBe(1);
@@ -256,6 +258,12 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
     }
   });
 
+  /** Resolves once /readyz says the server is ready with direct MQTT up. */
+  const directMqttUp = () =>
+    eventually(async () => {
+      const ready = await readyz();
+      return ready.status === 'ready' && ready.directMqtt === 'up';
+    }, 'the server ready with direct MQTT up');
   /** GET /readyz (once more if the first try met a keep-alive socket of the server before a restart). */
   const readyz = async (): Promise<Record<string, string>> => {
     const get = async () => (await (await fetch(`${server.url}/readyz`)).json()) as Record<string, string>;
