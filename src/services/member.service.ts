@@ -4,12 +4,13 @@ import { badInput } from '../errors';
 import type { Viewer } from './auth.service';
 import { accessibleChannel } from './channel-access';
 import { MemberStore } from './store/member.store';
-import { userView, type ChannelView, type UserView } from './views';
+import { decodeMemberCursor, encodeMemberCursor } from './cursor';
+import { userView, type ChannelView, type PageInfo, type UserView } from './views';
 
 /** A page of a channel's members, Relay-style, in the order they joined. */
 export interface MemberPage {
   edges: { cursor: string; node: UserView }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: PageInfo;
 }
 
 export const MEMBER_RULES = { defaultPage: 50, maxPage: 100 } as const;
@@ -55,7 +56,7 @@ export class MemberService {
     }
     const em = this.orm.em.fork();
     const channel = await accessibleChannel(em, channelId, viewer.user.id);
-    const after = args.after == null ? undefined : decodeMemberCursor(args.after, channel.id);
+    const after = args.after == null ? undefined : decodeMemberCursor('after', args.after, channel.id);
     let members: { user: UserView; joinedAt: Date }[] = [];
     let more = false;
     if (channel.kind === ChannelKind.PASSWORD) {
@@ -77,17 +78,4 @@ export class MemberService {
       },
     };
   }
-}
-
-/** Member cursors: opaque to clients, bound to one channel. Inside, `m1:<channelId>:<joinedAt ms>:<userId>`. */
-const encodeMemberCursor = (channelId: string, joinedAt: Date, userId: string) =>
-  Buffer.from(`m1:${channelId}:${joinedAt.getTime()}:${userId}`).toString('base64url');
-
-function decodeMemberCursor(cursor: string, channelId: string): { joinedAt: Date; userId: string } {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const match = /^m1:([^:]+):(\d{1,15}):([0-9a-f-]{36})$/.exec(text);
-  if (!match || match[1] !== channelId || Buffer.from(text).toString('base64url') !== cursor) {
-    throw badInput('after', "The after cursor is not a cursor of this channel's members.");
-  }
-  return { joinedAt: new Date(Number(match[2])), userId: match[3] };
 }

@@ -31,10 +31,18 @@ export interface MessageView {
   createdAt: Date;
 }
 
+/** Where a Relay-style page lies among the others. */
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
 /** A page of history, Relay-style, in ascending seq order. */
 export interface MessagePage {
   edges: { cursor: string; node: MessageView }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  pageInfo: PageInfo;
 }
 
 /**
