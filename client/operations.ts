@@ -18,6 +18,9 @@ export const MessageFields = graphql(`
     systemEvent
     clientMessageId
     createdAt
+    editedAt
+    deletedAt
+    rev
   }
 `);
 
@@ -33,6 +36,7 @@ export const ChannelFields = graphql(`
     createdAt
     canAccess
     lastSeq
+    lastRev
     topic
     lastReadSeq
     unreadCount
@@ -163,6 +167,34 @@ export const MessageAdded = graphql(`
   subscription MessageAdded($channelId: ID!, $afterSeq: Int) {
     messageAdded(channelId: $channelId, afterSeq: $afterSeq) {
       ...MessageFields
+    }
+  }
+`);
+
+export const EditMessage = graphql(`
+  mutation EditMessage($messageId: ID!, $body: String!) {
+    editMessage(messageId: $messageId, body: $body) {
+      ...MessageFields
+    }
+  }
+`);
+
+export const DeleteMessage = graphql(`
+  mutation DeleteMessage($messageId: ID!) {
+    deleteMessage(messageId: $messageId) {
+      ...MessageFields
+    }
+  }
+`);
+
+export const MessageChanged = graphql(`
+  subscription MessageChanged($channelId: ID!, $afterRev: Int) {
+    messageChanged(channelId: $channelId, afterRev: $afterRev) {
+      rev
+      type
+      message {
+        ...MessageFields
+      }
     }
   }
 `);

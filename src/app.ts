@@ -99,6 +99,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         ? new StripeCheckout(config.stripe.secretKey, publicUrl.url, config.stripe.apiUrl)
         : development,
       stored: storedMessages.stored,
+      changed: storedMessages.changed,
       accessEvents,
     });
     await services.channels.ensureDefaultChannels(config.channels.defaults);

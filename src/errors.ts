@@ -47,7 +47,8 @@ export const badInput = (field: string, message: string) =>
 export const rateLimited = (retryAfterSeconds: number, message = 'Too many attempts; try again later.') =>
   new DomainError(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
 
-export const notFound = () => new DomainError(ErrorCode.NOT_FOUND, 'No such channel.');
+export const notFound = (what: 'channel' | 'message' = 'channel') =>
+  new DomainError(ErrorCode.NOT_FOUND, `No such ${what}.`);
 export const forbidden = () =>
   new DomainError(ErrorCode.FORBIDDEN, 'Join this channel with its password to read and post here.');
 /** The refusal of an operation past its user's quota of operations in progress. */

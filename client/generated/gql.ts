@@ -15,8 +15,8 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n  }\n": typeof types.MessageFieldsFragmentDoc,
-    "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n": typeof types.ChannelFieldsFragmentDoc,
+    "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    rev\n  }\n": typeof types.MessageFieldsFragmentDoc,
+    "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    lastRev\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n": typeof types.ChannelFieldsFragmentDoc,
     "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n  }\n": typeof types.ViewerFieldsFragmentDoc,
     "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n    }\n  }\n": typeof types.RequestLoginCodeDocument,
     "\n  mutation VerifyLoginCode($email: String!, $code: String!) {\n    verifyLoginCode(email: $email, code: $code) {\n      token\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.VerifyLoginCodeDocument,
@@ -31,6 +31,9 @@ type Documents = {
     "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": typeof types.SendMessageDocument,
     "\n  subscription MessageAdded($channelId: ID!, $afterSeq: Int) {\n    messageAdded(channelId: $channelId, afterSeq: $afterSeq) {\n      ...MessageFields\n    }\n  }\n": typeof types.MessageAddedDocument,
+    "\n  mutation EditMessage($messageId: ID!, $body: String!) {\n    editMessage(messageId: $messageId, body: $body) {\n      ...MessageFields\n    }\n  }\n": typeof types.EditMessageDocument,
+    "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) {\n      ...MessageFields\n    }\n  }\n": typeof types.DeleteMessageDocument,
+    "\n  subscription MessageChanged($channelId: ID!, $afterRev: Int) {\n    messageChanged(channelId: $channelId, afterRev: $afterRev) {\n      rev\n      type\n      message {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.MessageChangedDocument,
     "\n  mutation MarkRead($id: ID!, $seq: Int!) {\n    markRead(channelId: $id, seq: $seq) {\n      ...ChannelFields\n    }\n  }\n": typeof types.MarkReadDocument,
     "\n  query Members($id: ID!, $first: Int, $after: String) {\n    channel(id: $id) {\n      id\n      memberCount\n      members(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            displayName\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.MembersDocument,
     "\n  subscription ViewerEvents {\n    viewerEvents {\n      kind\n      channel {\n        ...ChannelFields\n      }\n    }\n  }\n": typeof types.ViewerEventsDocument,
@@ -39,8 +42,8 @@ type Documents = {
     "\n  query MqttCredentials {\n    mqttCredentials {\n      url\n      wsUrl\n      username\n      password\n      clientId\n      expiresAt\n      topics\n    }\n  }\n": typeof types.MqttCredentialsDocument,
 };
 const documents: Documents = {
-    "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n  }\n": types.MessageFieldsFragmentDoc,
-    "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n": types.ChannelFieldsFragmentDoc,
+    "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    rev\n  }\n": types.MessageFieldsFragmentDoc,
+    "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    lastRev\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n": types.ChannelFieldsFragmentDoc,
     "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n  }\n": types.ViewerFieldsFragmentDoc,
     "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n    }\n  }\n": types.RequestLoginCodeDocument,
     "\n  mutation VerifyLoginCode($email: String!, $code: String!) {\n    verifyLoginCode(email: $email, code: $code) {\n      token\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.VerifyLoginCodeDocument,
@@ -55,6 +58,9 @@ const documents: Documents = {
     "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": types.SendMessageDocument,
     "\n  subscription MessageAdded($channelId: ID!, $afterSeq: Int) {\n    messageAdded(channelId: $channelId, afterSeq: $afterSeq) {\n      ...MessageFields\n    }\n  }\n": types.MessageAddedDocument,
+    "\n  mutation EditMessage($messageId: ID!, $body: String!) {\n    editMessage(messageId: $messageId, body: $body) {\n      ...MessageFields\n    }\n  }\n": types.EditMessageDocument,
+    "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) {\n      ...MessageFields\n    }\n  }\n": types.DeleteMessageDocument,
+    "\n  subscription MessageChanged($channelId: ID!, $afterRev: Int) {\n    messageChanged(channelId: $channelId, afterRev: $afterRev) {\n      rev\n      type\n      message {\n        ...MessageFields\n      }\n    }\n  }\n": types.MessageChangedDocument,
     "\n  mutation MarkRead($id: ID!, $seq: Int!) {\n    markRead(channelId: $id, seq: $seq) {\n      ...ChannelFields\n    }\n  }\n": types.MarkReadDocument,
     "\n  query Members($id: ID!, $first: Int, $after: String) {\n    channel(id: $id) {\n      id\n      memberCount\n      members(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            displayName\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.MembersDocument,
     "\n  subscription ViewerEvents {\n    viewerEvents {\n      kind\n      channel {\n        ...ChannelFields\n      }\n    }\n  }\n": types.ViewerEventsDocument,
@@ -66,11 +72,11 @@ const documents: Documents = {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n  }\n"): typeof import('./graphql').MessageFieldsFragmentDoc;
+export function graphql(source: "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    rev\n  }\n"): typeof import('./graphql').MessageFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n"): typeof import('./graphql').ChannelFieldsFragmentDoc;
+export function graphql(source: "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    lastRev\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n"): typeof import('./graphql').ChannelFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -127,6 +133,18 @@ export function graphql(source: "\n  mutation SendMessage($input: SendMessageInp
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription MessageAdded($channelId: ID!, $afterSeq: Int) {\n    messageAdded(channelId: $channelId, afterSeq: $afterSeq) {\n      ...MessageFields\n    }\n  }\n"): typeof import('./graphql').MessageAddedDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EditMessage($messageId: ID!, $body: String!) {\n    editMessage(messageId: $messageId, body: $body) {\n      ...MessageFields\n    }\n  }\n"): typeof import('./graphql').EditMessageDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteMessage($messageId: ID!) {\n    deleteMessage(messageId: $messageId) {\n      ...MessageFields\n    }\n  }\n"): typeof import('./graphql').DeleteMessageDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription MessageChanged($channelId: ID!, $afterRev: Int) {\n    messageChanged(channelId: $channelId, afterRev: $afterRev) {\n      rev\n      type\n      message {\n        ...MessageFields\n      }\n    }\n  }\n"): typeof import('./graphql').MessageChangedDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

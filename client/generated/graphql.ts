@@ -20,6 +20,12 @@ export type CreateChannelInput = {
   password?: string | null | undefined;
 };
 
+export type MessageChangeType =
+  /** it was deleted (deletedAt; its body is empty) */
+  | 'DELETED'
+  /** its sender edited it (editedAt, body) */
+  | 'UPDATED';
+
 export type MessageKind =
   /** written by the server (channel created, member joined, member left); shown in a distinct style */
   | 'SYSTEM'
@@ -49,9 +55,9 @@ export type ViewerEventKind =
   /** the viewer's read position in `channel` moved (markRead, on any of their clients) */
   | 'READ_POSITION';
 
-export type MessageFieldsFragment = { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, sender: { id: string, displayName: string } | null };
+export type MessageFieldsFragment = { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, rev: number, sender: { id: string, displayName: string } | null };
 
-export type ChannelFieldsFragment = { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null };
+export type ChannelFieldsFragment = { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null };
 
 export type ViewerFieldsFragment = { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null };
 
@@ -90,21 +96,21 @@ export type UpdateDisplayNameMutation = { updateDisplayName: { id: string, email
 export type ChannelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ChannelsQuery = { channels: Array<{ id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null }> };
+export type ChannelsQuery = { channels: Array<{ id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null }> };
 
 export type ChannelQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ChannelQuery = { channel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } | null };
+export type ChannelQuery = { channel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } | null };
 
 export type CreateChannelMutationVariables = Exact<{
   input: CreateChannelInput;
 }>;
 
 
-export type CreateChannelMutation = { createChannel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
+export type CreateChannelMutation = { createChannel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
 
 export type JoinChannelMutationVariables = Exact<{
   id: string | number;
@@ -112,7 +118,7 @@ export type JoinChannelMutationVariables = Exact<{
 }>;
 
 
-export type JoinChannelMutation = { joinChannel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
+export type JoinChannelMutation = { joinChannel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
 
 export type LeaveChannelMutationVariables = Exact<{
   id: string | number;
@@ -130,14 +136,14 @@ export type MessagesQueryVariables = Exact<{
 }>;
 
 
-export type MessagesQuery = { messages: { edges: Array<{ cursor: string, node: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, sender: { id: string, displayName: string } | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+export type MessagesQuery = { messages: { edges: Array<{ cursor: string, node: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, rev: number, sender: { id: string, displayName: string } | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
 
 export type SendMessageMutationVariables = Exact<{
   input: SendMessageInput;
 }>;
 
 
-export type SendMessageMutation = { sendMessage: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, sender: { id: string, displayName: string } | null } };
+export type SendMessageMutation = { sendMessage: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, rev: number, sender: { id: string, displayName: string } | null } };
 
 export type MessageAddedSubscriptionVariables = Exact<{
   channelId: string | number;
@@ -145,7 +151,30 @@ export type MessageAddedSubscriptionVariables = Exact<{
 }>;
 
 
-export type MessageAddedSubscription = { messageAdded: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, sender: { id: string, displayName: string } | null } };
+export type MessageAddedSubscription = { messageAdded: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, rev: number, sender: { id: string, displayName: string } | null } };
+
+export type EditMessageMutationVariables = Exact<{
+  messageId: string | number;
+  body: string;
+}>;
+
+
+export type EditMessageMutation = { editMessage: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, rev: number, sender: { id: string, displayName: string } | null } };
+
+export type DeleteMessageMutationVariables = Exact<{
+  messageId: string | number;
+}>;
+
+
+export type DeleteMessageMutation = { deleteMessage: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, rev: number, sender: { id: string, displayName: string } | null } };
+
+export type MessageChangedSubscriptionVariables = Exact<{
+  channelId: string | number;
+  afterRev?: number | null | undefined;
+}>;
+
+
+export type MessageChangedSubscription = { messageChanged: { rev: number, type: MessageChangeType, message: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, rev: number, sender: { id: string, displayName: string } | null } } };
 
 export type MarkReadMutationVariables = Exact<{
   id: string | number;
@@ -153,7 +182,7 @@ export type MarkReadMutationVariables = Exact<{
 }>;
 
 
-export type MarkReadMutation = { markRead: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
+export type MarkReadMutation = { markRead: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
 
 export type MembersQueryVariables = Exact<{
   id: string | number;
@@ -167,7 +196,7 @@ export type MembersQuery = { channel: { id: string, memberCount: number, members
 export type ViewerEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ViewerEventsSubscription = { viewerEvents: { kind: ViewerEventKind, channel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } | null } };
+export type ViewerEventsSubscription = { viewerEvents: { kind: ViewerEventKind, channel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } | null } };
 
 export type PlansQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -218,6 +247,9 @@ export const MessageFieldsFragmentDoc = new TypedDocumentString(`
   systemEvent
   clientMessageId
   createdAt
+  editedAt
+  deletedAt
+  rev
 }
     `, {"fragmentName":"MessageFields"}) as unknown as TypedDocumentString<MessageFieldsFragment, unknown>;
 export const ChannelFieldsFragmentDoc = new TypedDocumentString(`
@@ -232,6 +264,7 @@ export const ChannelFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
   canAccess
   lastSeq
+  lastRev
   topic
   lastReadSeq
   unreadCount
@@ -321,6 +354,7 @@ export const ChannelsDocument = new TypedDocumentString(`
   createdAt
   canAccess
   lastSeq
+  lastRev
   topic
   lastReadSeq
   unreadCount
@@ -343,6 +377,7 @@ export const ChannelDocument = new TypedDocumentString(`
   createdAt
   canAccess
   lastSeq
+  lastRev
   topic
   lastReadSeq
   unreadCount
@@ -365,6 +400,7 @@ export const CreateChannelDocument = new TypedDocumentString(`
   createdAt
   canAccess
   lastSeq
+  lastRev
   topic
   lastReadSeq
   unreadCount
@@ -387,6 +423,7 @@ export const JoinChannelDocument = new TypedDocumentString(`
   createdAt
   canAccess
   lastSeq
+  lastRev
   topic
   lastReadSeq
   unreadCount
@@ -433,6 +470,9 @@ export const MessagesDocument = new TypedDocumentString(`
   systemEvent
   clientMessageId
   createdAt
+  editedAt
+  deletedAt
+  rev
 }`) as unknown as TypedDocumentString<MessagesQuery, MessagesQueryVariables>;
 export const SendMessageDocument = new TypedDocumentString(`
     mutation SendMessage($input: SendMessageInput!) {
@@ -453,6 +493,9 @@ export const SendMessageDocument = new TypedDocumentString(`
   systemEvent
   clientMessageId
   createdAt
+  editedAt
+  deletedAt
+  rev
 }`) as unknown as TypedDocumentString<SendMessageMutation, SendMessageMutationVariables>;
 export const MessageAddedDocument = new TypedDocumentString(`
     subscription MessageAdded($channelId: ID!, $afterSeq: Int) {
@@ -473,7 +516,83 @@ export const MessageAddedDocument = new TypedDocumentString(`
   systemEvent
   clientMessageId
   createdAt
+  editedAt
+  deletedAt
+  rev
 }`) as unknown as TypedDocumentString<MessageAddedSubscription, MessageAddedSubscriptionVariables>;
+export const EditMessageDocument = new TypedDocumentString(`
+    mutation EditMessage($messageId: ID!, $body: String!) {
+  editMessage(messageId: $messageId, body: $body) {
+    ...MessageFields
+  }
+}
+    fragment MessageFields on Message {
+  id
+  channelId
+  seq
+  kind
+  body
+  sender {
+    id
+    displayName
+  }
+  systemEvent
+  clientMessageId
+  createdAt
+  editedAt
+  deletedAt
+  rev
+}`) as unknown as TypedDocumentString<EditMessageMutation, EditMessageMutationVariables>;
+export const DeleteMessageDocument = new TypedDocumentString(`
+    mutation DeleteMessage($messageId: ID!) {
+  deleteMessage(messageId: $messageId) {
+    ...MessageFields
+  }
+}
+    fragment MessageFields on Message {
+  id
+  channelId
+  seq
+  kind
+  body
+  sender {
+    id
+    displayName
+  }
+  systemEvent
+  clientMessageId
+  createdAt
+  editedAt
+  deletedAt
+  rev
+}`) as unknown as TypedDocumentString<DeleteMessageMutation, DeleteMessageMutationVariables>;
+export const MessageChangedDocument = new TypedDocumentString(`
+    subscription MessageChanged($channelId: ID!, $afterRev: Int) {
+  messageChanged(channelId: $channelId, afterRev: $afterRev) {
+    rev
+    type
+    message {
+      ...MessageFields
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  channelId
+  seq
+  kind
+  body
+  sender {
+    id
+    displayName
+  }
+  systemEvent
+  clientMessageId
+  createdAt
+  editedAt
+  deletedAt
+  rev
+}`) as unknown as TypedDocumentString<MessageChangedSubscription, MessageChangedSubscriptionVariables>;
 export const MarkReadDocument = new TypedDocumentString(`
     mutation MarkRead($id: ID!, $seq: Int!) {
   markRead(channelId: $id, seq: $seq) {
@@ -491,6 +610,7 @@ export const MarkReadDocument = new TypedDocumentString(`
   createdAt
   canAccess
   lastSeq
+  lastRev
   topic
   lastReadSeq
   unreadCount
@@ -537,6 +657,7 @@ export const ViewerEventsDocument = new TypedDocumentString(`
   createdAt
   canAccess
   lastSeq
+  lastRev
   topic
   lastReadSeq
   unreadCount

@@ -4,8 +4,9 @@ import { badInput, DomainError, ErrorCode, forbidden, unauthenticated } from '..
 import type { Metrics } from '../metrics';
 import type { Viewer } from '../services/auth.service';
 import type { ChannelService } from '../services/channel.service';
+import type { MessageChangeService } from '../services/message-change.service';
 import { MESSAGE_RULES, type MessageService } from '../services/message.service';
-import type { MessageView } from '../services/views';
+import type { ChangeView, MessageView } from '../services/views';
 import type { BrokerConnection } from './broker';
 import { ChannelFeed } from './channel-feed';
 import { decodePayload, type PayloadSigner } from './payload';
@@ -23,14 +24,35 @@ export interface LiveMessagesOptions {
   maxSubscriptionsPerUser?: number;
 }
 
+/** One of a channel's two streams: its messages by seq, or its changes (edits and deletions) by rev. */
+interface Stream<T> {
+  /** This stream's feed of each channel watched on this instance. */
+  feeds: Map<string, ChannelFeed<T>>;
+  /** What the stream's items are, in the errors of its subscriptions. */
+  items: string;
+  /** How a client catches up when it missed more than a replay serves. */
+  catchUp: string;
+  positionOf: (item: T) => number;
+  between(channelId: string, after: number, upTo: number, limit?: number): Promise<T[]>;
+  last(channelId: string): Promise<number>;
+  /** @throws DomainError NOT_FOUND / FORBIDDEN as for history. */
+  readableLast(viewer: Viewer, channelId: string): Promise<number>;
+  /** Hands an item, in turn, to the feed's subscribers. */
+  deliver(item: T, feed: ChannelFeed<T>): void;
+}
+
 /**
- * The bridge from the broker to `Subscription.messageAdded`. It subscribes to a channel's topic while at least one
- * local subscriber watches the channel (reference counted), validates every payload, and hands each subscriber the
- * channel's messages in seq order, without gaps or repeats. Messages this instance stores also reach its own
- * subscribers at once (`stored`), without the round trip through the broker; the feed drops the second copy.
+ * The bridge from the broker to `Subscription.messageAdded` and `Subscription.messageChanged`. It subscribes to a
+ * channel's topic while at least one local subscriber watches the channel (reference counted), validates every
+ * payload, and hands each subscriber the channel's messages in seq order, or its changes in rev order, without gaps
+ * or repeats. What this instance stores or changes also reaches its own subscribers at once (`stored`, `changed`),
+ * without the round trip through the broker; the feed drops the second copy.
  */
 export class LiveMessages {
-  private readonly feeds = new Map<string, ChannelFeed>();
+  /** Feeds per channel (of either stream), which hold its topic subscription. */
+  private readonly topicRefs = new Map<string, number>();
+  private readonly messageStream: Stream<MessageView>;
+  private readonly changeStream: Stream<ChangeView>;
   /** Open subscriptions per user on this instance. */
   private readonly perUser = new Map<string, number>();
   private readonly options: Required<LiveMessagesOptions>;
@@ -39,7 +61,8 @@ export class LiveMessages {
   constructor(
     private readonly broker: BrokerConnection,
     private readonly topics: Topics,
-    private readonly messages: MessageService,
+    messages: MessageService,
+    changes: MessageChangeService,
     private readonly channels: ChannelService,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
@@ -51,6 +74,26 @@ export class LiveMessages {
       subscriberBuffer: options.subscriberBuffer ?? 16,
       replayPage: options.replayPage ?? 16,
       maxSubscriptionsPerUser: options.maxSubscriptionsPerUser ?? 50,
+    };
+    this.messageStream = {
+      feeds: new Map(),
+      items: 'messages',
+      catchUp: 'load them with Query.messages, then subscribe from the newest',
+      positionOf: (message) => message.seq,
+      between: (channelId, after, upTo, limit) => messages.between(channelId, after, upTo, limit),
+      last: (channelId) => messages.lastSeq(channelId),
+      readableLast: (viewer, channelId) => messages.readableLastSeq(viewer, channelId),
+      deliver: (message, feed) => this.deliver(message, feed),
+    };
+    this.changeStream = {
+      feeds: new Map(),
+      items: 'changes',
+      catchUp: "read the channel's lastRev, reload its history, then subscribe from that rev",
+      positionOf: (change) => change.rev,
+      between: (channelId, after, upTo, limit) => changes.between(channelId, after, upTo, limit),
+      last: (channelId) => changes.lastRev(channelId),
+      readableLast: (viewer, channelId) => changes.readableLastRev(viewer, channelId),
+      deliver: (change, feed) => this.fanOut(change, feed),
     };
     this.topicPattern = new RegExp(`^${topics.prefix.replace(/[.]/g, '\\.')}/channel/([^/]+)$`);
     broker.client.on('message', (topic, payload) => this.route(topic, payload));
@@ -71,13 +114,38 @@ export class LiveMessages {
    * for a negative afterSeq, a replay of more than 1000 messages (page the history instead), or past the
    * subscriptions a user may hold on this instance.
    */
-  async subscribe(
+  subscribe(
     viewer: Viewer | null,
     channelId: string,
     afterSeq?: number | null,
   ): Promise<AsyncIterableIterator<MessageView>> {
+    return this.open(this.messageStream, 'afterSeq', viewer, channelId, afterSeq);
+  }
+
+  /**
+   * Opens a live stream of a channel's changes (edits and deletions) for one viewer, in rev order, each with its
+   * message as it is then; with `afterRev`, the stored changes after it come first, each with its message as it is
+   * now. Otherwise as {@link subscribe}.
+   *
+   * @throws DomainError as for {@link subscribe}, with `afterRev` in place of `afterSeq`.
+   */
+  subscribeChanges(
+    viewer: Viewer | null,
+    channelId: string,
+    afterRev?: number | null,
+  ): Promise<AsyncIterableIterator<ChangeView>> {
+    return this.open(this.changeStream, 'afterRev', viewer, channelId, afterRev);
+  }
+
+  private async open<T>(
+    stream: Stream<T>,
+    field: 'afterSeq' | 'afterRev',
+    viewer: Viewer | null,
+    channelId: string,
+    after?: number | null,
+  ): Promise<AsyncIterableIterator<T>> {
     if (!viewer) throw unauthenticated();
-    if (afterSeq != null && afterSeq < 0) throw badInput('afterSeq', 'afterSeq must be 0 or more.');
+    if (after != null && after < 0) throw badInput(field, `${field} must be 0 or more.`);
     const userId = viewer.user.id;
     const held = this.perUser.get(userId) ?? 0;
     if (held >= this.options.maxSubscriptionsPerUser) {
@@ -96,39 +164,37 @@ export class LiveMessages {
       if (left > 0) this.perUser.set(userId, left);
       else this.perUser.delete(userId);
     };
-    let feed: ChannelFeed | undefined;
-    let subscriber: Subscriber | undefined;
+    let feed: ChannelFeed<T> | undefined;
+    let subscriber: Subscriber<T> | undefined;
     try {
-      await this.messages.readableLastSeq(viewer, channelId);
-      const opened = (feed = this.acquire(channelId));
+      await stream.readableLast(viewer, channelId);
+      const opened = (feed = this.acquire(stream, channelId));
       await opened.ready;
       const position = opened.delivered;
-      if (afterSeq != null && position - afterSeq > MESSAGE_RULES.maxReplay) {
-        throw badInput(
-          'afterSeq',
-          `More than ${MESSAGE_RULES.maxReplay} messages were missed; load them with Query.messages, then subscribe from the newest.`,
-        );
+      if (after != null && position - after > MESSAGE_RULES.maxReplay) {
+        throw badInput(field, `More than ${MESSAGE_RULES.maxReplay} ${stream.items} were missed; ${stream.catchUp}.`);
       }
-      const created: Subscriber = new Subscriber(
+      const created: Subscriber<T> = new Subscriber(
         userId,
-        afterSeq != null && afterSeq < position ? afterSeq : position,
+        after != null && after < position ? after : position,
         {
-          between: (after, upTo, limit) => this.messages.between(channelId, after, upTo, limit),
+          between: (from, upTo, limit) => stream.between(channelId, from, upTo, limit),
           get position() {
             return opened.delivered;
           },
+          positionOf: stream.positionOf,
         },
         // Twice the longest replay: a subscriber that starts a full replay behind has as much again to catch up.
         { buffer: this.options.subscriberBuffer, page: this.options.replayPage, maxLag: 2 * MESSAGE_RULES.maxReplay },
         () =>
           new DomainError(
             ErrorCode.SLOW_CONSUMER,
-            `More than ${2 * MESSAGE_RULES.maxReplay} messages arrived that were not read; page the history, then subscribe from its newest seq.`,
+            `More than ${2 * MESSAGE_RULES.maxReplay} ${stream.items} arrived that were not read; ${stream.catchUp}.`,
           ),
         () => {
           opened.subscribers.delete(created);
           this.metrics.subscriptions.dec();
-          this.release(opened);
+          this.release(stream, opened);
           releaseUser();
         },
       );
@@ -137,12 +203,12 @@ export class LiveMessages {
       this.metrics.subscriptions.inc();
       // Access again, now that the subscriber is registered: a leave stored after this point reaches it as a
       // MEMBER_LEFT through the feed (dropLeavers), and one stored before it is seen here.
-      await this.messages.readableLastSeq(viewer, channelId);
+      await stream.readableLast(viewer, channelId);
       return created;
     } catch (error) {
       if (subscriber) await subscriber.return();
       else {
-        if (feed) this.release(feed);
+        if (feed) this.release(stream, feed);
         releaseUser();
       }
       throw error;
@@ -154,46 +220,61 @@ export class LiveMessages {
    * copy (which the feed then drops as a repeat). Subscribers on other instances get it through the broker.
    */
   stored(message: MessageView): void {
-    this.feeds.get(message.channelId)?.receive(message);
+    this.messageStream.feeds.get(message.channelId)?.receive(message);
+  }
+
+  /** A change this instance has just committed: as {@link stored}, for the channel's change subscribers. */
+  changed(change: ChangeView): void {
+    this.changeStream.feeds.get(change.message.channelId)?.receive(change);
   }
 
   /** Ends every live subscription (shutdown). */
   async close(): Promise<void> {
-    for (const feed of [...this.feeds.values()]) {
+    for (const feed of this.allFeeds()) {
       for (const subscriber of [...feed.subscribers]) await subscriber.return();
     }
   }
 
-  private acquire(channelId: string): ChannelFeed {
-    let feed = this.feeds.get(channelId);
+  /** Every feed of both streams. */
+  private allFeeds(): ChannelFeed<unknown>[] {
+    return [...this.messageStream.feeds.values(), ...this.changeStream.feeds.values()] as ChannelFeed<unknown>[];
+  }
+
+  private acquire<T>(stream: Stream<T>, channelId: string): ChannelFeed<T> {
+    let feed = stream.feeds.get(channelId);
     if (!feed) {
-      const created = new ChannelFeed(
+      const created = new ChannelFeed<T>(
         channelId,
-        {
-          between: (after, upTo) => this.messages.between(channelId, after, upTo),
-          lastSeq: () => this.messages.lastSeq(channelId),
-        },
-        (message, from) => this.deliver(message, from),
+        stream.positionOf,
+        { between: (after, upTo) => stream.between(channelId, after, upTo), last: () => stream.last(channelId) },
+        (item, from) => stream.deliver(item, from),
         this.options.gapWaitMs,
         this.logger,
       );
+      this.topicRefs.set(channelId, (this.topicRefs.get(channelId) ?? 0) + 1);
       created.ready = (async () => {
         await this.broker.client.subscribeAsync(this.topics.channel(channelId), { qos: 1 });
-        created.start(await this.messages.lastSeq(channelId));
+        created.start(await stream.last(channelId));
       })();
       created.ready.catch(() => undefined);
-      this.feeds.set(channelId, created);
+      stream.feeds.set(channelId, created);
       feed = created;
     }
     feed.refs += 1;
     return feed;
   }
 
-  private release(feed: ChannelFeed): void {
+  private release<T>(stream: Stream<T>, feed: ChannelFeed<T>): void {
     feed.refs -= 1;
-    if (feed.refs > 0 || this.feeds.get(feed.channelId) !== feed) return;
-    this.feeds.delete(feed.channelId);
+    if (feed.refs > 0 || stream.feeds.get(feed.channelId) !== feed) return;
+    stream.feeds.delete(feed.channelId);
     feed.close();
+    const topicRefs = (this.topicRefs.get(feed.channelId) ?? 1) - 1;
+    if (topicRefs > 0) {
+      this.topicRefs.set(feed.channelId, topicRefs);
+      return;
+    }
+    this.topicRefs.delete(feed.channelId);
     if (this.broker.client.connected) {
       this.broker.client
         .unsubscribeAsync(this.topics.channel(feed.channelId))
@@ -203,39 +284,44 @@ export class LiveMessages {
 
   private route(topic: string, payload: Buffer): void {
     const channelId = this.topicPattern.exec(topic)?.[1];
-    const feed = channelId ? this.feeds.get(channelId) : undefined;
-    if (!feed) return;
-    const message = decodePayload(payload, feed.channelId, this.signer);
-    if (!message) {
+    if (!channelId || !this.topicRefs.has(channelId)) return;
+    const event = decodePayload(payload, channelId, this.signer);
+    if (!event) {
       this.logger.warn({ topic, bytes: payload.length }, 'dropped a malformed or unsigned message payload');
       return;
     }
-    feed.receive(message);
+    if (event.type === 'message.created') this.messageStream.feeds.get(channelId)?.receive(event.message);
+    else this.changeStream.feeds.get(channelId)?.receive(event.change);
   }
 
-  private deliver(message: MessageView, feed: ChannelFeed): void {
-    for (const subscriber of feed.subscribers) subscriber.push(message);
+  private fanOut<T>(item: T, feed: ChannelFeed<T>): void {
+    for (const subscriber of feed.subscribers) subscriber.push(item);
     this.metrics.deliveries.inc(feed.subscribers.size);
+  }
+
+  private deliver(message: MessageView, feed: ChannelFeed<MessageView>): void {
+    this.fanOut(message, feed);
     if (message.kind === MessageKind.SYSTEM && message.systemEvent === SystemEvent.MEMBER_LEFT) {
-      void this.dropLeavers(feed);
+      void this.dropLeavers(feed.channelId);
     }
   }
 
-  /** After someone leaves a channel, ends the live subscriptions of whoever may no longer read it. */
-  private async dropLeavers(feed: ChannelFeed): Promise<void> {
-    const subscribers = [...feed.subscribers];
+  /** After someone leaves a channel, ends the live subscriptions (of both streams) of whoever may no longer read it. */
+  private async dropLeavers(channelId: string): Promise<void> {
+    const subscribers: Subscriber<unknown>[] = [
+      ...(this.messageStream.feeds.get(channelId)?.subscribers ?? []),
+      ...(this.changeStream.feeds.get(channelId)?.subscribers ?? []),
+    ];
     try {
-      const allowed = await this.channels.usersWithAccess(feed.channelId, [
-        ...new Set(subscribers.map((s) => s.userId)),
-      ]);
+      const allowed = await this.channels.usersWithAccess(channelId, [...new Set(subscribers.map((s) => s.userId))]);
       for (const subscriber of subscribers) if (!allowed.has(subscriber.userId)) subscriber.fail(forbidden());
     } catch (err) {
-      this.logger.warn({ err, channelId: feed.channelId }, 'could not re-check access after a member left');
+      this.logger.warn({ err, channelId }, 'could not re-check access after a member left');
     }
   }
 
   private async resyncAll(): Promise<void> {
-    for (const feed of this.feeds.values()) {
+    for (const feed of this.allFeeds()) {
       await feed
         .resync()
         .catch((err: unknown) => this.logger.warn({ err, channelId: feed.channelId }, 'resync failed'));

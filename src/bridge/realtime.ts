@@ -52,12 +52,25 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
 
   const relay = new Relay(options.orm, broker, topics, options.clock, logger, options.metrics, signer, options.relay);
   relay.start();
-  storedMessages.on('relay', (message) => relay.publish(message));
-  const live = new LiveMessages(broker, topics, services.messages, services.channels, logger, options.metrics, signer, {
-    maxSubscriptionsPerUser: config.limits.subscriptionsPerUser,
-    ...options.live,
+  storedMessages.on('relay', {
+    message: (message) => relay.publish(message),
+    change: (change) => relay.publishChange(change),
   });
-  storedMessages.on('live subscriptions', (message) => live.stored(message));
+  const live = new LiveMessages(
+    broker,
+    topics,
+    services.messages,
+    services.changes,
+    services.channels,
+    logger,
+    options.metrics,
+    signer,
+    { maxSubscriptionsPerUser: config.limits.subscriptionsPerUser, ...options.live },
+  );
+  storedMessages.on('live subscriptions', {
+    message: (message) => live.stored(message),
+    change: (change) => live.changed(change),
+  });
   storedMessages.ready();
 
   const viewerEvents = new ViewerEvents(accessEvents, config.limits.subscriptionsPerUser);

@@ -1,11 +1,11 @@
-import type { MessageView } from '../services/views';
-
 /** Where a subscriber reads what the live feed already passed: the database, behind the feed's position. */
-export interface ReplaySource {
-  /** Stored messages with `after < seq <= upTo`, in seq order, at most `limit`. */
-  between(after: number, upTo: number, limit: number): Promise<MessageView[]>;
-  /** The highest seq the channel's live feed has handed out (every seq up to it is stored). */
+export interface ReplaySource<T> {
+  /** The stored items with `after < position <= upTo`, in order, at most `limit`. */
+  between(after: number, upTo: number, limit: number): Promise<T[]>;
+  /** The highest position the channel's live feed has handed out (every one up to it is stored). */
   readonly position: number;
+  /** An item's position (its seq, or its rev). */
+  positionOf: (item: T) => number;
 }
 
 export interface SubscriberLimits {
@@ -18,8 +18,8 @@ export interface SubscriberLimits {
 }
 
 /**
- * One subscriber's ordered stream of a channel: an async iterator that yields each seq once, in increasing order,
- * and only seqs above where it started.
+ * One subscriber's ordered stream of a channel (messages by seq, or changes by rev): an async iterator that yields
+ * each position once, in increasing order, and only positions above where it started.
  *
  * It holds little, however slowly its consumer reads. Behind the live feed it reads the database a page at a time,
  * and only when its consumer asks for the next message (a replay is not materialised). Once it has caught up it
@@ -27,10 +27,10 @@ export interface SubscriberLimits {
  * back to the database, where they are stored anyway. A consumer more than `maxLag` behind is ended with `lagError`
  * (it would be refused a replay that long, too).
  */
-export class Subscriber implements AsyncIterableIterator<MessageView> {
-  /** Messages after `yielded`, consecutive, not yet read by the consumer. */
-  private queue: MessageView[] = [];
-  /** The last seq the consumer was given. */
+export class Subscriber<T> implements AsyncIterableIterator<T> {
+  /** Items after `yielded`, consecutive, not yet read by the consumer. */
+  private queue: T[] = [];
+  /** The last position the consumer was given. */
   private yielded: number;
   /** Taking the feed's messages (true), or reading the database until caught up (false). */
   private live = false;
@@ -41,7 +41,7 @@ export class Subscriber implements AsyncIterableIterator<MessageView> {
   constructor(
     readonly userId: string,
     after: number,
-    private readonly source: ReplaySource,
+    private readonly source: ReplaySource<T>,
     private readonly limits: SubscriberLimits,
     private readonly lagError: () => Error,
     private readonly onClose: () => void,
@@ -49,16 +49,17 @@ export class Subscriber implements AsyncIterableIterator<MessageView> {
     this.yielded = after;
   }
 
-  /** A message from the channel's feed, which hands them out gap-free and in order. */
-  push(message: MessageView): void {
+  /** An item from the channel's feed, which hands them out gap-free and in order. */
+  push(message: T): void {
     if (this.done) return;
     if (!this.live) {
       if (this.source.position - this.yielded > this.limits.maxLag) this.fail(this.lagError());
       return;
     }
-    const tail = this.queue.length > 0 ? this.queue[this.queue.length - 1].seq : this.yielded;
-    if (message.seq <= tail) return;
-    if (message.seq === tail + 1 && this.queue.length < this.limits.buffer) {
+    const tail = this.tail();
+    const position = this.source.positionOf(message);
+    if (position <= tail) return;
+    if (position === tail + 1 && this.queue.length < this.limits.buffer) {
       this.queue.push(message);
     } else {
       // Too many unread, or not the next one: let them go, and read from the database from where the consumer is.
@@ -84,11 +85,11 @@ export class Subscriber implements AsyncIterableIterator<MessageView> {
    *
    * @throws the error the subscription was ended with (`fail`), once; or the database's when a page cannot be read.
    */
-  async next(): Promise<IteratorResult<MessageView>> {
+  async next(): Promise<IteratorResult<T>> {
     for (;;) {
       const message = this.queue.shift();
       if (message) {
-        this.yielded = message.seq;
+        this.yielded = this.source.positionOf(message);
         return { value: message, done: false };
       }
       if (this.failure) {
@@ -109,16 +110,13 @@ export class Subscriber implements AsyncIterableIterator<MessageView> {
       }
       const page = await this.source.between(this.yielded, upTo, this.limits.page);
       if (this.done || this.live) continue;
-      for (const read of page) {
-        const tail = this.queue.length > 0 ? this.queue[this.queue.length - 1].seq : this.yielded;
-        if (read.seq === tail + 1) this.queue.push(read);
-      }
+      for (const read of page) if (this.source.positionOf(read) === this.tail() + 1) this.queue.push(read);
       // Nothing to read although the feed is ahead: wait for the feed rather than ask again at once.
       if (this.queue.length === 0) this.live = true;
     }
   }
 
-  return(): Promise<IteratorResult<MessageView>> {
+  return(): Promise<IteratorResult<T>> {
     this.queue = [];
     this.failure = undefined;
     this.finish();
@@ -127,6 +125,11 @@ export class Subscriber implements AsyncIterableIterator<MessageView> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** The position of the last item queued, or of the last one read when none is. */
+  private tail(): number {
+    return this.queue.length > 0 ? this.source.positionOf(this.queue[this.queue.length - 1]) : this.yielded;
   }
 
   private notify(): void {

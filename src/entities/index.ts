@@ -3,6 +3,7 @@ import { Channel } from './channel.entity';
 import { LoginCodeRequest } from './login-code-request.entity';
 import { LoginCode } from './login-code.entity';
 import { Membership } from './membership.entity';
+import { MessageChange } from './message-change.entity';
 import { Message } from './message.entity';
 import { Pass } from './pass.entity';
 import { ReadPosition } from './read-position.entity';
@@ -18,6 +19,7 @@ export {
   LoginCodeRequest,
   Membership,
   Message,
+  MessageChange,
   Pass,
   ReadPosition,
   Session,
@@ -34,6 +36,7 @@ export const entities = [
   Channel,
   Membership,
   Message,
+  MessageChange,
   Pass,
   ChannelPasswordFailure,
   StripeEvent,

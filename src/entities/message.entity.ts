@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { Channel } from './channel.entity';
 import { MessageKind, SystemEvent } from './enums';
 import { User } from './user.entity';
@@ -7,6 +7,8 @@ import { User } from './user.entity';
 /**
  * A stored message. `(channel, seq)` is unique and gap-free per channel; `(sender, clientMessageId)` makes a
  * retried send store nothing new. `publishedAt` stays null until the broker has acknowledged the publication.
+ * An edit or deletion keeps the id and seq, sets `editedAt` / `deletedAt` (a deletion also empties the body) and
+ * moves `rev` to the channel's change position of that change (see MessageChange).
  */
 @Entity({ tableName: 'messages' })
 @Unique({ properties: ['channel', 'seq'] })
@@ -14,6 +16,9 @@ import { User } from './user.entity';
 @Index({ properties: ['sender', 'createdAt'] })
 @Index({ properties: ['publishedAt'] })
 export class Message {
+  /** Unchanged messages are created without them. */
+  [OptionalProps]?: 'rev';
+
   @PrimaryKey({ type: 'string', length: 36 })
   id: string = randomUUID();
 
@@ -44,4 +49,14 @@ export class Message {
 
   @Property({ type: 'datetime', length: 3, nullable: true })
   publishedAt: Date | null = null;
+
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  editedAt: Date | null = null;
+
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  deletedAt: Date | null = null;
+
+  /** The channel's change position of this message's newest edit or deletion; 0 while it has none. */
+  @Property({ type: 'integer', default: 0 })
+  rev = 0;
 }

@@ -4,6 +4,7 @@ import { Migration20261123000300Payments } from './Migration20261123000300Paymen
 import { Migration20261123000400ExactIdentifiers } from './Migration20261123000400ExactIdentifiers';
 import { Migration20261202000500ReadinessAndExpiry } from './Migration20261202000500ReadinessAndExpiry';
 import { Migration20261202000600ReadPositions } from './Migration20261202000600ReadPositions';
+import { Migration20261202000700MessageChanges } from './Migration20261202000700MessageChanges';
 
 /** Every migration in order. Listed explicitly so the build and the tests run the same set. */
 export const migrationsList = [
@@ -13,4 +14,5 @@ export const migrationsList = [
   { name: 'Migration20261123000400ExactIdentifiers', class: Migration20261123000400ExactIdentifiers },
   { name: 'Migration20261202000500ReadinessAndExpiry', class: Migration20261202000500ReadinessAndExpiry },
   { name: 'Migration20261202000600ReadPositions', class: Migration20261202000600ReadPositions },
+  { name: 'Migration20261202000700MessageChanges', class: Migration20261202000700MessageChanges },
 ];

@@ -26,4 +26,12 @@ export class ChannelType {
     description: 'seq of the newest message, 0 when empty; 0 as well when the viewer cannot access the channel',
   })
   lastSeq!: number;
+
+  @Field(() => Int, {
+    description: [
+      'change position of the newest edit or deletion here, 0 when none; 0 as well when the viewer cannot access the',
+      'channel. Read it before loading history, then resume messageChanged(afterRev:) from it.',
+    ].join(' '),
+  })
+  lastRev!: number;
 }

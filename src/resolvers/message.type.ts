@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { MessageKind, SystemEvent } from '../entities';
+import { ChangeType } from '../services/views';
 import { UserType } from './user.type';
 
 @ObjectType('Message')
@@ -19,7 +20,7 @@ export class MessageType {
   @Field(() => MessageKind)
   kind!: MessageKind;
 
-  @Field()
+  @Field({ description: 'empty once the message is deleted' })
   body!: string;
 
   @Field(() => UserType, { nullable: true, description: 'null for SYSTEM messages' })
@@ -33,6 +34,39 @@ export class MessageType {
 
   @Field()
   createdAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'when its sender last edited it; null until then' })
+  editedAt!: Date | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'when it was deleted; its body is empty from then on and the old body cannot be read again',
+  })
+  deletedAt!: Date | null;
+
+  @Field(() => Int, {
+    description: [
+      "the channel's change position (see MessageChange.rev) of its newest edit or deletion, 0 while it has none;",
+      'of two copies of a message, the one with the higher rev is the newer',
+    ].join(' '),
+  })
+  rev!: number;
+}
+
+@ObjectType('MessageChange', { description: 'An edit or deletion of a message (Subscription.messageChanged).' })
+export class MessageChangeType {
+  @Field(() => Int, {
+    description: "position in the channel's changes: 1 for its first edit or deletion, then +1 for each, no gaps",
+  })
+  rev!: number;
+
+  @Field(() => ChangeType)
+  type!: ChangeType;
+
+  @Field(() => MessageType, {
+    description: 'the message as it is now: a change replayed after a later one shows the later state (message.rev)',
+  })
+  message!: MessageType;
 }
 
 @ObjectType('MessageEdge')

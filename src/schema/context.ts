@@ -17,8 +17,8 @@ export interface Context {
   topics: Topics;
   /** Direct MQTT access: credentials and the rules the broker enforces. */
   brokerAccess: Pick<BrokerAccess, 'credentials'>;
-  /** Live streams of stored messages (`Subscription.messageAdded`). */
-  live: Pick<LiveMessages, 'subscribe'>;
+  /** Live streams of stored messages and their changes (`messageAdded`, `messageChanged`). */
+  live: Pick<LiveMessages, 'subscribe' | 'subscribeChanges'>;
   /** The viewer's own events (`Subscription.viewerEvents`). */
   viewerEvents: Pick<ViewerEvents, 'subscribe'>;
   /** How long a query or mutation field may run (see ResolverTimeout). */

@@ -1,5 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { ChannelKind, MessageKind, SystemEvent, Tier } from '../entities';
+import { ChangeType } from '../services/views';
 
 registerEnumType(Tier, {
   name: 'Tier',
@@ -29,3 +30,11 @@ registerEnumType(MessageKind, {
 });
 
 registerEnumType(SystemEvent, { name: 'SystemEvent' });
+
+registerEnumType(ChangeType, {
+  name: 'MessageChangeType',
+  valuesConfig: {
+    UPDATED: { description: 'its sender edited it (editedAt, body)' },
+    DELETED: { description: 'it was deleted (deletedAt; its body is empty)' },
+  },
+});

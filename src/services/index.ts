@@ -9,16 +9,19 @@ import { ChannelService } from './channel.service';
 import { CheckoutService } from './checkout.service';
 import type { Clock } from './clock';
 import { MemberService } from './member.service';
+import { MessageChangeService } from './message-change.service';
 import { MessageService } from './message.service';
 import { PassService } from './pass.service';
 import { ReadPositionService } from './read-position.service';
-import type { MessageStored } from './views';
+import type { MessageChanged, MessageStored } from './views';
 
 /** The rules, one service per area; resolvers reach them through the request context. */
 export interface Services {
   auth: AuthService;
   channels: ChannelService;
   checkout: CheckoutService;
+  /** Edits and deletions. */
+  changes: MessageChangeService;
   members: MemberService;
   messages: MessageService;
   passes: PassService;
@@ -33,6 +36,8 @@ export interface ServiceParts {
   checkoutProvider: CheckoutProvider | undefined;
   /** Where committed messages go (StoredMessages). */
   stored: MessageStored;
+  /** Where committed edits and deletions go (StoredMessages). */
+  changed: MessageChanged;
   /** Who follows access as it changes. */
   accessEvents: AccessEvents;
 }
@@ -61,6 +66,7 @@ export function createServices(config: Config, parts: ServiceParts): Services {
     checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), parts.checkoutProvider, clock),
     members: new MemberService(orm),
     messages: new MessageService(orm, clock, parts.stored),
+    changes: new MessageChangeService(orm, clock, parts.changed),
     reads: new ReadPositionService(orm, clock, (userId, channelId) => accessEvents.readMoved(userId, channelId)),
   };
 }

@@ -201,7 +201,11 @@ export class MessageService {
     return this.store.priorSends(userId, clientMessageId, new Date(now.getTime() - sendWindowMs), sendsPerWindow);
   }
 
-  /** A retry must match the first send; a reused clientMessageId for something else is refused. */
+  /**
+   * A retry must match the first send; a reused clientMessageId for something else is refused. Once the message has
+   * been edited or deleted its first body is gone, so a retry is matched on the channel alone and answered with the
+   * message as it is now.
+   */
   private sameSend(
     earlier: EarlierSend,
     sender: UserView,
@@ -209,7 +213,7 @@ export class MessageService {
     body: string,
     clientMessageId: string,
   ): MessageView {
-    if (earlier.channelId !== channelId || earlier.body !== body) {
+    if (earlier.channelId !== channelId || (earlier.rev === 0 && earlier.body !== body)) {
       throw badInput('clientMessageId', 'This clientMessageId was already used for another message.');
     }
     return userMessageView({

@@ -16,6 +16,8 @@ export interface ChannelView {
   canAccess: boolean;
   /** The newest seq, or 0 when the viewer cannot access the channel. */
   lastSeq: number;
+  /** The newest change position (edits and deletions), or 0 when the viewer cannot access the channel. */
+  lastRev: number;
 }
 
 /** A stored message: the GraphQL `Message` and the `message` of the MQTT payload. */
@@ -29,6 +31,28 @@ export interface MessageView {
   systemEvent: SystemEvent | null;
   clientMessageId: string | null;
   createdAt: Date;
+  /** When the sender last edited it; null until then. */
+  editedAt: Date | null;
+  /** When it was deleted (its body is empty from then on); null until then. */
+  deletedAt: Date | null;
+  /** The channel's change position of its newest edit or deletion; 0 while it has none. */
+  rev: number;
+}
+
+/** What a change did to a message. */
+export enum ChangeType {
+  UPDATED = 'UPDATED',
+  DELETED = 'DELETED',
+}
+
+/**
+ * One edit or deletion at the channel's change position `rev`, with the message as it is now: `message.rev` is
+ * `rev` when the change is new, and higher when it is read again after a later change (which it then shows).
+ */
+export interface ChangeView {
+  rev: number;
+  type: ChangeType;
+  message: MessageView;
 }
 
 /** Where a Relay-style page lies among the others. */
@@ -52,6 +76,9 @@ export interface MessagePage {
  */
 export type MessageStored = (message: MessageView) => void;
 
+/** Told of each change once its transaction has committed, like {@link MessageStored}. Must not throw. */
+export type MessageChanged = (change: ChangeView) => void;
+
 export const userView = (user: { id: string; displayName: string }): UserView => ({
   id: user.id,
   displayName: user.displayName,
@@ -68,15 +95,33 @@ export const messageView = (message: Message): MessageView => ({
   systemEvent: message.systemEvent,
   clientMessageId: message.clientMessageId,
   createdAt: message.createdAt,
+  editedAt: message.editedAt,
+  deletedAt: message.deletedAt,
+  rev: message.rev,
+});
+
+/** A change as it reads now: its type follows the message's state (a deleted message reads as deleted). */
+export const changeView = (rev: number, message: MessageView): ChangeView => ({
+  rev,
+  type: message.deletedAt ? ChangeType.DELETED : ChangeType.UPDATED,
+  message,
 });
 
 /** A USER message from its stored fields (the send path reads and writes rows, not entities). */
 export const userMessageView = (
-  message: Pick<MessageView, 'id' | 'channelId' | 'seq' | 'body' | 'createdAt'> & {
-    sender: UserView;
-    clientMessageId: string;
-  },
-): MessageView => ({ ...message, kind: MessageKind.USER, systemEvent: null });
+  message: Pick<MessageView, 'id' | 'channelId' | 'seq' | 'body' | 'createdAt'> &
+    Partial<Pick<MessageView, 'editedAt' | 'deletedAt' | 'rev'>> & {
+      sender: UserView;
+      clientMessageId: string;
+    },
+): MessageView => ({
+  editedAt: null,
+  deletedAt: null,
+  rev: 0,
+  ...message,
+  kind: MessageKind.USER,
+  systemEvent: null,
+});
 
 /** Needs `channel.owner` loaded (or null). */
 export const channelView = (channel: Channel, canAccess: boolean): ChannelView => ({
@@ -87,4 +132,5 @@ export const channelView = (channel: Channel, canAccess: boolean): ChannelView =
   createdAt: channel.createdAt,
   canAccess,
   lastSeq: canAccess ? channel.lastSeq : 0,
+  lastRev: canAccess ? channel.lastRev : 0,
 });

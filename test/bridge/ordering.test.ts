@@ -15,13 +15,18 @@ const message = (seq: number): MessageView => ({
   systemEvent: null,
   clientMessageId: `c${seq}`,
   createdAt: new Date(0),
+  editedAt: null,
+  deletedAt: null,
+  rev: 0,
 });
+const seqOf = (m: MessageView) => m.seq;
 const lagging = () => new DomainError(ErrorCode.SLOW_CONSUMER, 'too slow');
 
 /** A channel's store and live position, as a subscriber sees them: seqs 1..position are stored. */
 class FakeChannel {
   position = 0;
   pagesRead: [number, number][] = [];
+  positionOf = seqOf;
   between = async (after: number, upTo: number, limit: number) => {
     this.pagesRead.push([after, Math.min(upTo, after + limit)]);
     const seqs = [];
@@ -32,7 +37,7 @@ class FakeChannel {
 
 const limits = { buffer: 3, page: 2, maxLag: 10 };
 
-async function take(subscriber: Subscriber, n: number): Promise<number[]> {
+async function take(subscriber: Subscriber<MessageView>, n: number): Promise<number[]> {
   const seqs = [];
   for (let i = 0; i < n; i++) seqs.push((await subscriber.next()).value!.seq);
   return seqs;
@@ -134,9 +139,10 @@ describe('ChannelFeed', () => {
 
   it('delivers out-of-order and repeated arrivals in seq order, once', () => {
     const delivered: number[] = [];
-    const feed = new ChannelFeed(
+    const feed = new ChannelFeed<MessageView>(
       'c',
-      { between: async () => [], lastSeq: async () => 0 },
+      seqOf,
+      { between: async () => [], last: async () => 0 },
       (m) => delivered.push(m.seq),
       10_000,
       logger,
@@ -152,14 +158,15 @@ describe('ChannelFeed', () => {
     const delivered: number[] = [];
     let asked: [number, number] | undefined;
     const done = new Promise<void>((resolve) => {
-      const feed = new ChannelFeed(
+      const feed = new ChannelFeed<MessageView>(
         'c',
+        seqOf,
         {
           between: async (after, upTo) => {
             asked = [after, upTo];
             return [message(2), message(3)];
           },
-          lastSeq: async () => 4,
+          last: async () => 4,
         },
         (m) => {
           delivered.push(m.seq);

@@ -14,6 +14,9 @@ const user = (sender: typeof ana, body: string, clientMessageId = `c-${seq + 1}`
   systemEvent: null,
   clientMessageId,
   createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, seq)).toISOString(),
+  editedAt: null,
+  deletedAt: null,
+  rev: 0,
 });
 const system = (body: string): Message => ({
   ...user(ana, body),

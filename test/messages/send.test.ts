@@ -44,6 +44,9 @@ describe.each(eachProfile)('sendMessage (%s)', (_name, profile) => {
       systemEvent: null,
       clientMessageId,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      editedAt: null,
+      deletedAt: null,
+      rev: 0,
     });
     expect(await lastSeq(ana, room)).toBe(before + 1);
     // The row records its publication: set once the broker acknowledged it.

@@ -61,6 +61,9 @@ describe.each(eachProfile)('real-time delivery (%s)', (_name, profile) => {
         'systemEvent',
         'clientMessageId',
         'createdAt',
+        'editedAt',
+        'deletedAt',
+        'rev',
       ]);
       await eventually(
         async () => (await count(server, 'messages', 'id = ? and published_at is not null', [sent.id])) === 1,

@@ -1,5 +1,5 @@
 import { type Tier } from '../../src/entities';
-import { CreateChannel, Messages, SendMessage } from '../../client/operations';
+import { CreateChannel, DeleteMessage, EditMessage, Messages, SendMessage } from '../../client/operations';
 import type { HistoryPage } from '../../client/chat-client';
 import type { TypedDocumentString } from '../../client/generated/graphql';
 import { gql, type GraphqlResponse } from './graphql';
@@ -62,6 +62,14 @@ export class TestUser {
 
   send(channelId: string, body: string, clientMessageId = uniqueId('m')) {
     return this.gql(SendMessage, { input: { channelId, body, clientMessageId } });
+  }
+
+  edit(messageId: string, body: string) {
+    return this.gql(EditMessage, { messageId, body });
+  }
+
+  delete(messageId: string) {
+    return this.gql(DeleteMessage, { messageId });
   }
 
   history(channelId: string, args: HistoryPage = {}) {

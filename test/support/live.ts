@@ -1,14 +1,21 @@
 import type { GraphQLFormattedError } from 'graphql';
 import type { Client } from 'graphql-ws';
-import { MessageAdded } from '../../client/operations';
+import { MessageAdded, MessageChanged } from '../../client/operations';
 import { CHANNEL, type TestUser } from './chat';
 import { wsClient } from './graphql';
 
 export const MESSAGE_ADDED = MessageAdded.toString();
+export const MESSAGE_CHANGED = MessageChanged.toString();
+
+/** The two streams of a channel: `messageAdded` (from a seq) and `messageChanged` (from a rev). */
+const STREAMS = {
+  messages: { query: MESSAGE_ADDED, field: 'messageAdded', after: 'afterSeq' },
+  changes: { query: MESSAGE_CHANGED, field: 'messageChanged', after: 'afterRev' },
+} as const;
 
 /**
- * A messageAdded subscription as a client sees it: every message received, in order, and the error or completion
- * that ended it. `waitFor` resolves when a condition on the received messages holds (an event, not a sleep).
+ * A messageAdded (or messageChanged) subscription as a client sees it: every message (or change) received, in
+ * order, and the error or completion that ended it. `waitFor` resolves when a condition on the received messages holds (an event, not a sleep).
  */
 export class LiveSubscription {
   readonly messages: any[] = [];
@@ -20,15 +27,17 @@ export class LiveSubscription {
   constructor(
     readonly client: Client,
     channelId: string,
-    afterSeq?: number,
+    after?: number,
     readonly ownsClient = false,
+    stream: keyof typeof STREAMS = 'messages',
   ) {
+    const { query, field, after: afterName } = STREAMS[stream];
     this.unsubscribe = client.subscribe(
-      { query: MESSAGE_ADDED, variables: { channelId, afterSeq } },
+      { query, variables: { channelId, [afterName]: after } },
       {
         next: (value) => {
           if (value.errors) this.errors = value.errors;
-          if (value.data) this.messages.push((value.data as any).messageAdded);
+          if (value.data) this.messages.push((value.data as any)[field]);
           this.wake();
         },
         error: (error) => {
@@ -56,6 +65,21 @@ export class LiveSubscription {
   static async from(user: TestUser, channelId: string): Promise<LiveSubscription> {
     const res = await user.gql(CHANNEL, { id: channelId });
     return LiveSubscription.open(user.server.url, user.token, channelId, res.data!.channel!.lastSeq);
+  }
+
+  /**
+   * A messageChanged subscription of `user`'s own socket: from `afterRev`, or from the channel's newest rev now
+   * (whatever is changed after this call arrives).
+   */
+  static async changes(user: TestUser, channelId: string, afterRev?: number): Promise<LiveSubscription> {
+    const from = afterRev ?? (await user.gql(CHANNEL, { id: channelId })).data!.channel!.lastRev;
+    const { client } = wsClient(user.server.url, { authToken: user.token });
+    return new LiveSubscription(client, channelId, from, true, 'changes');
+  }
+
+  /** The revs of the changes received (messageChanged). */
+  get revs(): number[] {
+    return this.messages.map((c) => c.rev as number);
   }
 
   get seqs(): number[] {

@@ -22,6 +22,9 @@ export interface EarlierSend {
   seq: number;
   body: string;
   createdAt: Date;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+  rev: number;
 }
 
 /**
@@ -146,11 +149,21 @@ export class MessageStore {
     since: Date,
     limit: number,
   ): Promise<{ earlier: EarlierSend | undefined; recent: Date[] }> {
-    type Row = { id: string | null; channel_id: string; seq: number | string; body: string; created_at: RawDate };
+    type Row = {
+      id: string | null;
+      channel_id: string;
+      seq: number | string;
+      body: string;
+      created_at: RawDate;
+      edited_at: RawDate | null;
+      deleted_at: RawDate | null;
+      rev: number | string;
+    };
     const rows = await this.sql.rows<Row>(
-      `select id, channel_id, seq, body, created_at from messages where sender_id = ? and client_message_id = ?
+      `select id, channel_id, seq, body, created_at, edited_at, deleted_at, rev from messages
+       where sender_id = ? and client_message_id = ?
        union all
-       select null, null, null, null, created_at from (
+       select null, null, null, null, created_at, null, null, null from (
          select created_at from messages where sender_id = ? and created_at > ?
          order by created_at desc limit ${Math.trunc(limit)}
        ) recent`,
@@ -164,6 +177,9 @@ export class MessageStore {
         seq: Number(earlier.seq),
         body: earlier.body,
         createdAt: dateColumn(earlier.created_at),
+        editedAt: earlier.edited_at === null ? null : dateColumn(earlier.edited_at),
+        deletedAt: earlier.deleted_at === null ? null : dateColumn(earlier.deleted_at),
+        rev: Number(earlier.rev),
       },
       recent: rows.filter((row) => row.id === null).map((row) => dateColumn(row.created_at)),
     };
@@ -199,6 +215,9 @@ export class MessageStore {
       systemEvent,
       clientMessageId: null,
       createdAt: now,
+      editedAt: null,
+      deletedAt: null,
+      rev: 0,
     };
     await step([this.insert([message]), ...sequence.advance()]);
     return message;

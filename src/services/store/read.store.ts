@@ -75,7 +75,8 @@ export class ReadStore {
           .map(
             () =>
               `select ? as id, count(*) as n from messages
-               where channel_id = ? and seq > ? and kind = 'USER' and (sender_id is null or sender_id <> ?)`,
+               where channel_id = ? and seq > ? and kind = 'USER' and deleted_at is null
+                 and (sender_id is null or sender_id <> ?)`,
           )
           .join(' union all '),
         counted.flatMap((c) => [c.id, c.id, c.from, userId]),
