@@ -1,6 +1,6 @@
 import type { ChatClient, Message } from './chat-client';
 import type { ChatError } from './errors';
-import { MessageAdded } from './operations';
+import { MessageAdded, MessageChanged } from './operations';
 
 export interface ChannelViewOptions {
   /** Messages per history page (1–100, default 50). */
@@ -9,11 +9,13 @@ export interface ChannelViewOptions {
 
 /**
  * One channel as a screen shows it: the newest page of history, older pages on demand, and live messages, merged
- * into one list ordered by seq with no message twice.
+ * into one list ordered by seq with no message twice, each as it was last edited or deleted.
  *
  * Live messages come from `messageAdded` with `afterSeq` = the newest seq held, so nothing stored between the page
  * and the subscription is missed; after a dropped connection the socket sends the subscription again with the
- * newest seq held at that moment, so the view resumes without gap or repeat.
+ * newest seq held at that moment, so the view resumes without gap or repeat. Edits and deletions come the same way
+ * from `messageChanged` with `afterRev` = the newest change seen (the channel's `lastRev`, read before the first
+ * page). Of two copies of a message the one with the higher `rev` wins, whatever order they arrive in.
  */
 export class ChannelView {
   private readonly ids = new Set<string>();
@@ -34,6 +36,14 @@ export class ChannelView {
    * resubscription after a reconnect resumes there.
    */
   private readonly liveVariables: { channelId: string; afterSeq: number };
+  /** The change subscription's variables: afterRev is the newest change applied, kept current for resumes. */
+  private readonly changeVariables: { channelId: string; afterRev: number };
+  private stopChanges: (() => void) | undefined;
+  /**
+   * Changes of messages newer than the unbroken run held (`resumeSeq`): they may arrive before the message itself,
+   * whose live copy is then older; it is merged with them when it arrives.
+   */
+  private readonly ahead = new Map<string, Message>();
   private readonly listeners = new Set<() => void>();
   private readonly pageSize: number;
 
@@ -44,6 +54,7 @@ export class ChannelView {
   ) {
     this.pageSize = options.pageSize ?? 50;
     this.liveVariables = { channelId, afterSeq: 0 };
+    this.changeVariables = { channelId, afterRev: 0 };
   }
 
   /** The messages held, oldest first (a new array after each change). */
@@ -73,10 +84,13 @@ export class ChannelView {
   }
 
   /**
-   * Loads the newest page, then goes live from its newest seq.
+   * Loads the newest page, then goes live from its newest seq (messages) and from the channel's newest change read
+   * before the page (edits and deletions).
    * @throws ChatError when the page cannot be loaded (NOT_FOUND, FORBIDDEN, NETWORK_ERROR); nothing is live then.
    */
   async open(): Promise<void> {
+    const channel = await this.client.channel(this.channelId);
+    this.changeVariables.afterRev = Math.max(this.changeVariables.afterRev, channel?.lastRev ?? 0);
     const page = await this.client.history(this.channelId, { last: this.pageSize });
     this.oldestCursor = page.pageInfo.startCursor ?? null;
     this.older = page.pageInfo.hasPreviousPage;
@@ -84,6 +98,7 @@ export class ChannelView {
     this.liveVariables.afterSeq = Math.max(this.liveVariables.afterSeq, newest);
     this.add(page.edges.map((edge) => edge.node));
     this.stopLive?.();
+    this.stopChanges?.();
     this.goLive();
   }
 
@@ -94,22 +109,56 @@ export class ChannelView {
    */
   private goLive(): void {
     if (this.closed) return;
+    const failed = (error: ChatError) => {
+      this.stopLive?.();
+      this.stopChanges?.();
+      this.stopLive = this.stopChanges = undefined;
+      if (this.closed) return;
+      if (error.transient || error.code === 'SLOW_CONSUMER') {
+        clearTimeout(this.retryTimer);
+        const delay = Math.min(10_000, 500 * 2 ** this.retries++);
+        this.retryTimer = setTimeout(() => this.goLive(), delay);
+        return;
+      }
+      this.failure = error;
+      this.emit();
+    };
     this.stopLive = this.client.subscribe(MessageAdded, this.liveVariables, {
       next: (data) => {
         this.retries = 0;
         this.add([data.messageAdded]);
       },
-      error: (error) => {
-        this.stopLive = undefined;
-        if (error.transient || error.code === 'SLOW_CONSUMER') {
-          const delay = Math.min(10_000, 500 * 2 ** this.retries++);
-          this.retryTimer = setTimeout(() => this.goLive(), delay);
-          return;
-        }
-        this.failure = error;
-        this.emit();
-      },
+      error: failed,
     });
+    this.stopChanges = this.client.subscribe(MessageChanged, this.changeVariables, {
+      next: (data) => {
+        this.retries = 0;
+        const change = data.messageChanged;
+        this.changeVariables.afterRev = Math.max(this.changeVariables.afterRev, change.rev);
+        this.applyChange(change.message);
+      },
+      error: failed,
+    });
+  }
+
+  /**
+   * An edit or deletion: replaces the copy held when it is newer (higher rev). A change of a message not held yet
+   * and newer than `resumeSeq` is kept until the message arrives; one older than the messages held is dropped (its
+   * page, loaded later, has it as it is now).
+   */
+  private applyChange(message: Message): void {
+    if (message.channelId !== this.channelId) return;
+    const held = this.bySeq.get(message.seq);
+    if (held) {
+      if (held.id !== message.id || held.rev >= message.rev) return;
+      this.bySeq.set(message.seq, message);
+      this.list = this.list.map((m) => (m.seq === message.seq ? message : m));
+      this.emit();
+      return;
+    }
+    if (message.seq > this.liveVariables.afterSeq && (this.ahead.get(message.id)?.rev ?? -1) < message.rev) {
+      this.ahead.set(message.id, message);
+    }
   }
 
   /**
@@ -133,15 +182,29 @@ export class ChannelView {
    */
   add(messages: readonly Message[]): number {
     let added = 0;
-    for (const message of messages) {
-      if (message.channelId !== this.channelId || this.ids.has(message.id) || this.bySeq.has(message.seq)) continue;
-      this.ids.add(message.id);
-      this.bySeq.set(message.seq, message);
+    let changed = false;
+    for (const given of messages) {
+      if (given.channelId !== this.channelId) continue;
+      const held = this.bySeq.get(given.seq);
+      if (held) {
+        // Already held: a newer copy (an edit or deletion read with a page) replaces it.
+        if (held.id === given.id && given.rev > held.rev) {
+          this.bySeq.set(given.seq, given);
+          changed = true;
+        }
+        continue;
+      }
+      if (this.ids.has(given.id)) continue;
+      const ahead = this.ahead.get(given.id);
+      this.ahead.delete(given.id);
+      this.ids.add(given.id);
+      this.bySeq.set(given.seq, ahead && ahead.rev > given.rev ? ahead : given);
       added++;
     }
-    if (added === 0) return 0;
+    if (added === 0 && !changed) return 0;
     this.list = [...this.bySeq.values()].sort((a, b) => a.seq - b.seq);
     while (this.bySeq.has(this.liveVariables.afterSeq + 1)) this.liveVariables.afterSeq++;
+    for (const [id, message] of this.ahead) if (message.seq <= this.liveVariables.afterSeq) this.ahead.delete(id);
     this.emit();
     return added;
   }
@@ -163,12 +226,13 @@ export class ChannelView {
     }
   }
 
-  /** Ends the live subscription. */
+  /** Ends the live subscriptions. */
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.stopLive?.();
-    this.stopLive = undefined;
+    this.stopChanges?.();
+    this.stopLive = this.stopChanges = undefined;
     this.listeners.clear();
   }
 

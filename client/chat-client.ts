@@ -216,6 +216,22 @@ export class ChatClient {
   }
 
   /**
+   * Replaces the body of one of the viewer's messages (same rules as sending); it keeps its id and seq.
+   * @throws ChatError FORBIDDEN (not theirs), NOT_FOUND, BAD_USER_INPUT (body, or a deleted message), RATE_LIMITED.
+   */
+  async editMessage(messageId: string, body: string): Promise<Message> {
+    return (await this.request(ops.EditMessage, { messageId, body })).editMessage;
+  }
+
+  /**
+   * Deletes one of the viewer's messages for good: it keeps its id and seq, its body becomes empty.
+   * @throws ChatError FORBIDDEN (not theirs), NOT_FOUND, RATE_LIMITED.
+   */
+  async deleteMessage(messageId: string): Promise<Message> {
+    return (await this.request(ops.DeleteMessage, { messageId })).deleteMessage;
+  }
+
+  /**
    * Moves the read position in the channel forward to `seq` and answers the channel with its `unreadCount`; an older
    * seq changes nothing. @throws ChatError BAD_USER_INPUT (seq past the newest), FORBIDDEN, NOT_FOUND.
    */

@@ -8,7 +8,12 @@ export interface MessageRow {
   key: string;
   senderId: string;
   senderName: string;
+  /** The text to show: the message's body, or {@link DELETED_TEXT} once it is deleted. */
   body: string;
+  /** Whether its sender edited it (show "edited"). */
+  edited: boolean;
+  /** Whether it was deleted (its body is gone; show {@link DELETED_TEXT} in a muted style). */
+  deleted: boolean;
   /** ISO time: the server's for stored messages, the queue's for outgoing ones. */
   createdAt: string;
   /** Whether this row starts a group (show the sender's name here and only here). */
@@ -32,6 +37,9 @@ export interface SystemRow {
 
 export type DisplayRow = MessageRow | SystemRow;
 
+/** What a deleted message shows in place of its body. */
+export const DELETED_TEXT = 'message deleted';
+
 /**
  * The seed design's display rules as a pure function: stored messages (ordered by seq) followed by the viewer's
  * outgoing ones that the server has not stored yet (in queue order), grouped by consecutive sender. No avatars.
@@ -52,7 +60,9 @@ export function displayRows(
           key: message.sender.id === viewer?.id && message.clientMessageId ? message.clientMessageId : message.id,
           senderId: message.sender.id,
           senderName: message.sender.displayName,
-          body: message.body,
+          body: message.deletedAt ? DELETED_TEXT : message.body,
+          edited: message.editedAt != null && !message.deletedAt,
+          deleted: message.deletedAt != null,
           createdAt: message.createdAt,
           showSender: true,
           lastInGroup: true,
@@ -70,6 +80,8 @@ export function displayRows(
         senderId: viewer.id,
         senderName: viewer.displayName,
         body: entry.body,
+        edited: false,
+        deleted: false,
         createdAt: new Date(entry.queuedAt).toISOString(),
         showSender: true,
         lastInGroup: true,

@@ -11,7 +11,7 @@ export {
 } from './chat-client';
 export type { Message, Viewer } from './chat-client';
 export { ChannelView, type ChannelViewOptions } from './channel-view';
-export { displayRows, type DisplayRow, type MessageRow, type SystemRow } from './display';
+export { DELETED_TEXT, displayRows, type DisplayRow, type MessageRow, type SystemRow } from './display';
 export { ChatError, type ChatErrorCode } from './errors';
 export {
   MemoryQueueStorage,

@@ -16,6 +16,7 @@ Lines you type are sent to the open channel. Commands:
   /join NAME|ID [PASSWORD]      join (a PASSWORD channel needs its password), then open it
   /create private|password NAME [PASSWORD]
   /older                        load the page before the oldest message shown
+  /edit SEQ TEXT   /delete SEQ  change one of your messages (its #seq)
   /leave                        leave the open channel
   /queue                        messages not sent yet;  /retry  try failed ones again now
   /me    /logout    /help    /quit`;
@@ -71,6 +72,8 @@ export async function runTerminal({ argv, input, output, env = process.env }: Te
   let view: ChannelView | undefined;
   let channel: Channel | undefined;
   const printed = new Set<string>();
+  /** The rev each printed message had when printed: a higher one is an edit or deletion to print. */
+  const printedRev = new Map<string, number>();
   const queue = await SendQueue.open(client, { storage: new FileQueueStorage(join(stateDir, 'queue.json')) });
 
   const close = async (code: number) => {
@@ -112,10 +115,25 @@ export async function runTerminal({ argv, input, output, env = process.env }: Te
   const printNew = () => {
     if (!view) return;
     for (const row of displayRows(view.messages, [], viewer)) {
-      if (printed.has(row.key)) continue;
+      const rev = row.message?.rev ?? 0;
+      if (printed.has(row.key)) {
+        if (row.type === 'message' && rev > (printedRev.get(row.key) ?? 0)) {
+          printedRev.set(row.key, rev);
+          say(`~ ${row.deleted ? 'deleted' : 'edited'} ${formatRow({ ...row, showSender: true })}`);
+        }
+        continue;
+      }
       printed.add(row.key);
+      printedRev.set(row.key, rev);
       say(formatRow(row));
     }
+  };
+
+  /** One of the viewer's messages in the open channel, by the #seq printed beside it. */
+  const ownMessage = (seq: string | undefined) => {
+    const found = view?.messages.find((m) => String(m.seq) === seq?.replace(/^#/, ''));
+    if (!found || found.sender?.id !== viewer?.id) say(`! none of your messages here is #${seq ?? ''}`);
+    return found?.sender?.id === viewer?.id ? found : undefined;
   };
 
   const open = async (target: string) => {
@@ -123,6 +141,7 @@ export async function runTerminal({ argv, input, output, env = process.env }: Te
     if (!found) return say(`! no channel ${target}`);
     view?.close();
     printed.clear();
+    printedRev.clear();
     channel = found;
     view = new ChannelView(client, found.id);
     view.onChange(() => {
@@ -185,6 +204,14 @@ export async function runTerminal({ argv, input, output, env = process.env }: Te
       view?.close();
       say(`left #${channel.name}`);
       view = channel = undefined;
+    },
+    edit: async ([seq, ...words]) => {
+      const message = ownMessage(seq);
+      if (message) view?.add([await client.editMessage(message.id, words.join(' '))]);
+    },
+    delete: async ([seq]) => {
+      const message = ownMessage(seq);
+      if (message) view?.add([await client.deleteMessage(message.id)]);
     },
     queue: async () => {
       const entries = queue.list();
@@ -261,7 +288,7 @@ async function findChannel(client: ChatClient, target: string): Promise<Channel 
 function formatRow(row: ReturnType<typeof displayRows>[number]): string {
   if (row.type === 'system') return `  -- ${row.message.body} --`;
   const name = row.showSender ? `${row.senderName}:` : ' '.repeat(row.senderName.length + 1);
-  const seq = row.message ? `#${row.message.seq}` : '';
+  const seq = row.message ? `#${row.message.seq}${row.edited ? ' (edited)' : ''}` : '';
   return `${name} ${row.body.replace(/\n/g, `\n${' '.repeat(name.length + 1)}`)}  ${seq}`.trimEnd();
 }
 

@@ -308,7 +308,7 @@ export class LiveMessages {
 
   /** After someone leaves a channel, ends the live subscriptions (of both streams) of whoever may no longer read it. */
   private async dropLeavers(channelId: string): Promise<void> {
-    const subscribers: Subscriber<unknown>[] = [
+    const subscribers: Pick<Subscriber<unknown>, 'userId' | 'fail'>[] = [
       ...(this.messageStream.feeds.get(channelId)?.subscribers ?? []),
       ...(this.changeStream.feeds.get(channelId)?.subscribers ?? []),
     ];

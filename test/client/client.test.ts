@@ -2,7 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { ChannelView, ChatClient, ChatError, type ConnectionState, type Message, SendQueue } from '../../client';
+import {
+  ChannelView,
+  ChatClient,
+  ChatError,
+  type ConnectionState,
+  DELETED_TEXT,
+  displayRows,
+  type Message,
+  SendQueue,
+} from '../../client';
 import { FileQueueStorage } from '../../client/node';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
@@ -225,9 +234,57 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
       expect(isContiguous(seqs)).toBe(true);
       expect(new Set(view.messages.map((m) => m.id)).size).toBe(seqs.length);
       // On the wire: the new socket carried each missed message once and nothing held before the cut.
-      const delivered = network.frames.filter((f) => f.type === 'next').map((f) => f.payload.data.messageAdded.seq);
+      const delivered = network.frames
+        .filter((f) => f.type === 'next' && f.payload.data?.messageAdded)
+        .map((f) => f.payload.data.messageAdded.seq);
       expect(delivered).toEqual([...missed, missed[4] + 1]);
       expect(view.error).toBeUndefined();
+      view.close();
+    });
+
+    it('applies edits and deletions live and those made while disconnected once, each message as last changed', async () => {
+      const network = new FlakyNetwork();
+      const client = await connect('changes', { webSocketImpl: network.WebSocket });
+      const id = await room(client);
+      const [a, b, c] = [await say(id, 'a'), await say(id, 'b'), await say(id, 'c')];
+      const view = new ChannelView(client, id);
+      await view.open();
+      await socketState(client, 'connected');
+      const shown = (message: { id: string }) => view.messages.find((m) => m.id === message.id);
+      await owner.edit(a.id, 'a, edited live');
+      await until(
+        (l) => view.onChange(l),
+        () => shown(a)?.body === 'a, edited live',
+        'the live edit',
+      );
+      expect(shown(a)).toMatchObject({ editedAt: expect.any(String), rev: 1 });
+
+      network.cut();
+      await socketState(client, 'reconnecting');
+      await owner.edit(b.id, 'b, edited while away');
+      await owner.delete(c.id);
+      const d = await say(id, 'd');
+      await owner.edit(d.id, 'd, edited at once');
+      network.restore();
+      await until(
+        (l) => view.onChange(l),
+        () => shown(d)?.body === 'd, edited at once' && shown(c)?.deletedAt != null,
+        'the changes made while away',
+      );
+      expect(view.messages.filter((m) => [a.id, b.id, c.id, d.id].includes(m.id))).toEqual([
+        expect.objectContaining({ id: a.id, body: 'a, edited live', rev: 1 }),
+        expect.objectContaining({ id: b.id, body: 'b, edited while away', rev: 2 }),
+        expect.objectContaining({ id: c.id, body: '', rev: 3 }),
+        expect.objectContaining({ id: d.id, body: 'd, edited at once', rev: 4 }),
+      ]);
+      // The new socket resumed the changes after the last one seen: each once, none held before the cut.
+      const revs = network.frames
+        .filter((f) => f.type === 'next' && f.payload.data?.messageChanged)
+        .map((f) => f.payload.data.messageChanged.rev);
+      expect(revs).toEqual([2, 3, 4]);
+      const rows = displayRows(view.messages);
+      expect(rows.find((r) => r.key === c.id)).toMatchObject({ body: DELETED_TEXT, deleted: true, edited: false });
+      expect(rows.find((r) => r.key === b.id)).toMatchObject({ body: 'b, edited while away', edited: true });
       view.close();
     });
 
