@@ -229,6 +229,41 @@ describeWithBrowser('web page at /app', () => {
       await expectText(badge(second), '1');
     });
 
+    it('lets a user edit and delete their own messages, and shows both live on another user’s page', async () => {
+      const owner = await chat.user('editor', Tier.PRO);
+      const room = await owner.createChannel('PASSWORD', 'drafts', 'open sesame');
+      const mate = await chat.user('watcher');
+      await mate.gql(JOIN, { id: room, password: 'open sesame' });
+      const [mine, theirs] = [await openAs(owner), await openAs(mate)];
+      for (const page of [mine, theirs]) await page.getByRole('button', { name: /#drafts/ }).click();
+      const composer = mine.getByLabel('Message #drafts');
+      await composer.fill('see you at noom');
+      await composer.press('Enter');
+      await messageRow(theirs, 'see you at noom').waitFor();
+      // Only the sender is offered Edit and Delete.
+      expect(await messageRow(theirs, 'see you at noom').getByRole('button', { name: 'Edit' }).count()).toBe(0);
+
+      await messageRow(mine, 'see you at noom').getByRole('button', { name: 'Edit' }).click();
+      await expectText(mine.locator('.composer-notice'), 'Editing your message');
+      expect(await composer.inputValue()).toBe('see you at noom');
+      await composer.fill('see you at noon');
+      await composer.press('Enter');
+      for (const page of [mine, theirs]) {
+        await expectText(messageRow(page, 'see you at noon').locator('.edited'), 'edited');
+        expect(await messageRow(page, 'see you at noom').count()).toBe(0);
+      }
+      expect(await composer.inputValue()).toBe('');
+
+      mine.once('dialog', (dialog) => void dialog.accept());
+      await messageRow(mine, 'see you at noon').getByRole('button', { name: 'Delete' }).click();
+      for (const page of [mine, theirs]) {
+        const deleted = page.locator('li.message.deleted');
+        await expectText(deleted.locator('.body'), 'message deleted');
+        expect(await deleted.getByRole('button').count()).toBe(0);
+        expect(await rows(page).filter({ hasText: 'see you at noon' }).count()).toBe(0);
+      }
+    });
+
     it('lists the members of a PASSWORD channel', async () => {
       const owner = await chat.user('host', Tier.PRO);
       const room = await owner.createChannel('PASSWORD', 'crew', 'open sesame');

@@ -4,6 +4,8 @@ import {
   type ChatClient,
   type DisplayRow,
   displayRows,
+  type Message,
+  type MessageRow,
   type SendQueue,
   type Viewer,
 } from '../../client';
@@ -13,7 +15,8 @@ const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-di
 
 /**
  * One open channel: the newest page first, older pages when the list is scrolled to the top (or the button is
- * used), live messages, and a composer whose messages show as sending / not sent until the server has them.
+ * used), live messages, and a composer whose messages show as sending / not sent until the server has them. The
+ * viewer's own messages offer Edit (the composer then edits that message) and Delete (after a confirmation).
  */
 export class ChannelScreen {
   readonly element: HTMLElement;
@@ -24,6 +27,12 @@ export class ChannelScreen {
   private readonly stops: (() => void)[] = [];
   private loadingOlder = false;
   private readonly members = h('ul', { class: 'members', hidden: true, 'aria-label': 'Members' });
+  private readonly input: HTMLTextAreaElement;
+  private readonly submit = h('button', { type: 'submit' }, 'Send');
+  /** Shown above the composer while it edits a message, with why an edit or deletion failed. */
+  private readonly notice = h('div', { class: 'composer-notice', hidden: true, role: 'status' });
+  /** The message the composer is editing, if it is. */
+  private editing: Message | undefined;
 
   constructor(
     private readonly client: ChatClient,
@@ -35,15 +44,16 @@ export class ChannelScreen {
     this.view = new ChannelView(client, channel.id);
     this.list = h('ol', { class: 'messages', role: 'log', 'aria-label': `Messages in #${channel.name}` });
     this.scroller = h('div', { class: 'scroller' }, this.older, this.list);
-    const input = h('textarea', { id: 'composer', rows: 1, 'aria-label': `Message #${channel.name}`, maxlength: 4000 });
-    const composer = h(
-      'form',
-      { class: 'composer', 'aria-label': 'Send a message' },
-      input,
-      h('button', { type: 'submit' }, 'Send'),
-    );
+    const input = (this.input = h('textarea', {
+      id: 'composer',
+      rows: 1,
+      'aria-label': `Message #${channel.name}`,
+      maxlength: 4000,
+    }));
+    const composer = h('form', { class: 'composer', 'aria-label': 'Send a message' }, input, this.submit);
     const send = () => {
       if (!input.value.trim()) return;
+      if (this.editing) return void this.saveEdit(this.editing, input.value);
       void this.queue.enqueue(channel.id, input.value);
       input.value = '';
       this.scrollToBottom();
@@ -58,6 +68,7 @@ export class ChannelScreen {
         event.preventDefault();
         send();
       }
+      if (event.key === 'Escape' && this.editing) this.stopEditing();
     });
     this.older.addEventListener('click', () => void this.loadOlder());
     this.scroller.addEventListener('scroll', () => {
@@ -82,6 +93,7 @@ export class ChannelScreen {
       ),
       this.members,
       this.scroller,
+      this.notice,
       composer,
     );
     this.stops.push(
@@ -164,6 +176,61 @@ export class ChannelScreen {
     button.setAttribute('aria-expanded', 'true');
   }
 
+  /** Puts one of the viewer's messages in the composer to edit it. */
+  private startEditing(message: Message): void {
+    this.editing = message;
+    this.input.value = message.body;
+    this.submit.textContent = 'Save';
+    this.showNotice(
+      'Editing your message',
+      h('button', { type: 'button', class: 'quiet', onclick: () => this.stopEditing() }, 'Cancel'),
+    );
+    this.input.focus();
+  }
+
+  private stopEditing(): void {
+    this.editing = undefined;
+    this.input.value = '';
+    this.submit.textContent = 'Send';
+    this.notice.hidden = true;
+  }
+
+  private async saveEdit(message: Message, body: string): Promise<void> {
+    try {
+      this.view.add([await this.client.editMessage(message.id, body)]);
+      this.stopEditing();
+    } catch (error) {
+      this.showNotice(`Not saved: ${error instanceof Error ? error.message : 'try again'}`);
+    }
+  }
+
+  private async remove(message: Message): Promise<void> {
+    if (!window.confirm('Delete this message for everyone?')) return;
+    try {
+      this.view.add([await this.client.deleteMessage(message.id)]);
+      if (this.editing?.id === message.id) this.stopEditing();
+    } catch (error) {
+      this.showNotice(`Not deleted: ${error instanceof Error ? error.message : 'try again'}`);
+    }
+  }
+
+  private showNotice(text: string, ...actions: HTMLElement[]): void {
+    this.notice.replaceChildren(h('span', {}, text), ...actions);
+    this.notice.hidden = false;
+  }
+
+  /** Edit and Delete on the viewer's own stored messages that are not deleted. */
+  private actions(row: MessageRow): HTMLElement | false {
+    const message = row.message;
+    if (!row.own || !message || row.deleted) return false;
+    return h(
+      'span',
+      { class: 'actions' },
+      h('button', { type: 'button', class: 'quiet', onclick: () => this.startEditing(message) }, 'Edit'),
+      h('button', { type: 'button', class: 'quiet', onclick: () => void this.remove(message) }, 'Delete'),
+    );
+  }
+
   private row(row: DisplayRow): HTMLElement {
     if (row.type === 'system') {
       return h('li', { class: 'row system', 'data-seq': row.message.seq }, row.message.body);
@@ -182,7 +249,7 @@ export class ChannelScreen {
     return h(
       'li',
       {
-        class: `row message${row.own ? ' own' : ''}${row.showSender ? ' first' : ''}`,
+        class: `row message${row.own ? ' own' : ''}${row.showSender ? ' first' : ''}${row.deleted ? ' deleted' : ''}`,
         'data-seq': row.message?.seq,
         'data-state': row.state,
       },
@@ -191,8 +258,10 @@ export class ChannelScreen {
         'div',
         { class: 'bubble' },
         h('span', { class: 'body' }, row.body),
+        row.edited ? h('span', { class: 'edited' }, 'edited') : false,
         h('time', { datetime: row.createdAt }, time(row.createdAt)),
       ),
+      this.actions(row),
       status,
     );
   }
