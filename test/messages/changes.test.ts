@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Tier } from '../../src/entities';
+import { Channel, Message, MessageChange, Tier } from '../../src/entities';
 import { CHANGE_RULES } from '../../src/services/message-change.service';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { CHANNEL, JOIN, LEAVE, type TestUser } from '../support/chat';
@@ -189,6 +189,36 @@ describe.each(eachProfile)('edits and deletions (%s)', (_name, profile) => {
         async () =>
           (await count(chat.server, 'message_changes', 'channel_id = ? and published_at is null', [room])) === 0,
         'every change marked published',
+      );
+    } finally {
+      await Promise.all([live.close(), listener.close()]);
+    }
+  });
+
+  it('republishes a change committed but never published (the sweeper), with its message as it is now', async () => {
+    const ana = await chat.user('sweep-ana', Tier.PLUS);
+    const room = await ana.createChannel('PRIVATE');
+    const message = await sent(ana, room, 'to be deleted by a process that then died');
+    const live = await LiveSubscription.changes(ana, room);
+    const listener = await MqttListener.connect(
+      await directClient(chat.server, ana),
+      `${chat.server.topicPrefix}/channel/${room}`,
+    );
+    try {
+      // A deletion committed by a process that died before publishing it: rev taken, published_at null.
+      const em = chat.server.app.orm.em.fork();
+      const now = new Date(Date.now() - 1000);
+      await em.nativeUpdate(Channel, { id: room }, { lastRev: 1 });
+      await em.nativeUpdate(Message, { id: message.id }, { body: '', deletedAt: now, rev: 1 });
+      await em.insert(MessageChange, { id: randomUUID(), channel: room, rev: 1, message: message.id, createdAt: now });
+      await Promise.all([live.received(1), listener.received(1)]);
+      const deleted = { ...message, body: '', deletedAt: now.toISOString(), rev: 1 };
+      expect(live.messages).toEqual([{ rev: 1, type: 'DELETED', message: deleted }]);
+      expect(listener.json[0]).toMatchObject({ type: 'message.deleted', rev: 1, message: deleted });
+      await eventually(
+        async () =>
+          (await count(chat.server, 'message_changes', 'channel_id = ? and published_at is null', [room])) === 0,
+        'the change marked published',
       );
     } finally {
       await Promise.all([live.close(), listener.close()]);

@@ -5,6 +5,7 @@ import { LiveSubscription } from '../support/live';
 import { TestMosquitto } from '../support/mosquitto';
 import { describeReal } from '../support/profiles';
 import { anotherSession, signedInUser } from '../support/chat-server';
+import { count } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { listenToViewerEvents, markUntilHeard } from '../support/viewer-events';
@@ -27,6 +28,30 @@ async function sendFrom(users: TestUser[], perUser: number, tag: string) {
   );
   return sent.flat().sort((a, b) => a.seq - b.seq);
 }
+
+/**
+ * Each user edits each of `messages` of theirs (deleting every third), users in parallel, and returns the changes
+ * as messageChanged should bring them: in rev order, each with the message as the mutation answered it.
+ */
+async function changeFrom(users: TestUser[], messages: any[][], tag: string) {
+  const changes = await Promise.all(
+    users.map(async (user, u) => {
+      const mine = [];
+      for (const [i, message] of messages[u].entries()) {
+        const deleting = i % 3 === 2;
+        const res = deleting ? await user.delete(message.id) : await user.edit(message.id, `${tag} ${u}/${i}`);
+        if (res.errors) throw new Error(JSON.stringify(res.errors));
+        const changed = (res.data as any).editMessage ?? (res.data as any).deleteMessage;
+        mine.push({ rev: changed.rev, type: deleting ? 'DELETED' : 'UPDATED', message: changed });
+      }
+      return mine;
+    }),
+  );
+  return changes.flat().sort((a, b) => a.rev - b.rev);
+}
+
+/** Splits stored messages by sender, in the order of `users`. */
+const bySender = (users: TestUser[], stored: any[]) => users.map((u) => stored.filter((m) => m.sender.id === u.id));
 
 function expectExactly(live: LiveSubscription, stored: any[]) {
   expect(live.seqs).toEqual(stored.map((m) => m.seq));
@@ -87,6 +112,25 @@ describeReal('two instances on one broker and one database (%s)', (_name, profil
       expect(onDesktop.events.at(-1)!.channel.unreadCount).toBe(0);
     } finally {
       await onDesktop.close();
+    }
+  });
+
+  it('brings edits and deletions made through either instance to change subscribers on both, in rev order, once', async () => {
+    const users = [await signedInUser(a, 'edit-a'), await signedInUser(b, 'edit-b')];
+    const stored = await sendFrom(users, 6, 'to change');
+    const [changesA, changesB] = [
+      await LiveSubscription.changes(users[0], lobby),
+      await LiveSubscription.changes(users[1], lobby),
+    ];
+    try {
+      const changes = await changeFrom(users, bySender(users, stored), 'changed');
+      const first = changes[0].rev;
+      expect(changes.map((c) => c.rev)).toEqual(changes.map((_, i) => first + i));
+      await Promise.all([changesA.received(12), changesB.received(12)]);
+      expect(changesA.messages).toEqual(changes);
+      expect(changesB.messages).toEqual(changes);
+    } finally {
+      await Promise.all([changesA.close(), changesB.close()]);
     }
   });
 
@@ -186,6 +230,47 @@ describeReal('a broker outage (%s)', (_name, profile) => {
       expectExactly(local, all);
       expectExactly(remote, all);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    } finally {
+      await Promise.all([local.close(), remote.close()]);
+    }
+  });
+
+  it('delivers edits and deletions made during the outage to both instances afterwards, and to a client resuming from afterRev, in rev order, once', async () => {
+    const users = [await signedInUser(server, 'e1'), await signedInUser(server, 'e2')];
+    const reader = await signedInUser(other, 'e3');
+    const stored = bySender(users, await sendFrom(users, 9, 'to change'));
+    const part = (from: number, to: number) => stored.map((mine) => mine.slice(from, to));
+    const [local, remote] = [
+      await LiveSubscription.changes(users[0], lobby),
+      await LiveSubscription.changes(reader, lobby),
+    ];
+    try {
+      const before = await changeFrom(users, part(0, 3), 'before');
+      await Promise.all([local.received(6), remote.received(6)]);
+      await broker.kill();
+      const during = await changeFrom(users, part(3, 6), 'during');
+      // The instance that stored them hands them to its own subscribers without the broker.
+      await local.received(12);
+      expect(local.messages).toEqual([...before, ...during]);
+      await broker.resume();
+      const after = await changeFrom(users, part(6, 9), 'after');
+      const all = [...before, ...during, ...after];
+      expect(all.map((c) => c.rev)).toEqual(all.map((_, i) => all[0].rev + i));
+      await Promise.all([local.received(all.length), remote.received(all.length)]);
+      expect(local.messages).toEqual(all);
+      expect(remote.messages).toEqual(all);
+      // A client that was away since the first changes resumes with exactly what it missed, as it is now.
+      const resumed = await LiveSubscription.changes(reader, lobby, before[5].rev);
+      try {
+        await resumed.received(12);
+        expect(resumed.messages).toEqual([...during, ...after]);
+      } finally {
+        await resumed.close();
+      }
+      await eventually(
+        async () => (await count(server, 'message_changes', 'published_at is null')) === 0,
+        'every change published once the broker is back',
+      );
     } finally {
       await Promise.all([local.close(), remote.close()]);
     }
