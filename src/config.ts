@@ -234,7 +234,7 @@ function parse(raw: z.infer<typeof env>) {
       operationsPerUser: raw.MAX_OPERATIONS_PER_USER,
       /** HTTP requests from one address in progress at once. */
       requestsPerAddress: raw.MAX_REQUESTS_PER_ADDRESS,
-      /** messageAdded subscriptions of one user open at once, over all their sockets. */
+      /** messageAdded and messageChanged subscriptions of one user open at once, over all their sockets. */
       subscriptionsPerUser: raw.MAX_SUBSCRIPTIONS_PER_USER,
       /** PRIVATE and PASSWORD channels one user may own. */
       channelsPerUser: raw.MAX_CHANNELS_PER_USER,

@@ -27,7 +27,7 @@ export class Metrics {
   });
   readonly subscriptions = new Gauge({
     name: 'chat_active_subscriptions',
-    help: 'messageAdded subscriptions open on this instance',
+    help: 'messageAdded and messageChanged subscriptions open on this instance',
     registers: [this.registry],
   });
   readonly sockets = new Gauge({
