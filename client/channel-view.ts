@@ -40,10 +40,13 @@ export class ChannelView {
   private readonly changeVariables: { channelId: string; afterRev: number };
   private stopChanges: (() => void) | undefined;
   /**
-   * Changes of messages newer than the unbroken run held (`resumeSeq`): they may arrive before the message itself,
-   * whose live copy is then older; it is merged with them when it arrives.
+   * Changes of messages not held: newer than the unbroken run held (`resumeSeq`), which may arrive before the message
+   * itself, whose live copy is then older; or any, while an older page is being loaded, which may have been read
+   * before the change. Each is merged with its message when that arrives.
    */
   private readonly ahead = new Map<string, Message>();
+  /** Older pages being loaded. */
+  private pageLoads = 0;
   private readonly listeners = new Set<() => void>();
   private readonly pageSize: number;
 
@@ -143,8 +146,8 @@ export class ChannelView {
 
   /**
    * An edit or deletion: replaces the copy held when it is newer (higher rev). A change of a message not held yet
-   * and newer than `resumeSeq` is kept until the message arrives; one older than the messages held is dropped (its
-   * page, loaded later, has it as it is now).
+   * is kept until the message arrives when the message is newer than `resumeSeq` or a page is being loaded; else it
+   * is dropped (a page loaded later has the message as it is now).
    */
   private applyChange(message: Message): void {
     if (message.channelId !== this.channelId) return;
@@ -156,7 +159,8 @@ export class ChannelView {
       this.emit();
       return;
     }
-    if (message.seq > this.liveVariables.afterSeq && (this.ahead.get(message.id)?.rev ?? -1) < message.rev) {
+    const mayArrive = message.seq > this.liveVariables.afterSeq || this.pageLoads > 0;
+    if (mayArrive && (this.ahead.get(message.id)?.rev ?? -1) < message.rev) {
       this.ahead.set(message.id, message);
     }
   }
@@ -167,10 +171,16 @@ export class ChannelView {
    */
   async loadOlder(): Promise<number> {
     if (!this.older) return 0;
-    const page = await this.client.history(this.channelId, {
-      last: this.pageSize,
-      ...(this.oldestCursor ? { before: this.oldestCursor } : {}),
-    });
+    this.pageLoads++;
+    let page;
+    try {
+      page = await this.client.history(this.channelId, {
+        last: this.pageSize,
+        ...(this.oldestCursor ? { before: this.oldestCursor } : {}),
+      });
+    } finally {
+      this.pageLoads--;
+    }
     this.oldestCursor = page.pageInfo.startCursor ?? this.oldestCursor;
     this.older = page.pageInfo.hasPreviousPage;
     return this.add(page.edges.map((edge) => edge.node));
@@ -204,7 +214,9 @@ export class ChannelView {
     if (added === 0 && !changed) return 0;
     this.list = [...this.bySeq.values()].sort((a, b) => a.seq - b.seq);
     while (this.bySeq.has(this.liveVariables.afterSeq + 1)) this.liveVariables.afterSeq++;
-    for (const [id, message] of this.ahead) if (message.seq <= this.liveVariables.afterSeq) this.ahead.delete(id);
+    if (this.pageLoads === 0) {
+      for (const [id, message] of this.ahead) if (message.seq <= this.liveVariables.afterSeq) this.ahead.delete(id);
+    }
     this.emit();
     return added;
   }

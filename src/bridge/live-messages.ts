@@ -39,6 +39,11 @@ interface Stream<T> {
   readableLast(viewer: Viewer, channelId: string): Promise<number>;
   /** Hands an item, in turn, to the feed's subscribers. */
   deliver(item: T, feed: ChannelFeed<T>): void;
+  /**
+   * The messages stream, for the change stream: its feed of a channel holds the channel's message feed too, whose
+   * MEMBER_LEFT messages (gap-filled and resynced like any) end the subscriptions of both streams of who left.
+   */
+  holds?: Stream<MessageView>;
 }
 
 /**
@@ -94,6 +99,7 @@ export class LiveMessages {
       last: (channelId) => changes.lastRev(channelId),
       readableLast: (viewer, channelId) => changes.readableLastRev(viewer, channelId),
       deliver: (change, feed) => this.fanOut(change, feed),
+      holds: this.messageStream,
     };
     this.topicPattern = new RegExp(`^${topics.prefix.replace(/[.]/g, '\\.')}/channel/([^/]+)$`);
     broker.client.on('message', (topic, payload) => this.route(topic, payload));
@@ -258,6 +264,7 @@ export class LiveMessages {
       })();
       created.ready.catch(() => undefined);
       stream.feeds.set(channelId, created);
+      if (stream.holds) this.acquire(stream.holds, channelId);
       feed = created;
     }
     feed.refs += 1;
@@ -269,6 +276,8 @@ export class LiveMessages {
     if (feed.refs > 0 || stream.feeds.get(feed.channelId) !== feed) return;
     stream.feeds.delete(feed.channelId);
     feed.close();
+    const held = stream.holds?.feeds.get(feed.channelId);
+    if (stream.holds && held) this.release(stream.holds, held);
     const topicRefs = (this.topicRefs.get(feed.channelId) ?? 1) - 1;
     if (topicRefs > 0) {
       this.topicRefs.set(feed.channelId, topicRefs);

@@ -96,9 +96,10 @@ const messageSchema = z.object({
   systemEvent: z.enum(SystemEvent).nullable(),
   clientMessageId: z.string().max(64).nullable(),
   createdAt: iso,
-  editedAt: iso.nullable(),
-  deletedAt: iso.nullable(),
-  rev: z.number().int().nonnegative(),
+  // Absent from the payloads of servers older than edits (during a rolling deploy): an unchanged message.
+  editedAt: iso.nullable().default(null),
+  deletedAt: iso.nullable().default(null),
+  rev: z.number().int().nonnegative().default(0),
 });
 
 const payloadSchema = z.discriminatedUnion('type', [

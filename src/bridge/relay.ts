@@ -66,6 +66,7 @@ export class Relay {
   private markFlush: Promise<void> = Promise.resolve();
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private reconnectSweep: Promise<void> | undefined;
   private stopped = false;
   private readonly options: Required<RelayOptions>;
   private readonly exclusiveSweeps: boolean;
@@ -92,8 +93,14 @@ export class Relay {
     this.changes = changeOutbox(signer);
   }
 
-  /** Starts the sweeper. */
+  /** Starts the sweeper; it also sweeps as soon as the broker is back after an outage. */
   start(): void {
+    this.broker.client.on('connect', () => {
+      if (this.stopped) return;
+      this.reconnectSweep = this.sweep(0)
+        .catch((err: unknown) => this.logger.warn({ err }, 'relay sweep after a reconnect failed'))
+        .finally(() => (this.reconnectSweep = undefined));
+    });
     const tick = () => {
       this.sweepTimer = setTimeout(() => {
         this.sweeping = this.sweep()
@@ -130,11 +137,11 @@ export class Relay {
   }
 
   /**
-   * Republishes the messages and changes still unpublished `sweepAfterMs` after they were stored, oldest first, and
-   * updates the relay-lag gauge (the age of the oldest unpublished one).
+   * Republishes the messages and changes still unpublished `olderThanMs` (default `sweepAfterMs`) after they were
+   * stored, oldest first, each as it is now, and updates the relay-lag gauge (the age of the oldest unpublished one).
    */
-  async sweep(): Promise<void> {
-    const cutoff = new Date(this.clock().getTime() - this.options.sweepAfterMs);
+  async sweep(olderThanMs = this.options.sweepAfterMs): Promise<void> {
+    const cutoff = new Date(this.clock().getTime() - olderThanMs);
     for (const outbox of [this.messages, this.changes]) {
       const work = async (em: SqlEntityManager) => {
         const found = await outbox.due(em, cutoff, this.options.sweepBatch, this.exclusiveSweeps);
@@ -156,6 +163,7 @@ export class Relay {
     this.stopped = true;
     clearTimeout(this.sweepTimer);
     await this.sweeping;
+    await this.reconnectSweep;
     const deadline = Date.now() + 2000;
     while (this.inFlight.size > 0 && this.broker.isReady() && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -171,7 +179,9 @@ export class Relay {
    * when `ackTimeoutMs` passes first (the publication itself stays queued in the client and may still succeed).
    */
   private send(outbox: Outbox, row: Publication, ackTimeoutMs?: number): Promise<boolean> {
-    if (this.inFlight.has(row.id)) return Promise.resolve(false);
+    // While the broker is away, nothing is handed to the MQTT client, which would keep it and send it as it was
+    // once back, after a deletion committed meanwhile: the sweep after the reconnect publishes the rows as they are.
+    if (this.inFlight.has(row.id) || !this.broker.client.connected) return Promise.resolve(false);
     this.inFlight.add(row.id);
     const published = this.broker.client
       .publishAsync(this.topics.channel(row.channelId), row.payload, { qos: 1, retain: false })

@@ -101,10 +101,11 @@ export class MessageChangeService {
   }
 
   /**
-   * The transaction of one change: finds the message's channel, locks its row (as sends do, so changes of one
-   * channel take their revs one after another) and then the viewer's row (which makes the change rate exact across
-   * instances, as for sends: channels before users), checks access, ownership and the rate, applies `apply` and, when
-   * it changed something, writes the change at the channel's next rev.
+   * The transaction of one change. It locks the message's row first (a relay sweep may hold it while the broker
+   * acknowledges a republication: only this change waits then, not the channel's sends), then the channel's row (as
+   * sends do, so changes of one channel take their revs one after another), then the viewer's row (which makes the
+   * change rate exact across instances, as for sends: channels before users); checks access, ownership and the rate,
+   * applies `apply` and, when it changed something, writes the change at the channel's next rev.
    */
   private async change(
     viewer: Viewer,
@@ -113,25 +114,24 @@ export class MessageChangeService {
   ): Promise<MessageView> {
     if (!isMessageId(messageId)) throw notFound('message');
     const userId = viewer.user.id;
-    const found = await this.orm.em.fork().findOne(Message, { id: messageId }, { fields: ['channel'] });
-    if (!found) throw notFound('message');
-    const channelId = found.channel.id;
-
     const outcome = await lockingTransaction(this.orm, async (em) => {
-      const now = this.clock();
-      const channel = await em.findOneOrFail(Channel, channelId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const message = await em.findOne(Message, messageId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!message) throw notFound('message');
+      const channel = await em.findOneOrFail(Channel, message.channel.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
       await em.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // Read once the locks are held, so that revs and change times agree.
+      const now = this.clock();
       const refusal = accessRefusal(
         { kind: channel.kind, ownerId: channel.owner?.id ?? null },
         userId,
-        await isMember(em, channelId, userId),
+        await isMember(em, channel.id, userId),
       );
       if (refusal) throw refusal.code === ErrorCode.NOT_FOUND ? notFound('message') : refusal;
-      const message = await em.findOneOrFail(Message, messageId, { populate: ['sender'] });
       if (message.kind !== MessageKind.USER || message.sender?.id !== userId) {
         throw new DomainError(ErrorCode.FORBIDDEN, 'Only its sender may change a message.');
       }
       await this.checkRate(em, userId, now);
+      await em.populate(message, ['sender']);
       if (!apply(message, now)) return { view: messageView(message) };
 
       const rev = channel.lastRev + 1;

@@ -288,6 +288,44 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
       view.close();
     });
 
+    it('shows a message deleted while its older page was on its way as deleted, not as the page read it', async () => {
+      const network = new FlakyNetwork();
+      // Answers to older-page requests wait, once the server has answered, until the test lets them through.
+      let release: () => void = () => undefined;
+      let held = false;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const client = await connect('pages', {
+        webSocketImpl: network.WebSocket,
+        fetch: async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+          const answer = await fetch(input, init);
+          if (typeof init?.body === 'string' && init.body.includes('"before"')) {
+            held = true;
+            await gate;
+          }
+          return answer;
+        },
+      });
+      const id = await room(client);
+      const old = await say(id, 'an old message');
+      for (let i = 1; i <= 5; i++) await say(id, `newer ${i}`);
+      const view = new ChannelView(client, id, { pageSize: 5 });
+      await view.open();
+      await socketState(client, 'connected');
+      expect(view.messages.some((m) => m.id === old.id)).toBe(false);
+
+      const loading = view.loadOlder();
+      await eventually(() => held, 'the older page read by the server');
+      await owner.delete(old.id);
+      await eventually(
+        () => network.frames.some((f) => f.payload?.data?.messageChanged?.message.id === old.id),
+        'the deletion heard live',
+      );
+      release();
+      await loading;
+      expect(view.messages.find((m) => m.id === old.id)).toMatchObject({ body: '', deletedAt: expect.any(String) });
+      view.close();
+    });
+
     it('ends with FORBIDDEN when the viewer leaves the channel', async () => {
       const client = await connect('leaver');
       const id = await room(client);

@@ -225,6 +225,31 @@ describe.each(eachProfile)('edits and deletions (%s)', (_name, profile) => {
     }
   });
 
+  it('never lets an unsigned change payload stand in for a stored change, even one with the next rev', async () => {
+    const ana = await chat.user('forged-ana', Tier.PLUS);
+    const room = await ana.createChannel('PRIVATE');
+    const message = await sent(ana, room, 'genuine words');
+    const live = await LiveSubscription.changes(ana, room);
+    try {
+      const forged = {
+        v: 1,
+        type: 'message.deleted',
+        rev: 1,
+        message: { ...message, body: '', deletedAt: new Date().toISOString(), rev: 1 },
+      };
+      // Through the server's own broker connection: as someone who knows the server's broker password would.
+      const topic = `${chat.server.topicPrefix}/channel/${room}`;
+      const client = chat.server.app.broker.client;
+      await client.publishAsync(topic, JSON.stringify(forged), { qos: 1 });
+      await client.publishAsync(topic, JSON.stringify({ ...forged, sig: 'x'.repeat(43) }), { qos: 1 });
+      const real = (await ana.edit(message.id, 'genuine edit')).data!.editMessage;
+      await live.received(1);
+      expect(live.messages).toEqual([{ rev: 1, type: 'UPDATED', message: real }]);
+    } finally {
+      await live.close();
+    }
+  });
+
   it('resumes from afterRev after a gap with edits and deletions: each change once, in order, as it is now, then live', async () => {
     const ana = await chat.user('resume-ana', Tier.PLUS);
     const room = await ana.createChannel('PRIVATE');
@@ -337,8 +362,12 @@ describe.each(eachProfile)('edits and deletions (%s)', (_name, profile) => {
     }
 
     await dora.gql(JOIN, { id: room, password: 'secret12' });
+    const message = await sent(owner, room, 'to be edited');
     const live = await LiveSubscription.changes(dora, room);
     try {
+      // Live: the subscription is open (and the only one of dora's here: no messageAdded feed of the channel).
+      await owner.edit(message.id, 'edited while dora is here');
+      await live.received(1);
       await dora.gql(LEAVE, { id: room });
       await live.end();
       expect(live.errors!.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);

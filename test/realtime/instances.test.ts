@@ -235,6 +235,43 @@ describeReal('a broker outage (%s)', (_name, profile) => {
     }
   });
 
+  it('never publishes a body deleted during the outage once the broker is back: only the message as it is now', async () => {
+    const writer = await signedInUser(server, 'secret-writer');
+    const reader = await signedInUser(other, 'secret-reader');
+    const [added, changed] = [
+      await LiveSubscription.from(reader, lobby),
+      await LiveSubscription.changes(reader, lobby),
+    ];
+    // Every payload the other instance's broker connection receives on the channel's topic.
+    const heard: string[] = [];
+    const hear = (_topic: string, payload: Buffer) => heard.push(payload.toString());
+    other.app.broker.client.on('message', hear);
+    try {
+      await broker.kill();
+      const secret = `the vault code is ${Math.random()}`;
+      const res = await writer.send(lobby, secret);
+      const message = res.data!.sendMessage;
+      const deleted = (await writer.delete(message.id)).data!.deleteMessage;
+      await broker.resume();
+      await Promise.all([added.received(1), changed.received(1)]);
+      expect(added.messages).toEqual([{ ...deleted, rev: expect.any(Number) }]);
+      expect(added.messages[0]).toMatchObject({ body: '', deletedAt: deleted.deletedAt });
+      expect(changed.messages).toEqual([{ rev: deleted.rev, type: 'DELETED', message: deleted }]);
+      await eventually(
+        async () =>
+          (await count(server, 'messages', 'published_at is null')) +
+            (await count(server, 'message_changes', 'published_at is null')) ===
+          0,
+        'the message and its deletion published',
+      );
+      expect(heard.some((text) => text.includes(message.id))).toBe(true);
+      expect(heard.filter((text) => text.includes(secret))).toEqual([]);
+    } finally {
+      other.app.broker.client.off('message', hear);
+      await Promise.all([added.close(), changed.close()]);
+    }
+  });
+
   it('delivers edits and deletions made during the outage to both instances afterwards, and to a client resuming from afterRev, in rev order, once', async () => {
     const users = [await signedInUser(server, 'e1'), await signedInUser(server, 'e2')];
     const reader = await signedInUser(other, 'e3');

@@ -33,6 +33,8 @@ export class ChannelScreen {
   private readonly notice = h('div', { class: 'composer-notice', hidden: true, role: 'status' });
   /** The message the composer is editing, if it is. */
   private editing: Message | undefined;
+  /** An edit being saved: the composer waits for it. */
+  private saving = false;
 
   constructor(
     private readonly client: ChatClient,
@@ -52,7 +54,7 @@ export class ChannelScreen {
     }));
     const composer = h('form', { class: 'composer', 'aria-label': 'Send a message' }, input, this.submit);
     const send = () => {
-      if (!input.value.trim()) return;
+      if (!input.value.trim() || this.saving) return;
       if (this.editing) return void this.saveEdit(this.editing, input.value);
       void this.queue.enqueue(channel.id, input.value);
       input.value = '';
@@ -178,6 +180,7 @@ export class ChannelScreen {
 
   /** Puts one of the viewer's messages in the composer to edit it. */
   private startEditing(message: Message): void {
+    if (this.saving) return;
     this.editing = message;
     this.input.value = message.body;
     this.submit.textContent = 'Save';
@@ -196,11 +199,19 @@ export class ChannelScreen {
   }
 
   private async saveEdit(message: Message, body: string): Promise<void> {
+    this.saving = true;
+    this.submit.disabled = true;
     try {
       this.view.add([await this.client.editMessage(message.id, body)]);
-      this.stopEditing();
+      if (this.editing === message) this.stopEditing();
     } catch (error) {
-      this.showNotice(`Not saved: ${error instanceof Error ? error.message : 'try again'}`);
+      this.showNotice(
+        `Not saved: ${error instanceof Error ? error.message : 'try again'}`,
+        h('button', { type: 'button', class: 'quiet', onclick: () => this.stopEditing() }, 'Cancel'),
+      );
+    } finally {
+      this.saving = false;
+      this.submit.disabled = false;
     }
   }
 
