@@ -14,8 +14,8 @@ export interface ChannelViewOptions {
  * Live messages come from `messageAdded` with `afterSeq` = the newest seq held, so nothing stored between the page
  * and the subscription is missed; after a dropped connection the socket sends the subscription again with the
  * newest seq held at that moment, so the view resumes without gap or repeat. Edits and deletions come the same way
- * from `messageChanged` with `afterRev` = the newest change seen (the channel's `lastRev`, read before the first
- * page). Of two copies of a message the one with the higher `rev` wins, whatever order they arrive in.
+ * from `messageChanged` with `afterRev` = the newest change seen (the first page's `lastRev`, read before its
+ * messages). Of two copies of a message the one with the higher `rev` wins, whatever order they arrive in.
  */
 export class ChannelView {
   private readonly ids = new Set<string>();
@@ -88,13 +88,12 @@ export class ChannelView {
 
   /**
    * Loads the newest page, then goes live from its newest seq (messages) and from the channel's newest change read
-   * before the page (edits and deletions).
+   * before the page (`lastRev`: edits and deletions).
    * @throws ChatError when the page cannot be loaded (NOT_FOUND, FORBIDDEN, NETWORK_ERROR); nothing is live then.
    */
   async open(): Promise<void> {
-    const channel = await this.client.channel(this.channelId);
-    this.changeVariables.afterRev = Math.max(this.changeVariables.afterRev, channel?.lastRev ?? 0);
     const page = await this.client.history(this.channelId, { last: this.pageSize });
+    this.changeVariables.afterRev = Math.max(this.changeVariables.afterRev, page.lastRev);
     this.oldestCursor = page.pageInfo.startCursor ?? null;
     this.older = page.pageInfo.hasPreviousPage;
     const newest = page.edges[page.edges.length - 1]?.node.seq ?? 0;

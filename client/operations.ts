@@ -51,6 +51,7 @@ export const ViewerFields = graphql(`
     displayName
     tier
     tierExpiresAt
+    isAdmin
   }
 `);
 
@@ -151,6 +152,7 @@ export const Messages = graphql(`
         startCursor
         endCursor
       }
+      lastRev
     }
   }
 `);
@@ -235,6 +237,54 @@ export const ViewerEvents = graphql(`
       kind
       channel {
         ...ChannelFields
+      }
+    }
+  }
+`);
+
+export const BanUser = graphql(`
+  mutation BanUser($userId: ID!, $reason: String!, $until: DateTime) {
+    banUser(userId: $userId, reason: $reason, until: $until) {
+      id
+      displayName
+    }
+  }
+`);
+
+export const UnbanUser = graphql(`
+  mutation UnbanUser($userId: ID!) {
+    unbanUser(userId: $userId) {
+      id
+      displayName
+    }
+  }
+`);
+
+export const ModerationLog = graphql(`
+  query ModerationLog($first: Int, $after: String) {
+    moderationLog(first: $first, after: $after) {
+      edges {
+        cursor
+        node {
+          id
+          action
+          actor {
+            id
+            displayName
+          }
+          targetUser {
+            id
+            displayName
+          }
+          channelId
+          messageId
+          reason
+          createdAt
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
       }
     }
   }

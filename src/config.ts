@@ -124,6 +124,20 @@ const env = z.object({
     .refine((names) => names.length > 0 && names.every((n) => n.length >= 1 && n.length <= 64), {
       message: 'must be a comma-separated list of channel names of 1 to 64 characters',
     }),
+  ADMIN_EMAILS: z
+    .string()
+    .default('')
+    .transform((v) => [
+      ...new Set(
+        v
+          .split(',')
+          .map((email) => email.trim().toLowerCase())
+          .filter(Boolean),
+      ),
+    ])
+    .refine((emails) => emails.every((email) => z.email().safeParse(email).success), {
+      message: 'must be a comma-separated list of email addresses',
+    }),
   MAX_SOCKETS_PER_ADDRESS: positiveInt(200),
   MAX_SOCKETS_PER_USER: positiveInt(20),
   MAX_OPERATIONS_PER_SOCKET: positiveInt(25),
@@ -222,6 +236,8 @@ function parse(raw: z.infer<typeof env>) {
       secret: raw.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET,
     },
     channels: { defaults: raw.DEFAULT_CHANNELS },
+    /** The admins, by the email they sign in with (lower-cased): moderation and the operations page are theirs. */
+    moderation: { adminEmails: raw.ADMIN_EMAILS },
     /** What one client address, user or socket may hold open on this instance (README, "Limits"). */
     limits: {
       /** WebSockets (/graphql and /mqtt) and embedded-broker TCP connections open at once from one address. */

@@ -47,7 +47,7 @@ export const badInput = (field: string, message: string) =>
 export const rateLimited = (retryAfterSeconds: number, message = 'Too many attempts; try again later.') =>
   new DomainError(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
 
-export const notFound = (what: 'channel' | 'message' = 'channel') =>
+export const notFound = (what: 'channel' | 'message' | 'user' = 'channel') =>
   new DomainError(ErrorCode.NOT_FOUND, `No such ${what}.`);
 export const forbidden = () =>
   new DomainError(ErrorCode.FORBIDDEN, 'Join this channel with its password to read and post here.');

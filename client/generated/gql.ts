@@ -17,7 +17,7 @@ import * as types from './graphql';
 type Documents = {
     "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    rev\n  }\n": typeof types.MessageFieldsFragmentDoc,
     "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    lastRev\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n": typeof types.ChannelFieldsFragmentDoc,
-    "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n  }\n": typeof types.ViewerFieldsFragmentDoc,
+    "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n    isAdmin\n  }\n": typeof types.ViewerFieldsFragmentDoc,
     "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n    }\n  }\n": typeof types.RequestLoginCodeDocument,
     "\n  mutation VerifyLoginCode($email: String!, $code: String!) {\n    verifyLoginCode(email: $email, code: $code) {\n      token\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.VerifyLoginCodeDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
@@ -28,7 +28,7 @@ type Documents = {
     "\n  mutation CreateChannel($input: CreateChannelInput!) {\n    createChannel(input: $input) {\n      ...ChannelFields\n    }\n  }\n": typeof types.CreateChannelDocument,
     "\n  mutation JoinChannel($id: ID!, $password: String) {\n    joinChannel(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": typeof types.JoinChannelDocument,
     "\n  mutation LeaveChannel($id: ID!) {\n    leaveChannel(channelId: $id)\n  }\n": typeof types.LeaveChannelDocument,
-    "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.MessagesDocument,
+    "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      lastRev\n    }\n  }\n": typeof types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": typeof types.SendMessageDocument,
     "\n  subscription MessageAdded($channelId: ID!, $afterSeq: Int) {\n    messageAdded(channelId: $channelId, afterSeq: $afterSeq) {\n      ...MessageFields\n    }\n  }\n": typeof types.MessageAddedDocument,
     "\n  mutation EditMessage($messageId: ID!, $body: String!) {\n    editMessage(messageId: $messageId, body: $body) {\n      ...MessageFields\n    }\n  }\n": typeof types.EditMessageDocument,
@@ -37,6 +37,9 @@ type Documents = {
     "\n  mutation MarkRead($id: ID!, $seq: Int!) {\n    markRead(channelId: $id, seq: $seq) {\n      ...ChannelFields\n    }\n  }\n": typeof types.MarkReadDocument,
     "\n  query Members($id: ID!, $first: Int, $after: String) {\n    channel(id: $id) {\n      id\n      memberCount\n      members(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            displayName\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.MembersDocument,
     "\n  subscription ViewerEvents {\n    viewerEvents {\n      kind\n      channel {\n        ...ChannelFields\n      }\n    }\n  }\n": typeof types.ViewerEventsDocument,
+    "\n  mutation BanUser($userId: ID!, $reason: String!, $until: DateTime) {\n    banUser(userId: $userId, reason: $reason, until: $until) {\n      id\n      displayName\n    }\n  }\n": typeof types.BanUserDocument,
+    "\n  mutation UnbanUser($userId: ID!) {\n    unbanUser(userId: $userId) {\n      id\n      displayName\n    }\n  }\n": typeof types.UnbanUserDocument,
+    "\n  query ModerationLog($first: Int, $after: String) {\n    moderationLog(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          action\n          actor {\n            id\n            displayName\n          }\n          targetUser {\n            id\n            displayName\n          }\n          channelId\n          messageId\n          reason\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ModerationLogDocument,
     "\n  query Plans {\n    plans {\n      id\n      tier\n      days\n      amount\n      currency\n    }\n  }\n": typeof types.PlansDocument,
     "\n  mutation StartCheckout($planId: ID!) {\n    startCheckout(planId: $planId) {\n      id\n      url\n    }\n  }\n": typeof types.StartCheckoutDocument,
     "\n  query MqttCredentials {\n    mqttCredentials {\n      url\n      wsUrl\n      username\n      password\n      clientId\n      expiresAt\n      topics\n    }\n  }\n": typeof types.MqttCredentialsDocument,
@@ -44,7 +47,7 @@ type Documents = {
 const documents: Documents = {
     "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    rev\n  }\n": types.MessageFieldsFragmentDoc,
     "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    lastRev\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n": types.ChannelFieldsFragmentDoc,
-    "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n  }\n": types.ViewerFieldsFragmentDoc,
+    "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n    isAdmin\n  }\n": types.ViewerFieldsFragmentDoc,
     "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n    }\n  }\n": types.RequestLoginCodeDocument,
     "\n  mutation VerifyLoginCode($email: String!, $code: String!) {\n    verifyLoginCode(email: $email, code: $code) {\n      token\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.VerifyLoginCodeDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
@@ -55,7 +58,7 @@ const documents: Documents = {
     "\n  mutation CreateChannel($input: CreateChannelInput!) {\n    createChannel(input: $input) {\n      ...ChannelFields\n    }\n  }\n": types.CreateChannelDocument,
     "\n  mutation JoinChannel($id: ID!, $password: String) {\n    joinChannel(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": types.JoinChannelDocument,
     "\n  mutation LeaveChannel($id: ID!) {\n    leaveChannel(channelId: $id)\n  }\n": types.LeaveChannelDocument,
-    "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.MessagesDocument,
+    "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      lastRev\n    }\n  }\n": types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": types.SendMessageDocument,
     "\n  subscription MessageAdded($channelId: ID!, $afterSeq: Int) {\n    messageAdded(channelId: $channelId, afterSeq: $afterSeq) {\n      ...MessageFields\n    }\n  }\n": types.MessageAddedDocument,
     "\n  mutation EditMessage($messageId: ID!, $body: String!) {\n    editMessage(messageId: $messageId, body: $body) {\n      ...MessageFields\n    }\n  }\n": types.EditMessageDocument,
@@ -64,6 +67,9 @@ const documents: Documents = {
     "\n  mutation MarkRead($id: ID!, $seq: Int!) {\n    markRead(channelId: $id, seq: $seq) {\n      ...ChannelFields\n    }\n  }\n": types.MarkReadDocument,
     "\n  query Members($id: ID!, $first: Int, $after: String) {\n    channel(id: $id) {\n      id\n      memberCount\n      members(first: $first, after: $after) {\n        edges {\n          cursor\n          node {\n            id\n            displayName\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.MembersDocument,
     "\n  subscription ViewerEvents {\n    viewerEvents {\n      kind\n      channel {\n        ...ChannelFields\n      }\n    }\n  }\n": types.ViewerEventsDocument,
+    "\n  mutation BanUser($userId: ID!, $reason: String!, $until: DateTime) {\n    banUser(userId: $userId, reason: $reason, until: $until) {\n      id\n      displayName\n    }\n  }\n": types.BanUserDocument,
+    "\n  mutation UnbanUser($userId: ID!) {\n    unbanUser(userId: $userId) {\n      id\n      displayName\n    }\n  }\n": types.UnbanUserDocument,
+    "\n  query ModerationLog($first: Int, $after: String) {\n    moderationLog(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          action\n          actor {\n            id\n            displayName\n          }\n          targetUser {\n            id\n            displayName\n          }\n          channelId\n          messageId\n          reason\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ModerationLogDocument,
     "\n  query Plans {\n    plans {\n      id\n      tier\n      days\n      amount\n      currency\n    }\n  }\n": types.PlansDocument,
     "\n  mutation StartCheckout($planId: ID!) {\n    startCheckout(planId: $planId) {\n      id\n      url\n    }\n  }\n": types.StartCheckoutDocument,
     "\n  query MqttCredentials {\n    mqttCredentials {\n      url\n      wsUrl\n      username\n      password\n      clientId\n      expiresAt\n      topics\n    }\n  }\n": types.MqttCredentialsDocument,
@@ -80,7 +86,7 @@ export function graphql(source: "\n  fragment ChannelFields on Channel {\n    id
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n  }\n"): typeof import('./graphql').ViewerFieldsFragmentDoc;
+export function graphql(source: "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n    isAdmin\n  }\n"): typeof import('./graphql').ViewerFieldsFragmentDoc;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -124,7 +130,7 @@ export function graphql(source: "\n  mutation LeaveChannel($id: ID!) {\n    leav
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n"): typeof import('./graphql').MessagesDocument;
+export function graphql(source: "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      lastRev\n    }\n  }\n"): typeof import('./graphql').MessagesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -157,6 +163,18 @@ export function graphql(source: "\n  query Members($id: ID!, $first: Int, $after
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ViewerEvents {\n    viewerEvents {\n      kind\n      channel {\n        ...ChannelFields\n      }\n    }\n  }\n"): typeof import('./graphql').ViewerEventsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation BanUser($userId: ID!, $reason: String!, $until: DateTime) {\n    banUser(userId: $userId, reason: $reason, until: $until) {\n      id\n      displayName\n    }\n  }\n"): typeof import('./graphql').BanUserDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnbanUser($userId: ID!) {\n    unbanUser(userId: $userId) {\n      id\n      displayName\n    }\n  }\n"): typeof import('./graphql').UnbanUserDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ModerationLog($first: Int, $after: String) {\n    moderationLog(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          action\n          actor {\n            id\n            displayName\n          }\n          targetUser {\n            id\n            displayName\n          }\n          channelId\n          messageId\n          reason\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): typeof import('./graphql').ModerationLogDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

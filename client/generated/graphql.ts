@@ -31,6 +31,14 @@ export type MessageKind =
   | 'SYSTEM'
   | 'USER';
 
+export type ModerationActionKind =
+  /** an admin banned targetUser (reason) */
+  | 'BAN_USER'
+  /** an admin or the channel's owner deleted a message of targetUser */
+  | 'DELETE_MESSAGE'
+  /** an admin lifted the ban of targetUser */
+  | 'UNBAN_USER';
+
 export type SendMessageInput = {
   body: string;
   channelId: string | number;
@@ -59,7 +67,7 @@ export type MessageFieldsFragment = { id: string, channelId: string, seq: number
 
 export type ChannelFieldsFragment = { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null };
 
-export type ViewerFieldsFragment = { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null };
+export type ViewerFieldsFragment = { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null, isAdmin: boolean };
 
 export type RequestLoginCodeMutationVariables = Exact<{
   email: string;
@@ -74,7 +82,7 @@ export type VerifyLoginCodeMutationVariables = Exact<{
 }>;
 
 
-export type VerifyLoginCodeMutation = { verifyLoginCode: { token: string, expiresAt: string, viewer: { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null } } };
+export type VerifyLoginCodeMutation = { verifyLoginCode: { token: string, expiresAt: string, viewer: { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null, isAdmin: boolean } } };
 
 export type LogoutMutationVariables = Exact<{ [key: string]: never; }>;
 
@@ -84,14 +92,14 @@ export type LogoutMutation = { logout: boolean };
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null } | null };
+export type MeQuery = { me: { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null, isAdmin: boolean } | null };
 
 export type UpdateDisplayNameMutationVariables = Exact<{
   displayName: string;
 }>;
 
 
-export type UpdateDisplayNameMutation = { updateDisplayName: { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null } };
+export type UpdateDisplayNameMutation = { updateDisplayName: { id: string, email: string, displayName: string, tier: Tier, tierExpiresAt: string | null, isAdmin: boolean } };
 
 export type ChannelsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -136,7 +144,7 @@ export type MessagesQueryVariables = Exact<{
 }>;
 
 
-export type MessagesQuery = { messages: { edges: Array<{ cursor: string, node: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, rev: number, sender: { id: string, displayName: string } | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
+export type MessagesQuery = { messages: { lastRev: number, edges: Array<{ cursor: string, node: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, rev: number, sender: { id: string, displayName: string } | null } }>, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null } } };
 
 export type SendMessageMutationVariables = Exact<{
   input: SendMessageInput;
@@ -197,6 +205,30 @@ export type ViewerEventsSubscriptionVariables = Exact<{ [key: string]: never; }>
 
 
 export type ViewerEventsSubscription = { viewerEvents: { kind: ViewerEventKind, channel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } | null } };
+
+export type BanUserMutationVariables = Exact<{
+  userId: string | number;
+  reason: string;
+  until?: string | null | undefined;
+}>;
+
+
+export type BanUserMutation = { banUser: { id: string, displayName: string } };
+
+export type UnbanUserMutationVariables = Exact<{
+  userId: string | number;
+}>;
+
+
+export type UnbanUserMutation = { unbanUser: { id: string, displayName: string } };
+
+export type ModerationLogQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type ModerationLogQuery = { moderationLog: { edges: Array<{ cursor: string, node: { id: string, action: ModerationActionKind, channelId: string | null, messageId: string | null, reason: string | null, createdAt: string, actor: { id: string, displayName: string } | null, targetUser: { id: string, displayName: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type PlansQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -278,6 +310,7 @@ export const ViewerFieldsFragmentDoc = new TypedDocumentString(`
   displayName
   tier
   tierExpiresAt
+  isAdmin
 }
     `, {"fragmentName":"ViewerFields"}) as unknown as TypedDocumentString<ViewerFieldsFragment, unknown>;
 export const RequestLoginCodeDocument = new TypedDocumentString(`
@@ -305,6 +338,7 @@ export const VerifyLoginCodeDocument = new TypedDocumentString(`
   displayName
   tier
   tierExpiresAt
+  isAdmin
 }`) as unknown as TypedDocumentString<VerifyLoginCodeMutation, VerifyLoginCodeMutationVariables>;
 export const LogoutDocument = new TypedDocumentString(`
     mutation Logout {
@@ -323,6 +357,7 @@ export const MeDocument = new TypedDocumentString(`
   displayName
   tier
   tierExpiresAt
+  isAdmin
 }`) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
 export const UpdateDisplayNameDocument = new TypedDocumentString(`
     mutation UpdateDisplayName($displayName: String!) {
@@ -336,6 +371,7 @@ export const UpdateDisplayNameDocument = new TypedDocumentString(`
   displayName
   tier
   tierExpiresAt
+  isAdmin
 }`) as unknown as TypedDocumentString<UpdateDisplayNameMutation, UpdateDisplayNameMutationVariables>;
 export const ChannelsDocument = new TypedDocumentString(`
     query Channels {
@@ -455,6 +491,7 @@ export const MessagesDocument = new TypedDocumentString(`
       startCursor
       endCursor
     }
+    lastRev
   }
 }
     fragment MessageFields on Message {
@@ -663,6 +700,51 @@ export const ViewerEventsDocument = new TypedDocumentString(`
   unreadCount
   memberCount
 }`) as unknown as TypedDocumentString<ViewerEventsSubscription, ViewerEventsSubscriptionVariables>;
+export const BanUserDocument = new TypedDocumentString(`
+    mutation BanUser($userId: ID!, $reason: String!, $until: DateTime) {
+  banUser(userId: $userId, reason: $reason, until: $until) {
+    id
+    displayName
+  }
+}
+    `) as unknown as TypedDocumentString<BanUserMutation, BanUserMutationVariables>;
+export const UnbanUserDocument = new TypedDocumentString(`
+    mutation UnbanUser($userId: ID!) {
+  unbanUser(userId: $userId) {
+    id
+    displayName
+  }
+}
+    `) as unknown as TypedDocumentString<UnbanUserMutation, UnbanUserMutationVariables>;
+export const ModerationLogDocument = new TypedDocumentString(`
+    query ModerationLog($first: Int, $after: String) {
+  moderationLog(first: $first, after: $after) {
+    edges {
+      cursor
+      node {
+        id
+        action
+        actor {
+          id
+          displayName
+        }
+        targetUser {
+          id
+          displayName
+        }
+        channelId
+        messageId
+        reason
+        createdAt
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ModerationLogQuery, ModerationLogQueryVariables>;
 export const PlansDocument = new TypedDocumentString(`
     query Plans {
   plans {

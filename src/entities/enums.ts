@@ -22,6 +22,13 @@ export enum SystemEvent {
   MEMBER_LEFT = 'MEMBER_LEFT',
 }
 
+/** What a moderation action did (the moderation log). */
+export enum ModerationActionKind {
+  BAN_USER = 'BAN_USER',
+  UNBAN_USER = 'UNBAN_USER',
+  DELETE_MESSAGE = 'DELETE_MESSAGE',
+}
+
 const TIER_RANK: Record<Tier, number> = { FREE: 0, PLUS: 1, PRO: 2 };
 
 /** Whether `held` is at least `needed`. */

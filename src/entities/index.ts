@@ -3,6 +3,7 @@ import { Channel } from './channel.entity';
 import { LoginCodeRequest } from './login-code-request.entity';
 import { LoginCode } from './login-code.entity';
 import { Membership } from './membership.entity';
+import { ModerationAction } from './moderation-action.entity';
 import { MessageChange } from './message-change.entity';
 import { Message } from './message.entity';
 import { Pass } from './pass.entity';
@@ -12,6 +13,7 @@ import { StripeEvent } from './stripe-event.entity';
 import { User } from './user.entity';
 
 export * from './enums';
+export { isBanned } from './user.entity';
 export {
   Channel,
   ChannelPasswordFailure,
@@ -20,6 +22,7 @@ export {
   Membership,
   Message,
   MessageChange,
+  ModerationAction,
   Pass,
   ReadPosition,
   Session,
@@ -37,6 +40,7 @@ export const entities = [
   Membership,
   Message,
   MessageChange,
+  ModerationAction,
   Pass,
   ChannelPasswordFailure,
   StripeEvent,

@@ -15,4 +15,19 @@ export class User {
 
   @Property({ type: 'datetime', length: 3 })
   createdAt!: Date;
+
+  /** When an admin banned the user; null when they are not banned (see {@link isBanned}). */
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  bannedAt: Date | null = null;
+
+  /** When the ban ends; null for a ban without end. */
+  @Property({ type: 'datetime', length: 3, nullable: true })
+  bannedUntil: Date | null = null;
+
+  @Property({ type: 'string', length: 500, nullable: true, default: null })
+  banReason: string | null = null;
 }
+
+/** Whether a user is banned at `now`: banned, and the ban has no end or ends later. */
+export const isBanned = (user: Pick<User, 'bannedAt' | 'bannedUntil'>, now: Date): boolean =>
+  user.bannedAt !== null && (user.bannedUntil === null || user.bannedUntil > now);

@@ -5,6 +5,7 @@ import { Migration20261123000400ExactIdentifiers } from './Migration202611230004
 import { Migration20261202000500ReadinessAndExpiry } from './Migration20261202000500ReadinessAndExpiry';
 import { Migration20261202000600ReadPositions } from './Migration20261202000600ReadPositions';
 import { Migration20261202000700MessageChanges } from './Migration20261202000700MessageChanges';
+import { Migration20261202000800Moderation } from './Migration20261202000800Moderation';
 
 /** Every migration in order. Listed explicitly so the build and the tests run the same set. */
 export const migrationsList = [
@@ -15,4 +16,5 @@ export const migrationsList = [
   { name: 'Migration20261202000500ReadinessAndExpiry', class: Migration20261202000500ReadinessAndExpiry },
   { name: 'Migration20261202000600ReadPositions', class: Migration20261202000600ReadPositions },
   { name: 'Migration20261202000700MessageChanges', class: Migration20261202000700MessageChanges },
+  { name: 'Migration20261202000800Moderation', class: Migration20261202000800Moderation },
 ];

@@ -102,4 +102,12 @@ export class MessageConnectionType {
 
   @Field(() => PageInfoType)
   pageInfo!: PageInfoType;
+
+  @Field(() => Int, {
+    description: [
+      "the channel's lastRev, read before the page's messages: every change after it is newer than the page, so",
+      'subscribe messageChanged(afterRev:) from it to miss none',
+    ].join(' '),
+  })
+  lastRev!: number;
 }

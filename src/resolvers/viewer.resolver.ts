@@ -31,6 +31,11 @@ export class ViewerResolver {
     return (await ctx.services.passes.standing(viewer.id)).expiresAt;
   }
 
+  @FieldResolver(() => Boolean, { description: 'whether the viewer is an admin (ADMIN_EMAILS): moderation is theirs' })
+  isAdmin(@Root() viewer: ViewerType, @Ctx() ctx: Context): boolean {
+    return ctx.services.moderation.isAdmin({ user: viewer });
+  }
+
   @FieldResolver(() => [PassType], { description: 'every pass bought, newest first' })
   passes(@Root() viewer: ViewerType, @Ctx() ctx: Context): Promise<Pass[]> {
     return ctx.services.passes.passes(viewer.id);

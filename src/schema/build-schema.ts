@@ -7,6 +7,7 @@ import { CheckoutResolver } from '../resolvers/checkout.resolver';
 import { MemberResolver } from '../resolvers/member.resolver';
 import { MessageResolver } from '../resolvers/message.resolver';
 import { MqttCredentialsResolver } from '../resolvers/mqtt-credentials.resolver';
+import { ModerationResolver } from '../resolvers/moderation.resolver';
 import { ReadPositionResolver } from '../resolvers/read-position.resolver';
 import { ViewerEventResolver } from '../resolvers/viewer-event.resolver';
 import { ViewerResolver } from '../resolvers/viewer.resolver';
@@ -40,6 +41,7 @@ export function buildChatSchema(): Promise<GraphQLSchema> {
       MemberResolver,
       CheckoutResolver,
       MqttCredentialsResolver,
+      ModerationResolver,
     ],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     authChecker,

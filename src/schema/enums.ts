@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { ChannelKind, MessageKind, SystemEvent, Tier } from '../entities';
+import { ChannelKind, MessageKind, ModerationActionKind, SystemEvent, Tier } from '../entities';
 import { ChangeType } from '../services/views';
 
 registerEnumType(Tier, {
@@ -36,5 +36,14 @@ registerEnumType(ChangeType, {
   valuesConfig: {
     UPDATED: { description: 'its sender edited it (editedAt, body)' },
     DELETED: { description: 'it was deleted (deletedAt; its body is empty)' },
+  },
+});
+
+registerEnumType(ModerationActionKind, {
+  name: 'ModerationActionKind',
+  valuesConfig: {
+    BAN_USER: { description: 'an admin banned targetUser (reason)' },
+    UNBAN_USER: { description: 'an admin lifted the ban of targetUser' },
+    DELETE_MESSAGE: { description: "an admin or the channel's owner deleted a message of targetUser" },
   },
 });

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { LockMode, UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/core';
 import { DomainError, ErrorCode, rateLimited } from '../errors';
-import { LoginCode, LoginCodeRequest, Session, User } from '../entities';
+import { isBanned, LoginCode, LoginCodeRequest, Session, User } from '../entities';
 import type { Mailer } from '../mail/mailer';
 import type { Clock } from './clock';
 import { SessionStore } from './store/session.store';
@@ -116,7 +116,9 @@ export class AuthService {
    * Checks a code; on success creates the user (first time) and opens a session.
    *
    * @throws DomainError BAD_USER_INPUT for a malformed email or code (not counted as a try); INVALID_CODE for a
-   * wrong, expired, used, replaced or killed code, with `attemptsLeft` when a wrong try counted against a live code.
+   * wrong, expired, used, replaced or killed code, with `attemptsLeft` when a wrong try counted against a live code;
+   * FORBIDDEN with `reason: "BANNED"` and `until` (null: no end) for the right code of a banned user, which it uses
+   * up without opening a session.
    */
   async verifyLoginCode(rawEmail: string, rawCode: string): Promise<SignIn> {
     const email = parseField('email', emailSchema, rawEmail);
@@ -134,7 +136,9 @@ export class AuthService {
         return { ok: false as const, attemptsLeft: LOGIN_RULES.maxWrongTries - row.failedAttempts };
       }
       row.consumedAt = now;
-      let user = await em.findOne(User, { email });
+      // Under the user's lock, which a ban takes too: a session cannot open beside a ban being stored.
+      let user = await em.findOne(User, { email }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (user && isBanned(user, now)) return { ok: false as const, bannedUntil: user.bannedUntil };
       if (!user) {
         const localPart = displayNameSchema.safeParse(email.split('@')[0]);
         user = em.create(User, { email, displayName: localPart.success ? localPart.data : 'user', createdAt: now });
@@ -144,6 +148,12 @@ export class AuthService {
       em.create(Session, { user, tokenHash: sha256(token), createdAt: now, expiresAt });
       return { ok: true as const, signIn: { token, expiresAt, user } };
     });
+    if (!outcome.ok && 'bannedUntil' in outcome) {
+      throw new DomainError(ErrorCode.FORBIDDEN, 'This account is banned.', {
+        reason: 'BANNED',
+        until: outcome.bannedUntil?.toISOString() ?? null,
+      });
+    }
     if (!outcome.ok) {
       throw new DomainError(
         ErrorCode.INVALID_CODE,

@@ -48,6 +48,9 @@ export const isChannelId = (id: string) => CHANNEL_ID.test(id);
 /** Every message id is a random lowercase UUID too, and any other string is answered NOT_FOUND the same way. */
 export const isMessageId = isChannelId;
 
+/** And every user id: any other string names no user. */
+export const isUserId = isChannelId;
+
 /** Loads a channel by id; null when there is none, or when the id cannot be a channel's. */
 export async function findChannel<Hint extends string = never, Fields extends string = '*'>(
   em: EntityManager,

@@ -38,3 +38,18 @@ export function decodeMemberCursor(
   }
   return { joinedAt: new Date(Number(match[2])), userId: match[3] };
 }
+
+/** Moderation log cursors: inside, `l1:<createdAt ms>:<actionId>` in base64url (the log pages newest first). */
+export function encodeLogCursor(createdAt: Date, id: string): string {
+  return Buffer.from(`l1:${createdAt.getTime()}:${id}`).toString('base64url');
+}
+
+/** @throws DomainError BAD_USER_INPUT (with `field`) for a cursor that is not one of the moderation log. */
+export function decodeLogCursor(field: string, cursor: string): { createdAt: Date; id: string } {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^l1:(\d{1,15}):([0-9a-f-]{36})$/.exec(text);
+  if (!match || Buffer.from(text).toString('base64url') !== cursor) {
+    throw badInput(field, `The ${field} cursor is not a cursor of the moderation log.`);
+  }
+  return { createdAt: new Date(Number(match[1])), id: match[2] };
+}

@@ -11,6 +11,7 @@ import type { Clock } from './clock';
 import { MemberService } from './member.service';
 import { MessageChangeService } from './message-change.service';
 import { MessageService } from './message.service';
+import { ModerationService } from './moderation.service';
 import { PassService } from './pass.service';
 import { ReadPositionService } from './read-position.service';
 import type { MessageChanged, MessageStored } from './views';
@@ -24,6 +25,8 @@ export interface Services {
   changes: MessageChangeService;
   members: MemberService;
   messages: MessageService;
+  /** Admins, bans and the moderation log. */
+  moderation: ModerationService;
   passes: PassService;
   reads: ReadPositionService;
 }
@@ -46,6 +49,9 @@ export interface ServiceParts {
 export function createServices(config: Config, parts: ServiceParts): Services {
   const { orm, clock, accessEvents } = parts;
   const passes = new PassService(orm, clock);
+  const moderation = new ModerationService(orm, clock, config.moderation.adminEmails, (sessionId) =>
+    accessEvents.sessionEnded(sessionId),
+  );
   return {
     auth: new AuthService(
       orm,
@@ -66,7 +72,8 @@ export function createServices(config: Config, parts: ServiceParts): Services {
     checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), parts.checkoutProvider, clock),
     members: new MemberService(orm),
     messages: new MessageService(orm, clock, parts.stored),
-    changes: new MessageChangeService(orm, clock, parts.changed),
+    changes: new MessageChangeService(orm, clock, parts.changed, moderation),
+    moderation,
     reads: new ReadPositionService(orm, clock, (userId, channelId) => accessEvents.readMoved(userId, channelId)),
   };
 }

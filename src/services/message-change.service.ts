@@ -1,11 +1,12 @@
 import { LockMode, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Channel, Message, MessageChange, MessageKind, User } from '../entities';
+import { Channel, ChannelKind, Message, MessageChange, MessageKind, ModerationActionKind, User } from '../entities';
 import { badInput, DomainError, ErrorCode, notFound, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
 import { accessibleChannel, accessRefusal, isMember, isMessageId } from './channel-access';
 import type { Clock } from './clock';
 import { MESSAGE_RULES } from './message.service';
+import type { ModerationService } from './moderation.service';
 import { lockingTransaction } from './transaction';
 import { messageBodySchema, parseField } from './validation';
 import { changeView, messageView, type ChangeView, type MessageChanged, type MessageView } from './views';
@@ -25,6 +26,7 @@ export class MessageChangeService {
     private readonly orm: MikroORM,
     private readonly clock: Clock,
     private readonly onChanged: MessageChanged,
+    private readonly moderation: Pick<ModerationService, 'isAdmin' | 'record'>,
   ) {}
 
   /**
@@ -37,7 +39,7 @@ export class MessageChangeService {
    */
   edit(viewer: Viewer, messageId: string, body: string): Promise<MessageView> {
     const text = parseField('body', messageBodySchema, body);
-    return this.change(viewer, messageId, (message, now) => {
+    return this.change(viewer, messageId, 'sender', (message, now) => {
       if (message.deletedAt) throw badInput('messageId', 'A deleted message cannot be edited.');
       if (message.body === text) return false;
       message.body = text;
@@ -47,13 +49,15 @@ export class MessageChangeService {
   }
 
   /**
-   * Deletes one of the viewer's messages: it keeps its id and seq, its body becomes empty for good and `deletedAt`
-   * is set. Deleting it again changes nothing.
+   * Deletes a message: it keeps its id and seq, its body becomes empty for good and `deletedAt` is set. Its sender
+   * may delete it, and so may moderators: an admin any message, the owner of a PRIVATE or PASSWORD channel those in
+   * it (recorded in the moderation log). Deleting it again changes nothing.
    *
-   * @throws DomainError as for {@link edit}, except that a deleted message is answered as it is.
+   * @throws DomainError as for {@link edit} (FORBIDDEN to anyone else), except that a deleted message is answered as
+   * it is.
    */
   delete(viewer: Viewer, messageId: string): Promise<MessageView> {
-    return this.change(viewer, messageId, (message, now) => {
+    return this.change(viewer, messageId, 'sender or moderator', (message, now) => {
       if (message.deletedAt) return false;
       message.body = '';
       message.deletedAt = now;
@@ -110,6 +114,7 @@ export class MessageChangeService {
   private async change(
     viewer: Viewer,
     messageId: string,
+    who: 'sender' | 'sender or moderator',
     apply: (message: Message, now: Date) => boolean,
   ): Promise<MessageView> {
     if (!isMessageId(messageId)) throw notFound('message');
@@ -121,14 +126,25 @@ export class MessageChangeService {
       await em.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
       // Read once the locks are held, so that revs and change times agree.
       const now = this.clock();
-      const refusal = accessRefusal(
-        { kind: channel.kind, ownerId: channel.owner?.id ?? null },
-        userId,
-        await isMember(em, channel.id, userId),
-      );
+      const admin = who === 'sender or moderator' && this.moderation.isAdmin(viewer);
+      const refusal =
+        !admin &&
+        accessRefusal(
+          { kind: channel.kind, ownerId: channel.owner?.id ?? null },
+          userId,
+          await isMember(em, channel.id, userId),
+        );
       if (refusal) throw refusal.code === ErrorCode.NOT_FOUND ? notFound('message') : refusal;
-      if (message.kind !== MessageKind.USER || message.sender?.id !== userId) {
-        throw new DomainError(ErrorCode.FORBIDDEN, 'Only its sender may change a message.');
+      const sender = message.kind === MessageKind.USER && message.sender?.id === userId;
+      const owner = channel.kind !== ChannelKind.DEFAULT && channel.owner?.id === userId;
+      const moderating = !sender && who === 'sender or moderator' && (admin || owner);
+      if (!sender && !moderating) {
+        throw new DomainError(
+          ErrorCode.FORBIDDEN,
+          who === 'sender'
+            ? 'Only its sender may edit a message.'
+            : "Only its sender, the channel's owner or an admin may delete a message.",
+        );
       }
       await this.checkRate(em, userId, now);
       await em.populate(message, ['sender']);
@@ -138,6 +154,19 @@ export class MessageChangeService {
       channel.lastRev = rev;
       message.rev = rev;
       em.create(MessageChange, { channel, rev, message, actor: userId, createdAt: now });
+      if (moderating) {
+        this.moderation.record(
+          em,
+          userId,
+          {
+            action: ModerationActionKind.DELETE_MESSAGE,
+            targetUserId: message.sender?.id ?? null,
+            channelId: channel.id,
+            messageId: message.id,
+          },
+          now,
+        );
+      }
       await em.flush();
       return { view: messageView(message), change: changeView(rev, messageView(message)) };
     });

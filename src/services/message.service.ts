@@ -155,6 +155,7 @@ export class MessageService {
     const edges = nodes.map((node) => ({ cursor: encodeCursor(channel.id, node.seq), node }));
     return {
       edges,
+      lastRev: channel.lastRev,
       pageInfo: {
         hasPreviousPage: low > 1,
         hasNextPage: high < lastSeq,

@@ -85,6 +85,15 @@ export const messageBodySchema = z
   .refine((v) => !CONTROL.test(v), 'Message must not contain control characters other than newline and tab.')
   .refine(...wellFormed('Message'));
 
+/** Why a moderator acted: 1–500 characters after trimming, no control characters other than newline and tab. */
+export const moderationReasonSchema = z
+  .string()
+  .trim()
+  .min(1, 'Give a reason.')
+  .max(500, 'A reason must be at most 500 characters.')
+  .refine((v) => !CONTROL.test(v), 'A reason must not contain control characters other than newline and tab.')
+  .refine(...wellFormed('A reason'));
+
 /** The sender's idempotency key: 1–64 characters, no control characters. */
 export const clientMessageIdSchema = z
   .string()

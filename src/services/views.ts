@@ -67,6 +67,8 @@ export interface PageInfo {
 export interface MessagePage {
   edges: { cursor: string; node: MessageView }[];
   pageInfo: PageInfo;
+  /** The channel's newest change position, read before the page: changes after it are not in the page. */
+  lastRev: number;
 }
 
 /**

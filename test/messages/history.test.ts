@@ -69,6 +69,7 @@ describe.each(eachProfile)('history (%s)', (_name, profile) => {
     expect(res.data!.messages).toEqual({
       edges: [],
       pageInfo: { hasPreviousPage: true, hasNextPage: false, startCursor: null, endCursor: null },
+      lastRev: 0,
     });
   });
 

@@ -2,6 +2,7 @@ import { connect as tcpConnect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
+import { BanUser } from '../../client/operations';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, LEAVE, type TestUser } from '../support/chat';
@@ -10,9 +11,10 @@ import { describeLeavers } from '../support/leavers';
 import { MqttListener } from '../support/mqtt-listener';
 import { eachProfile } from '../support/profiles';
 import type { TestServer } from '../support/test-server';
-import { useChatServer } from '../support/chat-server';
+import { signedInUser, useChatServer } from '../support/chat-server';
 
 const CREDENTIALS = '{ mqttCredentials { url wsUrl username password clientId expiresAt topics } }';
+const ADMIN = 'embedded-admin@example.com';
 
 /** Direct MQTT access to the embedded broker: it enforces the rules itself. */
 describe('direct MQTT clients on the embedded broker', () => {
@@ -22,7 +24,7 @@ describe('direct MQTT clients on the embedded broker', () => {
   let club: string;
 
   // Logout must close a session's clients at once, not at the next periodic check: the check is left far away.
-  const chat = useChatServer(embedded, { sessionCheckMs: 600_000 });
+  const chat = useChatServer(embedded, { sessionCheckMs: 600_000, env: { ADMIN_EMAILS: ADMIN } });
   beforeAll(async () => {
     server = chat.server;
     owner = await chat.user('owner', Tier.PRO);
@@ -142,6 +144,25 @@ describe('direct MQTT clients on the embedded broker', () => {
     const client = await connect(user);
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     await user.gql('mutation { logout }');
+    await closed;
+    await expect(
+      mqtt.connectAsync(c.url, {
+        username: c.username,
+        password: c.password,
+        clientId: c.clientId,
+        reconnectPeriod: 0,
+      }),
+    ).rejects.toThrow();
+    await client.endAsync(true);
+  });
+
+  it('stops accepting the credentials of a banned user, and disconnects the clients using them', async () => {
+    const admin = await signedInUser(server, ADMIN);
+    const user = await chat.user('to-be-banned');
+    const c = await credentialsOf(user);
+    const client = await connect(user);
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    expect(codesOf(await admin.gql(BanUser, { userId: user.id, reason: 'abuse' }))).toEqual([]);
     await closed;
     await expect(
       mqtt.connectAsync(c.url, {

@@ -1,0 +1,167 @@
+import { BanUser, ModerationLog, UnbanUser } from '../../client/operations';
+import { Tier } from '../../src/entities';
+import { defaultChannelId } from '../../src/services/channel.service';
+import { JOIN, TestUser } from '../support/chat';
+import { anotherSession, signedInUser, useChatServer } from '../support/chat-server';
+import { DAY, HOUR, MINUTE, SECOND, TestClock } from '../support/clock';
+import { codesOf, wsClient } from '../support/graphql';
+import { eachProfile } from '../support/profiles';
+import { REQUEST_CODE, VERIFY_CODE } from '../support/sign-in';
+import { codeIn } from '../support/smtp-sink';
+import { gql } from '../support/graphql';
+
+const ADMIN = 'the-admin@example.com';
+const ME = `{ me { id isAdmin } }`;
+
+describe.each(eachProfile)('moderation (%s)', (_name, profile) => {
+  const clock = new TestClock();
+  const chat = useChatServer(profile, {
+    clock,
+    // A closed socket must be the ban's doing, not the periodic session check's.
+    sessionCheckMs: 600_000,
+    env: { ADMIN_EMAILS: `someone-else@example.com, ${ADMIN.toUpperCase()}`, DEFAULT_CHANNELS: 'general' },
+  });
+  const general = defaultChannelId('general');
+  let admin: TestUser;
+  beforeAll(async () => {
+    admin = await signedInUser(chat.server, ADMIN);
+  });
+
+  const sent = async (user: TestUser, channelId: string, body: string) => {
+    const res = await user.send(channelId, body);
+    if (res.errors) throw new Error(JSON.stringify(res.errors));
+    return res.data!.sendMessage;
+  };
+  /** Signs `email` in through the mail, as a client does: the answer to verifyLoginCode. */
+  const signInByMail = async (email: string) => {
+    clock.advance(MINUTE + SECOND); // past the minute between two codes of one address
+    const requested = await gql(chat.url, REQUEST_CODE, { email });
+    expect(codesOf(requested)).toEqual([]);
+    const code = codeIn(await chat.sink.nextMailTo(email));
+    return gql(chat.url, VERIFY_CODE, { email, code });
+  };
+  const newestLog = async () => (await admin.gql(ModerationLog, { first: 1 })).data!.moderationLog.edges[0]?.node;
+
+  it('names admins by ADMIN_EMAILS (any case) and refuses admin operations to everyone else, changing nothing', async () => {
+    const user = await chat.user('not-admin');
+    expect((await admin.gql(ME)).data!.me).toEqual({ id: admin.id, isAdmin: true });
+    expect((await user.gql(ME)).data!.me).toEqual({ id: user.id, isAdmin: false });
+    const victim = await chat.user('victim');
+    expect(codesOf(await user.gql(BanUser, { userId: victim.id, reason: 'spam' }))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await user.gql(UnbanUser, { userId: victim.id }))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await user.gql(ModerationLog, {}))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await victim.gql(ME))).toEqual([]);
+  });
+
+  it('refuses a ban without a reason, ending in the past, of an admin or of nobody, and changes nothing', async () => {
+    const victim = await chat.user('still-here');
+    const before = await newestLog();
+    for (const [variables, code] of [
+      [{ userId: victim.id, reason: '   ' }, 'BAD_USER_INPUT'],
+      [{ userId: victim.id, reason: 'x'.repeat(501) }, 'BAD_USER_INPUT'],
+      [
+        { userId: victim.id, reason: 'spam', until: new Date(clock.now().getTime() - 1000).toISOString() },
+        'BAD_USER_INPUT',
+      ],
+      [{ userId: admin.id, reason: 'oops' }, 'BAD_USER_INPUT'],
+      [{ userId: '00000000-0000-4000-8000-000000000000', reason: 'spam' }, 'NOT_FOUND'],
+      [{ userId: 'not an id', reason: 'spam' }, 'NOT_FOUND'],
+    ] as const) {
+      expect(codesOf(await admin.gql(BanUser, variables))).toEqual([code]);
+    }
+    expect((await victim.gql(ME)).data!.me.id).toBe(victim.id);
+    expect(await newestLog()).toEqual(before);
+  });
+
+  it('ends every session of a banned user at once, refuses their sign-in until the ban ends, and keeps their messages', async () => {
+    const email = `banned-${Date.now()}@example.com`;
+    const signedIn = await signInByMail(email);
+    const token = signedIn.data!.verifyLoginCode.token as string;
+    const userId = signedIn.data!.verifyLoginCode.viewer.id as string;
+    const banned = await anotherSession(chat.server, new TestUser(chat.server, token, userId, email));
+    const message = await sent(banned, general, 'a message that stays');
+    const { client, closed } = wsClient(chat.url, { authToken: token });
+    await new Promise<void>((resolve) => client.on('connected', () => resolve()));
+
+    const until = new Date(clock.now().getTime() + DAY);
+    const res = await admin.gql(BanUser, { userId, reason: 'spam in #general', until: until.toISOString() });
+    expect(codesOf(res)).toEqual([]);
+    expect(res.data!.banUser).toEqual({ id: userId, displayName: expect.any(String) });
+    expect(await closed).toBe(4403);
+    await client.dispose();
+    for (const t of [token, banned.token]) {
+      expect((await gql(chat.url, ME, {}, t)).data!.me).toBeNull();
+      expect(codesOf(await gql(chat.url, '{ channels { id } }', {}, t))).toEqual(['UNAUTHENTICATED']);
+    }
+
+    const refused = await signInByMail(email);
+    expect(codesOf(refused)).toEqual(['FORBIDDEN']);
+    expect(refused.errors![0].extensions).toMatchObject({ reason: 'BANNED', until: until.toISOString() });
+    expect(
+      (await admin.history(general, { last: 100 })).data!.messages.edges.some((e) => e.node.id === message.id),
+    ).toBe(true);
+    expect(await newestLog()).toMatchObject({
+      action: 'BAN_USER',
+      actor: { id: admin.id },
+      targetUser: { id: userId },
+      reason: 'spam in #general',
+    });
+
+    clock.advance(DAY + HOUR);
+    expect(codesOf(await signInByMail(email))).toEqual([]);
+  });
+
+  it('lifts a ban without end on unbanUser, and records both in the moderation log', async () => {
+    const user = await chat.signIn('unbanned');
+    expect(codesOf(await admin.gql(BanUser, { userId: user.id, reason: 'for now' }))).toEqual([]);
+    expect(codesOf(await signInByMail(user.email))).toEqual(['FORBIDDEN']);
+    expect((await signInByMail(user.email)).errors![0].extensions).toMatchObject({ reason: 'BANNED', until: null });
+    expect(codesOf(await admin.gql(UnbanUser, { userId: user.id }))).toEqual([]);
+    expect(codesOf(await signInByMail(user.email))).toEqual([]);
+    const log = (await admin.gql(ModerationLog, { first: 2 })).data!.moderationLog;
+    expect(log.edges.map((e) => [e.node.action, e.node.targetUser?.id])).toEqual([
+      ['UNBAN_USER', user.id],
+      ['BAN_USER', user.id],
+    ]);
+    // Pages go on from the cursor, newest first.
+    const next = (await admin.gql(ModerationLog, { first: 1, after: log.pageInfo.endCursor })).data!.moderationLog;
+    expect(next.edges[0]?.node.id).not.toBe(log.edges[1].node.id);
+    expect(codesOf(await admin.gql(ModerationLog, { first: 1, after: 'bm90IGEgY3Vyc29y' }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+  });
+
+  it('lets an admin delete any message and a channel owner the messages in their channel, and records both', async () => {
+    const owner = await chat.user('mod-owner', Tier.PRO);
+    const member = await chat.user('mod-member');
+    const other = await chat.user('mod-other');
+    const room = await owner.createChannel('PASSWORD', undefined, 'secret12');
+    for (const user of [member, other]) await user.gql(JOIN, { id: room, password: 'secret12' });
+    const inRoom = await sent(member, room, 'rude words');
+    const inGeneral = await sent(member, general, 'rude words in general');
+
+    // Neither another member, nor an owner outside their channel, may delete it.
+    expect(codesOf(await other.delete(inRoom.id))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await owner.delete(inGeneral.id))).toEqual(['FORBIDDEN']);
+
+    expect((await owner.delete(inRoom.id)).data!.deleteMessage).toMatchObject({ id: inRoom.id, body: '' });
+    expect(await newestLog()).toMatchObject({
+      action: 'DELETE_MESSAGE',
+      actor: { id: owner.id },
+      targetUser: { id: member.id },
+      channelId: room,
+      messageId: inRoom.id,
+    });
+    expect((await admin.delete(inGeneral.id)).data!.deleteMessage).toMatchObject({ id: inGeneral.id, body: '' });
+    expect(await newestLog()).toMatchObject({
+      action: 'DELETE_MESSAGE',
+      actor: { id: admin.id },
+      messageId: inGeneral.id,
+    });
+    // A sender deleting their own message is no moderation.
+    const own = await sent(member, general, 'my own');
+    const logged = await newestLog();
+    await member.delete(own.id);
+    expect(await newestLog()).toEqual(logged);
+  });
+});
