@@ -131,6 +131,14 @@ export const JoinChannel = graphql(`
   }
 `);
 
+export const ChangeChannelPassword = graphql(`
+  mutation ChangeChannelPassword($id: ID!, $password: String!) {
+    changeChannelPassword(channelId: $id, password: $password) {
+      ...ChannelFields
+    }
+  }
+`);
+
 export const LeaveChannel = graphql(`
   mutation LeaveChannel($id: ID!) {
     leaveChannel(channelId: $id)

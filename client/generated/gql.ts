@@ -27,6 +27,7 @@ type Documents = {
     "\n  query Channel($id: ID!) {\n    channel(id: $id) {\n      ...ChannelFields\n    }\n  }\n": typeof types.ChannelDocument,
     "\n  mutation CreateChannel($input: CreateChannelInput!) {\n    createChannel(input: $input) {\n      ...ChannelFields\n    }\n  }\n": typeof types.CreateChannelDocument,
     "\n  mutation JoinChannel($id: ID!, $password: String) {\n    joinChannel(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": typeof types.JoinChannelDocument,
+    "\n  mutation ChangeChannelPassword($id: ID!, $password: String!) {\n    changeChannelPassword(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": typeof types.ChangeChannelPasswordDocument,
     "\n  mutation LeaveChannel($id: ID!) {\n    leaveChannel(channelId: $id)\n  }\n": typeof types.LeaveChannelDocument,
     "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      lastRev\n    }\n  }\n": typeof types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": typeof types.SendMessageDocument,
@@ -57,6 +58,7 @@ const documents: Documents = {
     "\n  query Channel($id: ID!) {\n    channel(id: $id) {\n      ...ChannelFields\n    }\n  }\n": types.ChannelDocument,
     "\n  mutation CreateChannel($input: CreateChannelInput!) {\n    createChannel(input: $input) {\n      ...ChannelFields\n    }\n  }\n": types.CreateChannelDocument,
     "\n  mutation JoinChannel($id: ID!, $password: String) {\n    joinChannel(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": types.JoinChannelDocument,
+    "\n  mutation ChangeChannelPassword($id: ID!, $password: String!) {\n    changeChannelPassword(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": types.ChangeChannelPasswordDocument,
     "\n  mutation LeaveChannel($id: ID!) {\n    leaveChannel(channelId: $id)\n  }\n": types.LeaveChannelDocument,
     "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      lastRev\n    }\n  }\n": types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": types.SendMessageDocument,
@@ -123,6 +125,10 @@ export function graphql(source: "\n  mutation CreateChannel($input: CreateChanne
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation JoinChannel($id: ID!, $password: String) {\n    joinChannel(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n"): typeof import('./graphql').JoinChannelDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangeChannelPassword($id: ID!, $password: String!) {\n    changeChannelPassword(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n"): typeof import('./graphql').ChangeChannelPasswordDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

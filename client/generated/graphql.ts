@@ -34,6 +34,8 @@ export type MessageKind =
 export type ModerationActionKind =
   /** an admin banned targetUser (reason) */
   | 'BAN_USER'
+  /** the channel's owner or an admin changed its password */
+  | 'CHANGE_CHANNEL_PASSWORD'
   /** an admin or the channel's owner deleted a message of targetUser */
   | 'DELETE_MESSAGE'
   /** an admin lifted the ban of targetUser */
@@ -127,6 +129,14 @@ export type JoinChannelMutationVariables = Exact<{
 
 
 export type JoinChannelMutation = { joinChannel: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
+
+export type ChangeChannelPasswordMutationVariables = Exact<{
+  id: string | number;
+  password: string;
+}>;
+
+
+export type ChangeChannelPasswordMutation = { changeChannelPassword: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
 
 export type LeaveChannelMutationVariables = Exact<{
   id: string | number;
@@ -465,6 +475,29 @@ export const JoinChannelDocument = new TypedDocumentString(`
   unreadCount
   memberCount
 }`) as unknown as TypedDocumentString<JoinChannelMutation, JoinChannelMutationVariables>;
+export const ChangeChannelPasswordDocument = new TypedDocumentString(`
+    mutation ChangeChannelPassword($id: ID!, $password: String!) {
+  changeChannelPassword(channelId: $id, password: $password) {
+    ...ChannelFields
+  }
+}
+    fragment ChannelFields on Channel {
+  id
+  name
+  kind
+  owner {
+    id
+    displayName
+  }
+  createdAt
+  canAccess
+  lastSeq
+  lastRev
+  topic
+  lastReadSeq
+  unreadCount
+  memberCount
+}`) as unknown as TypedDocumentString<ChangeChannelPasswordMutation, ChangeChannelPasswordMutationVariables>;
 export const LeaveChannelDocument = new TypedDocumentString(`
     mutation LeaveChannel($id: ID!) {
   leaveChannel(channelId: $id)

@@ -27,6 +27,7 @@ export enum ModerationActionKind {
   BAN_USER = 'BAN_USER',
   UNBAN_USER = 'UNBAN_USER',
   DELETE_MESSAGE = 'DELETE_MESSAGE',
+  CHANGE_CHANNEL_PASSWORD = 'CHANGE_CHANNEL_PASSWORD',
 }
 
 const TIER_RANK: Record<Tier, number> = { FREE: 0, PLUS: 1, PRO: 2 };

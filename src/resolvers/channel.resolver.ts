@@ -57,6 +57,21 @@ export class ChannelResolver {
   }
 
   @Authorized()
+  @Mutation(() => ChannelType, {
+    description: [
+      'The owner of a PASSWORD channel (or an admin) replaces its password: members stay, and whoever joins from now',
+      'on needs the new one. Recorded in the moderation log.',
+    ].join(' '),
+  })
+  changeChannelPassword(
+    @Arg('channelId', () => ID) channelId: string,
+    @Arg('password') password: string,
+    @Ctx() ctx: Context,
+  ): Promise<ChannelView> {
+    return ctx.services.channelModeration.changePassword(ctx.viewer!, channelId, password);
+  }
+
+  @Authorized()
   @Mutation(() => Boolean)
   leaveChannel(@Arg('channelId', () => ID) channelId: string, @Ctx() ctx: Context): Promise<boolean> {
     return ctx.services.channels.leave(ctx.viewer!, channelId);

@@ -45,5 +45,6 @@ registerEnumType(ModerationActionKind, {
     BAN_USER: { description: 'an admin banned targetUser (reason)' },
     UNBAN_USER: { description: 'an admin lifted the ban of targetUser' },
     DELETE_MESSAGE: { description: "an admin or the channel's owner deleted a message of targetUser" },
+    CHANGE_CHANNEL_PASSWORD: { description: "the channel's owner or an admin changed its password" },
   },
 });

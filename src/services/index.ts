@@ -5,6 +5,8 @@ import type { CheckoutProvider } from '../payments/checkout-provider';
 import { planCatalogue } from '../payments/plans';
 import type { AccessEvents } from './access-events';
 import { AuthService } from './auth.service';
+import { ChannelModerationService } from './channel-moderation.service';
+import { ChannelPasswords } from './channel-passwords';
 import { ChannelService } from './channel.service';
 import { CheckoutService } from './checkout.service';
 import type { Clock } from './clock';
@@ -20,6 +22,8 @@ import type { MessageChanged, MessageStored } from './views';
 export interface Services {
   auth: AuthService;
   channels: ChannelService;
+  /** What owners and admins do to channels. */
+  channelModeration: ChannelModerationService;
   checkout: CheckoutService;
   /** Edits and deletions. */
   changes: MessageChangeService;
@@ -52,6 +56,17 @@ export function createServices(config: Config, parts: ServiceParts): Services {
   const moderation = new ModerationService(orm, clock, config.moderation.adminEmails, (sessionId) =>
     accessEvents.sessionEnded(sessionId),
   );
+  // One pool of argon2 work for joins and password changes (each hash holds 19 MiB).
+  const passwords = new ChannelPasswords();
+  const channels = new ChannelService(
+    orm,
+    passes,
+    clock,
+    parts.stored,
+    (userId) => accessEvents.accessChanged(userId),
+    { owned: config.limits.channelsPerUser, memberships: config.limits.membershipsPerUser },
+    passwords,
+  );
   return {
     auth: new AuthService(
       orm,
@@ -65,10 +80,8 @@ export function createServices(config: Config, parts: ServiceParts): Services {
       (sessionId) => accessEvents.sessionEnded(sessionId),
     ),
     passes,
-    channels: new ChannelService(orm, passes, clock, parts.stored, (userId) => accessEvents.accessChanged(userId), {
-      owned: config.limits.channelsPerUser,
-      memberships: config.limits.membershipsPerUser,
-    }),
+    channels,
+    channelModeration: new ChannelModerationService(orm, clock, passwords, moderation, channels),
     checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), parts.checkoutProvider, clock),
     members: new MemberService(orm),
     messages: new MessageService(orm, clock, parts.stored),

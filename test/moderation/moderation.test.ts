@@ -1,4 +1,4 @@
-import { BanUser, ModerationLog, UnbanUser } from '../../client/operations';
+import { BanUser, ChangeChannelPassword, ModerationLog, UnbanUser } from '../../client/operations';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, TestUser } from '../support/chat';
@@ -163,5 +163,42 @@ describe.each(eachProfile)('moderation (%s)', (_name, profile) => {
     const logged = await newestLog();
     await member.delete(own.id);
     expect(await newestLog()).toEqual(logged);
+  });
+
+  it("lets a PASSWORD channel's owner or an admin change its password: members stay, newcomers need the new one", async () => {
+    const owner = await chat.user('pw-owner', Tier.PRO);
+    const member = await chat.user('pw-member');
+    const room = await owner.createChannel('PASSWORD', undefined, 'old-secret');
+    await member.gql(JOIN, { id: room, password: 'old-secret' });
+    const before = await newestLog();
+    // Refused, changing nothing: a member who does not own it, a bad password, a channel without one, a hidden one.
+    expect(codesOf(await member.gql(ChangeChannelPassword, { id: room, password: 'mine-now' }))).toEqual(['FORBIDDEN']);
+    expect(codesOf(await owner.gql(ChangeChannelPassword, { id: room, password: 'abc' }))).toEqual(['BAD_USER_INPUT']);
+    expect(codesOf(await owner.gql(ChangeChannelPassword, { id: general, password: 'new-secret' }))).toEqual([
+      'BAD_USER_INPUT',
+    ]);
+    const hidden = await owner.createChannel('PRIVATE');
+    expect(codesOf(await member.gql(ChangeChannelPassword, { id: hidden, password: 'new-secret' }))).toEqual([
+      'NOT_FOUND',
+    ]);
+    expect(await newestLog()).toEqual(before);
+    const newcomer = await chat.user('pw-newcomer');
+    expect(codesOf(await newcomer.gql(JOIN, { id: room, password: 'old-secret' }))).toEqual([]);
+    await newcomer.gql('mutation ($id: ID!) { leaveChannel(channelId: $id) }', { id: room });
+
+    const changed = await owner.gql(ChangeChannelPassword, { id: room, password: 'new-secret' });
+    expect(changed.data!.changeChannelPassword).toMatchObject({ id: room, canAccess: true });
+    expect(await newestLog()).toMatchObject({
+      action: 'CHANGE_CHANNEL_PASSWORD',
+      actor: { id: owner.id },
+      channelId: room,
+    });
+    expect(codesOf(await newcomer.gql(JOIN, { id: room, password: 'old-secret' }))).toEqual(['WRONG_PASSWORD']);
+    expect(codesOf(await newcomer.gql(JOIN, { id: room, password: 'new-secret' }))).toEqual([]);
+    // The member who joined before stays a member.
+    expect(codesOf(await member.send(room, 'still here'))).toEqual([]);
+    // An admin may change it too.
+    expect(codesOf(await admin.gql(ChangeChannelPassword, { id: room, password: 'admin-set' }))).toEqual([]);
+    expect(await newestLog()).toMatchObject({ action: 'CHANGE_CHANNEL_PASSWORD', actor: { id: admin.id } });
   });
 });
