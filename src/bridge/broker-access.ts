@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DomainError, ErrorCode } from '../errors';
+import { DomainError, ErrorCode, unauthenticated } from '../errors';
 import type { AuthService, Viewer } from '../services/auth.service';
 import type { ChannelService } from '../services/channel.service';
 import type { Topics } from './topics';
@@ -42,6 +42,8 @@ export class BrokerAccess {
     private readonly addresses: BrokerAddresses,
     /** Creates the session's account on a broker that keeps its own (Mosquitto's dynamic security). */
     private readonly provision?: (viewer: Viewer) => Promise<void>,
+    /** Deletes a session's account there again (its session ended while the account was being made). */
+    private readonly unprovision?: (sessionId: string) => Promise<void>,
   ) {}
 
   /**
@@ -49,7 +51,7 @@ export class BrokerAccess {
    * with the channel topics the viewer may subscribe to now.
    */
   /**
-   * @throws DomainError UNAVAILABLE when the broker keeps accounts of its own (Mosquitto's dynamic security) and
+   * @throws DomainError UNAUTHENTICATED when the session ended meanwhile; UNAVAILABLE when the broker keeps accounts of its own (Mosquitto's dynamic security) and
    * cannot be administered right now; the client asks again later.
    */
   async credentials(viewer: Viewer): Promise<MqttCredentials> {
@@ -63,6 +65,12 @@ export class BrokerAccess {
         { retryAfterSeconds: 15 },
         error,
       );
+    }
+    // A logout or ban that ended the session while its account was being made deleted it before it existed: the
+    // account is deleted again here, so no account outlives its session.
+    if (this.provision && !(await this.auth.activeSessions([sessionId])).has(sessionId)) {
+      await this.unprovision?.(sessionId).catch(() => undefined);
+      throw unauthenticated();
     }
     const channelIds = await this.channels.readableChannelIds(viewer.user.id);
     return {

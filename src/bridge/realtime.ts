@@ -97,7 +97,8 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
         (broker.embedded ? `mqtt://${new URL(publicUrl()).hostname}:${broker.embedded.port}` : broker.url),
       wsUrl: () => config.mqtt.publicWsUrl ?? (broker.embedded ? `${publicUrl().replace(/^http/, 'ws')}/mqtt` : null),
     },
-    (viewer) => dynsec?.provision(viewer) ?? Promise.resolve(),
+    dynsec && ((viewer) => dynsec.provision(viewer)),
+    dynsec && ((sessionId) => dynsec.sessionEnded(sessionId)),
   );
   broker.embedded?.enforce(brokerAccess, options.sessionCheckMs ?? 15_000);
   await dynsec?.start({

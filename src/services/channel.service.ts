@@ -246,7 +246,11 @@ export class ChannelService {
         await tx.nativeDelete(ChannelPasswordFailure, { id: attempt.id });
         // Channel, then user: the order the group commit takes its locks in, so the two cannot deadlock. Under them,
         // a second join of the same user (another request, another instance) finds the first one's membership.
-        await findChannel(tx, channel.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        const locked = await findChannel(tx, channel.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        // The password checked is still the channel's: one changed meanwhile (changeChannelPassword) is not let in.
+        if (locked?.passwordHash !== channel.passwordHash) {
+          throw new DomainError(ErrorCode.WRONG_PASSWORD, 'Wrong password.');
+        }
         await tx.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (await isMember(tx, channel.id, userId)) return;
         await this.checkMemberships(tx, userId);

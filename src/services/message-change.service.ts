@@ -1,12 +1,12 @@
 import { LockMode, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { Channel, ChannelKind, Message, MessageChange, MessageKind, ModerationActionKind, User } from '../entities';
+import { Channel, ChannelKind, Message, MessageChange, MessageKind, ModerationActionKind } from '../entities';
 import { badInput, DomainError, ErrorCode, notFound, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
 import { accessibleChannel, accessRefusal, isMember, isMessageId } from './channel-access';
 import type { Clock } from './clock';
 import { MESSAGE_RULES } from './message.service';
-import type { ModerationService } from './moderation.service';
+import { lockUsers, type ModerationService } from './moderation.service';
 import { lockingTransaction } from './transaction';
 import { messageBodySchema, parseField } from './validation';
 import { changeView, messageView, type ChangeView, type MessageChanged, type MessageView } from './views';
@@ -123,7 +123,9 @@ export class MessageChangeService {
       const message = await em.findOne(Message, messageId, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!message) throw notFound('message');
       const channel = await em.findOneOrFail(Channel, message.channel.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      await em.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      // The viewer's row (the rate), and for a deletion the sender's too, in id order (see lockUsers).
+      const senderId = message.sender?.id;
+      await lockUsers(em, who === 'sender or moderator' && senderId ? [userId, senderId] : [userId]);
       // Read once the locks are held, so that revs and change times agree.
       const now = this.clock();
       const admin = who === 'sender or moderator' && this.moderation.isAdmin(viewer);

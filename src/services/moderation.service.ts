@@ -38,6 +38,24 @@ export interface ModerationRecord {
   reason?: string | null;
 }
 
+/** The latest end of a ban the databases can store (DATETIME ends with the year 9999). */
+const LATEST_UNTIL = Date.UTC(9999, 11, 31);
+
+/**
+ * Locks users' rows in id order, the moderator's with the user acted upon: every moderation action that touches two
+ * users takes both this way (and its log row's keys then need no other lock), so two actions of one admin on one
+ * user (a deletion and a ban) cannot deadlock. Returns the users found, by id.
+ */
+export async function lockUsers(em: EntityManager, ids: string[]): Promise<Map<string, User>> {
+  const sorted = [...new Set(ids)].sort();
+  const users = await em.find(
+    User,
+    { id: { $in: sorted } },
+    { lockMode: LockMode.PESSIMISTIC_WRITE, orderBy: { id: 'asc' } },
+  );
+  return new Map(users.map((user) => [user.id, user]));
+}
+
 /** The refusal of an admin operation to anyone else. */
 export const adminsOnly = () => new DomainError(ErrorCode.FORBIDDEN, 'Only an admin may do this.');
 
@@ -97,7 +115,8 @@ export class ModerationService {
     const outcome = await lockingTransaction(this.orm, async (em) => {
       const now = this.clock();
       if (until && until <= now) throw badInput('until', 'until must be in the future.');
-      const user = await em.findOne(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (until && until.getTime() > LATEST_UNTIL) throw badInput('until', 'until must be before the year 10000.');
+      const user = (await lockUsers(em, [viewer.user.id, userId])).get(userId);
       if (!user) throw notFound('user');
       if (this.admins.has(user.email)) {
         throw badInput('userId', 'An admin cannot be banned; remove them from ADMIN_EMAILS first.');
@@ -130,7 +149,7 @@ export class ModerationService {
     if (!isUserId(userId)) throw notFound('user');
     return lockingTransaction(this.orm, async (em) => {
       const now = this.clock();
-      const user = await em.findOne(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const user = (await lockUsers(em, [viewer.user.id, userId])).get(userId);
       if (!user) throw notFound('user');
       if (!isBanned(user, now)) return user;
       user.bannedAt = null;

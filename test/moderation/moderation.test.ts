@@ -1,5 +1,6 @@
 import { BanUser, ChangeChannelPassword, ModerationLog, UnbanUser } from '../../client/operations';
 import { Tier } from '../../src/entities';
+import { PASSWORD_CHANGE_RULES } from '../../src/services/channel-moderation.service';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, TestUser } from '../support/chat';
 import { anotherSession, signedInUser, useChatServer } from '../support/chat-server';
@@ -19,7 +20,12 @@ describe.each(eachProfile)('moderation (%s)', (_name, profile) => {
     clock,
     // A closed socket must be the ban's doing, not the periodic session check's.
     sessionCheckMs: 600_000,
-    env: { ADMIN_EMAILS: `someone-else@example.com, ${ADMIN.toUpperCase()}`, DEFAULT_CHANNELS: 'general' },
+    // One test sends an admin's operations at once on purpose: the per-user quota is not what it tests.
+    env: {
+      ADMIN_EMAILS: `someone-else@example.com, ${ADMIN.toUpperCase()}`,
+      DEFAULT_CHANNELS: 'general',
+      MAX_OPERATIONS_PER_USER: '100',
+    },
   });
   const general = defaultChannelId('general');
   let admin: TestUser;
@@ -63,6 +69,7 @@ describe.each(eachProfile)('moderation (%s)', (_name, profile) => {
         { userId: victim.id, reason: 'spam', until: new Date(clock.now().getTime() - 1000).toISOString() },
         'BAD_USER_INPUT',
       ],
+      [{ userId: victim.id, reason: 'spam', until: '+010000-01-01T00:00:00.000Z' }, 'BAD_USER_INPUT'],
       [{ userId: admin.id, reason: 'oops' }, 'BAD_USER_INPUT'],
       [{ userId: '00000000-0000-4000-8000-000000000000', reason: 'spam' }, 'NOT_FOUND'],
       [{ userId: 'not an id', reason: 'spam' }, 'NOT_FOUND'],
@@ -200,5 +207,36 @@ describe.each(eachProfile)('moderation (%s)', (_name, profile) => {
     // An admin may change it too.
     expect(codesOf(await admin.gql(ChangeChannelPassword, { id: room, password: 'admin-set' }))).toEqual([]);
     expect(await newestLog()).toMatchObject({ action: 'CHANGE_CHANNEL_PASSWORD', actor: { id: admin.id } });
+  });
+
+  it('limits password changes to 10 an hour per user (RATE_LIMITED, nothing changed)', async () => {
+    const owner = await chat.user('pw-often', Tier.PRO);
+    const room = await owner.createChannel('PASSWORD', undefined, 'first-secret');
+    clock.freeze();
+    try {
+      for (let i = 1; i <= PASSWORD_CHANGE_RULES.changesPerWindow; i++) {
+        expect(codesOf(await owner.gql(ChangeChannelPassword, { id: room, password: `secret-${i}` }))).toEqual([]);
+      }
+      const refused = await owner.gql(ChangeChannelPassword, { id: room, password: 'one-too-many' });
+      expect(codesOf(refused)).toEqual(['RATE_LIMITED']);
+      const joiner = await chat.user('pw-joiner');
+      expect(codesOf(await joiner.gql(JOIN, { id: room, password: 'one-too-many' }))).toEqual(['WRONG_PASSWORD']);
+      clock.advance(PASSWORD_CHANGE_RULES.windowMs);
+      expect(codesOf(await owner.gql(ChangeChannelPassword, { id: room, password: 'later-secret' }))).toEqual([]);
+    } finally {
+      clock.thaw();
+    }
+  });
+
+  it("answers an admin's deletion and ban of the same user made at once, both", async () => {
+    const users = await Promise.all([1, 2, 3, 4, 5].map((i) => chat.user(`at-once-${i}`)));
+    const messages = await Promise.all(users.map((user) => sent(user, general, 'deleted and banned at once')));
+    const answers = await Promise.all(
+      users.flatMap((user, i) => [
+        admin.delete(messages[i].id),
+        admin.gql(BanUser, { userId: user.id, reason: 'spam' }),
+      ]),
+    );
+    expect(answers.flatMap(codesOf)).toEqual([]);
   });
 });
