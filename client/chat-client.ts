@@ -35,6 +35,11 @@ export interface ChatClientOptions {
   requestTimeoutMs?: number;
   /** Delay before the n-th reconnect attempt (default: 0.5 s doubling to 10 s, with jitter). */
   reconnectDelayMs?: (attempt: number) => number;
+  /**
+   * Requests sent at once; the others wait their turn here (default 4: the server's MAX_OPERATIONS_PER_USER, past
+   * which it refuses a user's requests with RATE_LIMITED).
+   */
+  maxConcurrentRequests?: number;
 }
 
 const defaultReconnectDelay = (attempt: number) => Math.min(10_000, 500 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
@@ -53,6 +58,9 @@ export class ChatClient {
   private state: ConnectionState = 'idle';
   private readonly connectionListeners = new Set<(state: ConnectionState) => void>();
   private readonly fetchImpl: typeof fetch;
+  /** Requests being sent, and those waiting for one of them to end (see maxConcurrentRequests). */
+  private sending = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: ChatClientOptions) {
     this.currentToken = options.token ?? null;
@@ -78,6 +86,27 @@ export class ChatClient {
    * @throws ChatError with the first error's code, or NETWORK_ERROR when no GraphQL answer arrived.
    */
   async request<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
+    await this.turn();
+    try {
+      return await this.send(document, variables);
+    } finally {
+      // The place goes to the next request waiting, if any.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.sending--;
+    }
+  }
+
+  /** Resolves when this request may be sent: at most `maxConcurrentRequests` are, the others wait in order. */
+  private async turn(): Promise<void> {
+    if (this.sending < (this.options.maxConcurrentRequests ?? 4)) {
+      this.sending++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private async send<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
     let response: Response;
     try {
       response = await this.fetchImpl(`${this.options.url}/graphql`, {

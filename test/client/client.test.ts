@@ -129,6 +129,24 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
     await expect(client.channels()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  it("queues a burst of requests to the server's per-user quota (4 at once), so none is refused", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const counting = await connect('burst-counted', {
+      fetch: async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await fetch(input, init);
+        } finally {
+          inFlight--;
+        }
+      },
+    });
+    const answers = await Promise.allSettled(Array.from({ length: 12 }, () => counting.channels()));
+    expect(answers.filter((a) => a.status === 'rejected')).toEqual([]);
+    expect(most).toBe(4);
+  });
+
   it('reports a server that cannot be reached as a transient NETWORK_ERROR', async () => {
     const client = new ChatClient({ url: 'http://127.0.0.1:9' });
     const error = await client.channels().catch((e: unknown) => e);
