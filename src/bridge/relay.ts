@@ -1,7 +1,7 @@
 import { LockMode, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Logger } from 'pino';
-import { Message, MessageChange } from '../entities';
+import { Message, MessageChange, User } from '../entities';
 import type { Metrics } from '../metrics';
 import type { Clock } from '../services/clock';
 import { dialectOf } from '../services/store/dialect';
@@ -250,12 +250,15 @@ function messageOutbox(signer: PayloadSigner): Outbox {
         Message,
         { publishedAt: null, createdAt: { $lte: cutoff } },
         {
-          populate: ['sender'],
           orderBy: { createdAt: 'asc', seq: 'asc' },
           limit,
           lockMode: lock ? LockMode.PESSIMISTIC_PARTIAL_WRITE : undefined,
         },
       );
+      // The senders apart, unlocked: joined to the claiming query, SKIP LOCKED would pass over the row of a sender
+      // whose send holds it, and the message would go out without its sender.
+      const senderIds = [...new Set(found.flatMap((m) => (m.sender ? [m.sender.id] : [])))];
+      if (senderIds.length) await em.find(User, { id: { $in: senderIds } });
       return found.map((m) => ({ id: m.id, channelId: m.channel.id, payload: encodePayload(messageView(m), signer) }));
     },
     markPublished: (em, ids, at) =>

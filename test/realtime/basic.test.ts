@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createConnection } from 'mysql2/promise';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Channel, Message, MessageKind, Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
@@ -271,6 +272,42 @@ describe.each(eachProfile)('real-time delivery (%s)', (_name, profile) => {
         'published_at',
       );
     } finally {
+      await live.close();
+    }
+  });
+
+  it("republishes a message with its sender while a send of that sender holds the sender's row", async () => {
+    const room = await ana.createChannel('PRIVATE');
+    const live = await LiveSubscription.from(ana, room);
+    // Live first (it has heard a message), so the orphan below comes from the sweep, not from a replay.
+    await ana.send(room, 'first');
+    await live.received(1);
+    // A message stored by a process that died before publishing it, due for the sweep in half a second.
+    const id = randomUUID();
+    const em = server.app.orm.em.fork();
+    const channel = await em.findOneOrFail(Channel, room);
+    await em.nativeUpdate(Channel, { id: room }, { lastSeq: channel.lastSeq + 1 });
+    await em.insert(Message, {
+      id,
+      channel: room,
+      seq: channel.lastSeq + 1,
+      kind: MessageKind.USER,
+      body: 'stored by a process that died',
+      sender: ana.id,
+      clientMessageId: `orphan-${id}`,
+      createdAt: new Date(Date.now() + 500 - 200),
+    });
+    // Meanwhile a transaction of its own holds ana's row, as the send path does while it stores her messages (MySQL:
+    // a row lock, which the sweep's SKIP LOCKED must not meet; SQLite has no row locks).
+    const holder = server.databaseUrl.startsWith('file:') ? undefined : await createConnection(server.databaseUrl);
+    try {
+      await holder?.query('begin');
+      await holder?.query('select id from users where id = ? for update', [ana.id]);
+      await live.received(2);
+      expect(live.messages[1]).toMatchObject({ id, sender: { id: ana.id, displayName: expect.any(String) } });
+    } finally {
+      await holder?.query('rollback');
+      await holder?.end();
       await live.close();
     }
   });
