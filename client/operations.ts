@@ -139,6 +139,12 @@ export const ChangeChannelPassword = graphql(`
   }
 `);
 
+export const DeleteChannel = graphql(`
+  mutation DeleteChannel($id: ID!) {
+    deleteChannel(channelId: $id)
+  }
+`);
+
 export const LeaveChannel = graphql(`
   mutation LeaveChannel($id: ID!) {
     leaveChannel(channelId: $id)

@@ -28,6 +28,7 @@ type Documents = {
     "\n  mutation CreateChannel($input: CreateChannelInput!) {\n    createChannel(input: $input) {\n      ...ChannelFields\n    }\n  }\n": typeof types.CreateChannelDocument,
     "\n  mutation JoinChannel($id: ID!, $password: String) {\n    joinChannel(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": typeof types.JoinChannelDocument,
     "\n  mutation ChangeChannelPassword($id: ID!, $password: String!) {\n    changeChannelPassword(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": typeof types.ChangeChannelPasswordDocument,
+    "\n  mutation DeleteChannel($id: ID!) {\n    deleteChannel(channelId: $id)\n  }\n": typeof types.DeleteChannelDocument,
     "\n  mutation LeaveChannel($id: ID!) {\n    leaveChannel(channelId: $id)\n  }\n": typeof types.LeaveChannelDocument,
     "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      lastRev\n    }\n  }\n": typeof types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": typeof types.SendMessageDocument,
@@ -59,6 +60,7 @@ const documents: Documents = {
     "\n  mutation CreateChannel($input: CreateChannelInput!) {\n    createChannel(input: $input) {\n      ...ChannelFields\n    }\n  }\n": types.CreateChannelDocument,
     "\n  mutation JoinChannel($id: ID!, $password: String) {\n    joinChannel(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": types.JoinChannelDocument,
     "\n  mutation ChangeChannelPassword($id: ID!, $password: String!) {\n    changeChannelPassword(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": types.ChangeChannelPasswordDocument,
+    "\n  mutation DeleteChannel($id: ID!) {\n    deleteChannel(channelId: $id)\n  }\n": types.DeleteChannelDocument,
     "\n  mutation LeaveChannel($id: ID!) {\n    leaveChannel(channelId: $id)\n  }\n": types.LeaveChannelDocument,
     "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      lastRev\n    }\n  }\n": types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": types.SendMessageDocument,
@@ -129,6 +131,10 @@ export function graphql(source: "\n  mutation JoinChannel($id: ID!, $password: S
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ChangeChannelPassword($id: ID!, $password: String!) {\n    changeChannelPassword(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n"): typeof import('./graphql').ChangeChannelPasswordDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteChannel($id: ID!) {\n    deleteChannel(channelId: $id)\n  }\n"): typeof import('./graphql').DeleteChannelDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

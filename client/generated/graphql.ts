@@ -36,6 +36,8 @@ export type ModerationActionKind =
   | 'BAN_USER'
   /** the channel's owner or an admin changed its password */
   | 'CHANGE_CHANNEL_PASSWORD'
+  /** the channel's owner or an admin deleted it (channelId names it still) */
+  | 'DELETE_CHANNEL'
   /** an admin or the channel's owner deleted a message of targetUser */
   | 'DELETE_MESSAGE'
   /** an admin lifted the ban of targetUser */
@@ -137,6 +139,13 @@ export type ChangeChannelPasswordMutationVariables = Exact<{
 
 
 export type ChangeChannelPasswordMutation = { changeChannelPassword: { id: string, name: string, kind: ChannelKind, createdAt: string, canAccess: boolean, lastSeq: number, lastRev: number, topic: string, lastReadSeq: number, unreadCount: number, memberCount: number, owner: { id: string, displayName: string } | null } };
+
+export type DeleteChannelMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type DeleteChannelMutation = { deleteChannel: boolean };
 
 export type LeaveChannelMutationVariables = Exact<{
   id: string | number;
@@ -498,6 +507,11 @@ export const ChangeChannelPasswordDocument = new TypedDocumentString(`
   unreadCount
   memberCount
 }`) as unknown as TypedDocumentString<ChangeChannelPasswordMutation, ChangeChannelPasswordMutationVariables>;
+export const DeleteChannelDocument = new TypedDocumentString(`
+    mutation DeleteChannel($id: ID!) {
+  deleteChannel(channelId: $id)
+}
+    `) as unknown as TypedDocumentString<DeleteChannelMutation, DeleteChannelMutationVariables>;
 export const LeaveChannelDocument = new TypedDocumentString(`
     mutation LeaveChannel($id: ID!) {
   leaveChannel(channelId: $id)

@@ -190,6 +190,13 @@ export class DynamicSecurity {
     await this.guard(() => this.syncUser(userId));
   }
 
+  /** Deletes a deleted channel's role (its members' groups lose it, and their clients are disconnected). */
+  async channelDeleted(channelId: string): Promise<void> {
+    await this.guard(() =>
+      this.admin.run([{ command: 'deleteRole', rolename: this.channelRole(channelId) }], TOLERATED),
+    );
+  }
+
   /** Deletes the broker client of a session that ended; Mosquitto disconnects it. */
   async sessionEnded(sessionId: string): Promise<void> {
     await this.guard(() =>

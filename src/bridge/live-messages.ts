@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { MessageKind, SystemEvent } from '../entities';
-import { badInput, DomainError, ErrorCode, forbidden, unauthenticated } from '../errors';
+import { badInput, DomainError, ErrorCode, forbidden, notFound, unauthenticated } from '../errors';
 import type { Metrics } from '../metrics';
 import type { Viewer } from '../services/auth.service';
 import type { ChannelService } from '../services/channel.service';
@@ -232,6 +232,15 @@ export class LiveMessages {
   /** A change this instance has just committed: as {@link stored}, for the channel's change subscribers. */
   changed(change: ChangeView): void {
     this.changeStream.feeds.get(change.message.channelId)?.receive(change);
+  }
+
+  /** A channel was deleted: its live subscriptions (of both streams) end with NOT_FOUND. */
+  channelDeleted(channelId: string): void {
+    const subscribers: Pick<Subscriber<unknown>, 'fail'>[] = [
+      ...(this.messageStream.feeds.get(channelId)?.subscribers ?? []),
+      ...(this.changeStream.feeds.get(channelId)?.subscribers ?? []),
+    ];
+    for (const subscriber of subscribers) subscriber.fail(notFound());
   }
 
   /** Ends every live subscription (shutdown). */

@@ -73,6 +73,7 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
   });
   storedMessages.ready();
 
+  accessEvents.on({ channelDeleted: (channelId) => live.channelDeleted(channelId) });
   const viewerEvents = new ViewerEvents(accessEvents, config.limits.subscriptionsPerUser);
   const sessionBroadcast = new SessionBroadcast(broker, topics, signer, accessEvents, logger);
   if (broker.embedded) accessEvents.on(broker.embedded);
@@ -82,6 +83,7 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
     accessEvents.on({
       sessionEnded: (sessionId, origin) => origin === 'local' && tolerate(dynsec.sessionEnded(sessionId)),
       accessChanged: (userId, origin) => origin === 'local' && tolerate(dynsec.accessChanged(userId)),
+      channelDeleted: (channelId, origin) => origin === 'local' && tolerate(dynsec.channelDeleted(channelId)),
     });
   }
 

@@ -6,8 +6,8 @@ import type { PayloadSigner } from './payload';
 import type { Topics } from './topics';
 
 /**
- * Tells the other server instances, through the broker, of each session that ended here (logout) and each read
- * position that moved here (markRead), and tells this instance of theirs: a session's sockets and broker clients
+ * Tells the other server instances, through the broker, of each session that ended here (logout), each read
+ * position that moved here (markRead) and each channel deleted here, and tells this instance of theirs: a session's sockets and broker clients
  * close at once on every instance, and a user's clients on every instance learn their new read position. The notices
  * are signed like messages; an unsigned or altered one is ignored. Should the broker be down, the instances' periodic
  * session checks close the sockets instead, and read positions are read again when clients ask.
@@ -26,12 +26,12 @@ export class SessionBroadcast {
   ) {
     const subscribe = () =>
       void broker.client
-        .subscribeAsync([topics.sessionsEnded, topics.readMoved], { qos: 1 })
+        .subscribeAsync([topics.sessionsEnded, topics.readMoved, topics.channelDeleted], { qos: 1 })
         .catch((err: unknown) => logger.warn({ err }, 'could not subscribe to session notices'));
     broker.client.on('connect', subscribe);
     if (broker.client.connected) subscribe();
     broker.client.on('message', (topic, payload) => {
-      if (topic !== topics.sessionsEnded && topic !== topics.readMoved) return;
+      if (topic !== topics.sessionsEnded && topic !== topics.readMoved && topic !== topics.channelDeleted) return;
       const notice = this.signer.open(payload);
       if (!notice || notice.from === this.instance) return;
       if (notice.type === 'session.ended' && typeof notice.sessionId === 'string') {
@@ -42,6 +42,8 @@ export class SessionBroadcast {
         typeof notice.channelId === 'string'
       ) {
         events.readMoved(notice.userId, notice.channelId, 'remote');
+      } else if (notice.type === 'channel.deleted' && typeof notice.channelId === 'string') {
+        events.channelDeleted(notice.channelId, 'remote');
       }
     });
     this.stopListening = events.on({
@@ -50,6 +52,9 @@ export class SessionBroadcast {
       },
       readMoved: (userId, channelId, origin) => {
         if (origin === 'local') this.tell(this.topics.readMoved, { v: 1, type: 'read.moved', userId, channelId });
+      },
+      channelDeleted: (channelId, origin) => {
+        if (origin === 'local') this.tell(this.topics.channelDeleted, { v: 1, type: 'channel.deleted', channelId });
       },
     });
   }

@@ -15,4 +15,9 @@ export class Topics {
   get readMoved(): string {
     return `${this.prefix}/control/read-moved`;
   }
+
+  /** Where server instances tell each other of deleted channels (only servers publish or subscribe here). */
+  get channelDeleted(): string {
+    return `${this.prefix}/control/channel-deleted`;
+  }
 }

@@ -28,6 +28,7 @@ export enum ModerationActionKind {
   UNBAN_USER = 'UNBAN_USER',
   DELETE_MESSAGE = 'DELETE_MESSAGE',
   CHANGE_CHANNEL_PASSWORD = 'CHANGE_CHANNEL_PASSWORD',
+  DELETE_CHANNEL = 'DELETE_CHANNEL',
 }
 
 const TIER_RANK: Record<Tier, number> = { FREE: 0, PLUS: 1, PRO: 2 };

@@ -72,6 +72,17 @@ export class ChannelResolver {
   }
 
   @Authorized()
+  @Mutation(() => Boolean, {
+    description: [
+      'The owner of a PRIVATE or PASSWORD channel (or an admin) deletes it with all its messages; its subscriptions',
+      'end with NOT_FOUND. Recorded in the moderation log.',
+    ].join(' '),
+  })
+  deleteChannel(@Arg('channelId', () => ID) channelId: string, @Ctx() ctx: Context): Promise<boolean> {
+    return ctx.services.channelModeration.deleteChannel(ctx.viewer!, channelId);
+  }
+
+  @Authorized()
   @Mutation(() => Boolean)
   leaveChannel(@Arg('channelId', () => ID) channelId: string, @Ctx() ctx: Context): Promise<boolean> {
     return ctx.services.channels.leave(ctx.viewer!, channelId);

@@ -46,5 +46,6 @@ registerEnumType(ModerationActionKind, {
     UNBAN_USER: { description: 'an admin lifted the ban of targetUser' },
     DELETE_MESSAGE: { description: "an admin or the channel's owner deleted a message of targetUser" },
     CHANGE_CHANNEL_PASSWORD: { description: "the channel's owner or an admin changed its password" },
+    DELETE_CHANNEL: { description: "the channel's owner or an admin deleted it (channelId names it still)" },
   },
 });

@@ -9,6 +9,8 @@ export interface AccessListener {
   accessChanged?(userId: string, origin: EventOrigin): void;
   /** A user's read position in a channel moved (markRead), after it was stored: their other clients follow. */
   readMoved?(userId: string, channelId: string, origin: EventOrigin): void;
+  /** A channel was deleted (deleteChannel), after the deletion was stored: whatever follows it ends. */
+  channelDeleted?(channelId: string, origin: EventOrigin): void;
 }
 
 /**
@@ -40,6 +42,10 @@ export class AccessEvents {
 
   readMoved(userId: string, channelId: string, origin: EventOrigin = 'local'): void {
     this.emit('readMoved', (l) => l.readMoved?.(userId, channelId, origin));
+  }
+
+  channelDeleted(channelId: string, origin: EventOrigin = 'local'): void {
+    this.emit('channelDeleted', (l) => l.channelDeleted?.(channelId, origin));
   }
 
   private emit(event: string, call: (listener: AccessListener) => void): void {

@@ -1,5 +1,15 @@
 import { LockMode, type EntityManager, type MikroORM } from '@mikro-orm/core';
-import { Channel, ChannelKind, ModerationAction, ModerationActionKind } from '../entities';
+import {
+  Channel,
+  ChannelKind,
+  ChannelPasswordFailure,
+  Membership,
+  Message,
+  MessageChange,
+  ModerationAction,
+  ModerationActionKind,
+  ReadPosition,
+} from '../entities';
 import { badInput, DomainError, ErrorCode, notFound, rateLimited } from '../errors';
 import type { Viewer } from './auth.service';
 import { findChannel, hiddenFrom } from './channel-access';
@@ -14,9 +24,17 @@ import type { ChannelView } from './views';
 /** How often one user may change channel passwords: each change hashes with argon2 and writes the log. */
 export const PASSWORD_CHANGE_RULES = { changesPerWindow: 10, windowMs: 60 * 60_000 } as const;
 
+/** Who follows a deletion: the users who could read the channel, and whatever follows the channel itself. */
+export interface ChannelDeletionListeners {
+  /** Told of each user who could read a deleted channel (their broker access changes), after the commit. */
+  accessChanged(userId: string): void;
+  /** Told of each deleted channel, after the commit: its subscriptions end, on every instance. */
+  channelDeleted(channelId: string): void;
+}
+
 /**
- * What a channel's owner (and any admin) may do to the channel, each recorded in the moderation log: today, change a
- * PASSWORD channel's password.
+ * What a channel's owner (and any admin) may do to the channel, each recorded in the moderation log: change a
+ * PASSWORD channel's password, and delete a PRIVATE or PASSWORD channel.
  */
 export class ChannelModerationService {
   constructor(
@@ -25,7 +43,72 @@ export class ChannelModerationService {
     private readonly passwords: ChannelPasswords,
     private readonly moderation: Pick<ModerationService, 'isAdmin' | 'record'>,
     private readonly channels: Pick<ChannelService, 'get'>,
+    private readonly listeners: ChannelDeletionListeners = {
+      accessChanged: () => undefined,
+      channelDeleted: () => undefined,
+    },
   ) {}
+
+  /**
+   * Deletes a PRIVATE or PASSWORD channel with everything in it (messages, their changes, memberships, read
+   * positions) in one transaction. Its live subscriptions end with NOT_FOUND on every instance, its members' broker
+   * access loses it, and the moderation log keeps its id.
+   *
+   * @throws DomainError BAD_USER_INPUT for a DEFAULT channel; NOT_FOUND for an unknown channel or another user's
+   * PRIVATE one; FORBIDDEN to anyone but its owner and admins. Nothing changes then.
+   */
+  async deleteChannel(viewer: Viewer, channelId: string): Promise<boolean> {
+    const userId = viewer.user.id;
+    const channel = await this.owned(viewer, channelId, 'delete it', (kind) =>
+      kind === ChannelKind.DEFAULT ? 'DEFAULT channels are defined by the server and cannot be deleted.' : undefined,
+    );
+    const readers = await lockingTransaction(this.orm, async (em) => {
+      const locked = await em.findOne(Channel, channel.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!locked) throw notFound();
+      const members = await em.find(Membership, { channel: channel.id }, { fields: ['user'] });
+      // Each table by name: the embedded store does not enforce foreign keys, so nothing is left to cascades.
+      await em.nativeDelete(MessageChange, { channel: channel.id });
+      await em.nativeDelete(Message, { channel: channel.id });
+      await em.nativeDelete(Membership, { channel: channel.id });
+      await em.nativeDelete(ReadPosition, { channel: channel.id });
+      await em.nativeDelete(ChannelPasswordFailure, { channelId: channel.id });
+      await em.nativeDelete(Channel, { id: channel.id });
+      this.moderation.record(
+        em,
+        userId,
+        { action: ModerationActionKind.DELETE_CHANNEL, channelId: channel.id },
+        this.clock(),
+      );
+      return [...new Set([...members.map((m) => m.user.id), ...(channel.owner ? [channel.owner.id] : [])])];
+    });
+    for (const reader of readers) this.listeners.accessChanged(reader);
+    this.listeners.channelDeleted(channel.id);
+    return true;
+  }
+
+  /**
+   * The channel, when the viewer owns it or is an admin and `refusal` has nothing against its kind.
+   *
+   * @throws DomainError NOT_FOUND for an unknown channel or another user's PRIVATE one (admins see every channel);
+   * BAD_USER_INPUT with what `refusal` says of its kind; FORBIDDEN to anyone but its owner and admins.
+   */
+  private async owned(
+    viewer: Viewer,
+    channelId: string,
+    what: string,
+    refusal: (kind: ChannelKind) => string | undefined,
+  ): Promise<Channel> {
+    const userId = viewer.user.id;
+    const admin = this.moderation.isAdmin(viewer);
+    const channel = await findChannel(this.orm.em.fork(), channelId);
+    if (!channel || (!admin && hiddenFrom(channel, userId))) throw notFound();
+    const wrongKind = refusal(channel.kind);
+    if (wrongKind) throw badInput('channelId', wrongKind);
+    if (!admin && channel.owner?.id !== userId) {
+      throw new DomainError(ErrorCode.FORBIDDEN, `Only the channel's owner or an admin may ${what}.`);
+    }
+    return channel;
+  }
 
   /**
    * Replaces a PASSWORD channel's password. Its members stay; whoever joins from now on needs the new one.
@@ -37,13 +120,9 @@ export class ChannelModerationService {
   async changePassword(viewer: Viewer, channelId: string, rawPassword: string): Promise<ChannelView> {
     const password = parseField('password', channelPasswordSchema, rawPassword);
     const userId = viewer.user.id;
-    const admin = this.moderation.isAdmin(viewer);
-    const channel = await findChannel(this.orm.em.fork(), channelId);
-    if (!channel || (!admin && hiddenFrom(channel, userId))) throw notFound();
-    if (channel.kind !== ChannelKind.PASSWORD) throw badInput('channelId', 'Only a PASSWORD channel has a password.');
-    if (!admin && channel.owner?.id !== userId) {
-      throw new DomainError(ErrorCode.FORBIDDEN, "Only the channel's owner or an admin may change its password.");
-    }
+    const channel = await this.owned(viewer, channelId, 'change its password', (kind) =>
+      kind === ChannelKind.PASSWORD ? undefined : 'Only a PASSWORD channel has a password.',
+    );
     await this.checkRate(this.orm.em.fork(), userId);
     // Hashed before the transaction (19 MiB and tens of ms): the channel's row is locked only to write it.
     const passwordHash = await this.passwords.hash(password);

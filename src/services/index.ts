@@ -81,7 +81,10 @@ export function createServices(config: Config, parts: ServiceParts): Services {
     ),
     passes,
     channels,
-    channelModeration: new ChannelModerationService(orm, clock, passwords, moderation, channels),
+    channelModeration: new ChannelModerationService(orm, clock, passwords, moderation, channels, {
+      accessChanged: (userId) => accessEvents.accessChanged(userId),
+      channelDeleted: (channelId) => accessEvents.channelDeleted(channelId),
+    }),
     checkout: new CheckoutService(orm, passes, planCatalogue(config.plans), parts.checkoutProvider, clock),
     members: new MemberService(orm),
     messages: new MessageService(orm, clock, parts.stored),

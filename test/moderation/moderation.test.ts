@@ -1,11 +1,13 @@
-import { BanUser, ChangeChannelPassword, ModerationLog, UnbanUser } from '../../client/operations';
+import { BanUser, ChangeChannelPassword, DeleteChannel, ModerationLog, UnbanUser } from '../../client/operations';
 import { Tier } from '../../src/entities';
 import { PASSWORD_CHANGE_RULES } from '../../src/services/channel-moderation.service';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { JOIN, TestUser } from '../support/chat';
+import { CHANNEL, JOIN, TestUser } from '../support/chat';
 import { anotherSession, signedInUser, useChatServer } from '../support/chat-server';
 import { DAY, HOUR, MINUTE, SECOND, TestClock } from '../support/clock';
 import { codesOf, wsClient } from '../support/graphql';
+import { count } from '../support/db';
+import { LiveSubscription } from '../support/live';
 import { eachProfile } from '../support/profiles';
 import { REQUEST_CODE, VERIFY_CODE } from '../support/sign-in';
 import { codeIn } from '../support/smtp-sink';
@@ -238,5 +240,44 @@ describe.each(eachProfile)('moderation (%s)', (_name, profile) => {
       ]),
     );
     expect(answers.flatMap(codesOf)).toEqual([]);
+  });
+
+  it("lets a channel's owner or an admin delete it: everything in it goes, and its subscriptions end NOT_FOUND", async () => {
+    const owner = await chat.user('del-owner', Tier.PRO);
+    const member = await chat.user('del-member');
+    const room = await owner.createChannel('PASSWORD', undefined, 'secret12');
+    await member.gql(JOIN, { id: room, password: 'secret12' });
+    const added = await LiveSubscription.from(member, room);
+    const changed = await LiveSubscription.changes(member, room);
+    try {
+      // Both subscriptions are live before the deletion.
+      const said = await sent(member, room, 'soon gone');
+      await member.edit(said.id, 'soon gone, edited');
+      await Promise.all([added.received(1), changed.received(1)]);
+
+      // Refused, changing nothing: a member who does not own it, a DEFAULT channel, a channel hidden from the viewer.
+      expect(codesOf(await member.gql(DeleteChannel, { id: room }))).toEqual(['FORBIDDEN']);
+      expect(codesOf(await owner.gql(DeleteChannel, { id: general }))).toEqual(['BAD_USER_INPUT']);
+      expect(codesOf(await admin.gql(DeleteChannel, { id: general }))).toEqual(['BAD_USER_INPUT']);
+      const hidden = await owner.createChannel('PRIVATE');
+      expect(codesOf(await member.gql(DeleteChannel, { id: hidden }))).toEqual(['NOT_FOUND']);
+      expect(await count(chat.server, 'messages', 'channel_id = ?', [room])).toBeGreaterThan(0);
+
+      expect((await owner.gql(DeleteChannel, { id: room })).data!.deleteChannel).toBe(true);
+      await Promise.all([added.end(), changed.end()]);
+      expect(added.errors!.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+      expect(changed.errors!.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+      expect((await member.gql(CHANNEL, { id: room })).data!.channel).toBeNull();
+      expect(codesOf(await member.history(room))).toEqual(['NOT_FOUND']);
+      for (const table of ['messages', 'message_changes', 'memberships', 'read_positions']) {
+        expect(await count(chat.server, table, 'channel_id = ?', [room])).toBe(0);
+      }
+      expect(await newestLog()).toMatchObject({ action: 'DELETE_CHANNEL', actor: { id: owner.id }, channelId: room });
+      // An admin may delete anyone's channel, a hidden one included.
+      expect((await admin.gql(DeleteChannel, { id: hidden })).data!.deleteChannel).toBe(true);
+      expect(codesOf(await owner.history(hidden))).toEqual(['NOT_FOUND']);
+    } finally {
+      await Promise.all([added.close(), changed.close()]);
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { DeleteChannel } from '../../client/operations';
+import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { type TestUser } from '../support/chat';
 import { codesOf, wsClient } from '../support/graphql';
@@ -131,6 +133,24 @@ describeReal('two instances on one broker and one database (%s)', (_name, profil
       expect(changesB.messages).toEqual(changes);
     } finally {
       await Promise.all([changesA.close(), changesB.close()]);
+    }
+  });
+
+  it('ends, with NOT_FOUND, the subscriptions on one instance of a channel deleted through the other', async () => {
+    const owner = await signedInUser(a, 'deleting-owner', Tier.PRO);
+    const reader = await anotherSession(b, owner);
+    const room = await owner.createChannel('PRIVATE');
+    const [added, changed] = [await LiveSubscription.from(reader, room), await LiveSubscription.changes(reader, room)];
+    try {
+      // Both are live on b before the deletion.
+      const said = (await owner.send(room, 'soon gone')).data!.sendMessage;
+      await owner.edit(said.id, 'soon gone, edited');
+      await Promise.all([added.received(1), changed.received(1)]);
+      expect(codesOf(await owner.gql(DeleteChannel, { id: room }))).toEqual([]);
+      await Promise.all([added.end(), changed.end()]);
+      expect([...added.errors!, ...changed.errors!].map((e) => e.extensions?.code)).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+    } finally {
+      await Promise.all([added.close(), changed.close()]);
     }
   });
 
