@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { BanUser } from '../../client/operations';
+import { BanUser, DeleteChannel } from '../../client/operations';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, LEAVE, type TestUser } from '../support/chat';
@@ -96,6 +96,22 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
     } finally {
       await Promise.all([m.endAsync(true), o.endAsync(true)]);
     }
+  });
+
+  it("takes a deleted channel's topic from its members, and deletes its role", async () => {
+    const host = await chat.user('deleting-host', Tier.PRO);
+    const room = await host.createChannel('PASSWORD', undefined, 'secret12');
+    const member = await chat.user('member-of-deleted');
+    await member.gql(JOIN, { id: room, password: 'secret12' });
+    await grantedEventually(member, topicOf(room), 1);
+    expect(codesOf(await host.gql(DeleteChannel, { id: room }))).toEqual([]);
+    await grantedEventually(member, topicOf(room), 128);
+    expect((await credentialsOf(member)).topics).not.toContain(topicOf(room));
+    const role = `${server.topicPrefix}-ch-${room}`;
+    await eventually(
+      async () => (await broker.dynsec({ command: 'getRole', rolename: role })).error === 'Role not found',
+      'the role deleted',
+    );
   });
 
   it('grants the topic after joining and takes it back after leaving', async () => {
