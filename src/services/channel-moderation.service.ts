@@ -10,13 +10,14 @@ import {
   ModerationActionKind,
   ReadPosition,
 } from '../entities';
-import { badInput, DomainError, ErrorCode, notFound, rateLimited } from '../errors';
+import { badInput, DomainError, ErrorCode, notFound } from '../errors';
 import type { Viewer } from './auth.service';
 import { findChannel, hiddenFrom } from './channel-access';
 import type { ChannelPasswords } from './channel-passwords';
 import type { ChannelService } from './channel.service';
 import type { Clock } from './clock';
 import { lockUsers, type ModerationService } from './moderation.service';
+import { refuseWhenFull } from './rate-window';
 import { lockingTransaction } from './transaction';
 import { channelPasswordSchema, parseField } from './validation';
 import type { ChannelView } from './views';
@@ -156,7 +157,11 @@ export class ChannelModerationService {
       },
       { fields: ['createdAt'], orderBy: { createdAt: 'asc' }, limit: changesPerWindow },
     );
-    if (recent.length < changesPerWindow) return;
-    throw rateLimited((recent[0].createdAt.getTime() + windowMs - now) / 1000, 'Too many password changes; try later.');
+    refuseWhenFull(
+      recent.map((action) => action.createdAt),
+      { limit: changesPerWindow, windowMs },
+      new Date(now),
+      'Too many password changes; try later.',
+    );
   }
 }

@@ -1,12 +1,13 @@
 import { LockMode, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Channel, ChannelKind, Message, MessageChange, MessageKind, ModerationActionKind } from '../entities';
-import { badInput, DomainError, ErrorCode, notFound, rateLimited } from '../errors';
+import { badInput, DomainError, ErrorCode, notFound } from '../errors';
 import type { Viewer } from './auth.service';
-import { accessibleChannel, accessRefusal, isMember, isMessageId } from './channel-access';
+import { accessibleChannel, accessRefusal, findChannel, isMember, isMessageId } from './channel-access';
 import type { Clock } from './clock';
 import { MESSAGE_RULES } from './message.service';
 import { lockUsers, type ModerationService } from './moderation.service';
+import { refuseWhenFull } from './rate-window';
 import { lockingTransaction } from './transaction';
 import { messageBodySchema, parseField } from './validation';
 import { changeView, messageView, type ChangeView, type MessageChanged, type MessageView } from './views';
@@ -88,7 +89,8 @@ export class MessageChangeService {
 
   /** The newest change position of a channel, 0 when it has none or does not exist. */
   async lastRev(channelId: string): Promise<number> {
-    return (await this.channelRevs(channelId))?.lastRev ?? 0;
+    const channel = await findChannel(this.orm.em.fork(), channelId, { fields: ['lastRev'] });
+    return channel?.lastRev ?? 0;
   }
 
   /**
@@ -98,10 +100,6 @@ export class MessageChangeService {
    */
   async readableLastRev(viewer: Viewer, channelId: string): Promise<number> {
     return (await accessibleChannel(this.orm.em.fork(), channelId, viewer.user.id)).lastRev;
-  }
-
-  private async channelRevs(channelId: string) {
-    return this.orm.em.fork().findOne(Channel, { id: channelId }, { fields: ['lastRev'] });
   }
 
   /**
@@ -184,8 +182,11 @@ export class MessageChangeService {
       { actor: userId, createdAt: { $gt: new Date(now.getTime() - windowMs) } },
       { fields: ['createdAt'], orderBy: { createdAt: 'desc' }, limit: changesPerWindow },
     );
-    if (recent.length < changesPerWindow) return;
-    const oldest = recent[recent.length - 1].createdAt.getTime();
-    throw rateLimited((oldest + windowMs - now.getTime()) / 1000, 'You are changing messages too fast; wait a moment.');
+    refuseWhenFull(
+      recent.map((change) => change.createdAt),
+      { limit: changesPerWindow, windowMs },
+      now,
+      'You are changing messages too fast; wait a moment.',
+    );
   }
 }

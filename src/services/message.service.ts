@@ -1,12 +1,13 @@
 import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Message } from '../entities';
-import { badInput, rateLimited } from '../errors';
+import { badInput } from '../errors';
 import type { Viewer } from './auth.service';
 import { accessibleChannel, findChannel } from './channel-access';
 import type { Clock } from './clock';
 import { decodeCursor, encodeCursor } from './cursor';
 import { GroupCommit } from './group-commit';
+import { refuseWhenFull } from './rate-window';
 import { MessageStore, type EarlierSend } from './store/message.store';
 import { clientMessageIdSchema, messageBodySchema, parseField } from './validation';
 import {
@@ -226,9 +227,7 @@ export class MessageService {
 
   /** The contract's limit: at most `sendsPerWindow` sends in any `sendWindowMs`. */
   private checkSendRate(recent: Date[], now: Date): void {
-    const { sendsPerWindow, sendWindowMs } = MESSAGE_RULES;
-    if (recent.length < sendsPerWindow) return;
-    const oldest = Math.min(...recent.map((date) => date.getTime()));
-    throw rateLimited((oldest + sendWindowMs - now.getTime()) / 1000, 'You are sending too fast; wait a moment.');
+    const rule = { limit: MESSAGE_RULES.sendsPerWindow, windowMs: MESSAGE_RULES.sendWindowMs };
+    refuseWhenFull(recent, rule, now, 'You are sending too fast; wait a moment.');
   }
 }

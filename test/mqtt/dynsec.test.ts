@@ -6,7 +6,7 @@ import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, LEAVE, type TestUser } from '../support/chat';
 import { rows } from '../support/db';
 import { codesOf, wsClient } from '../support/graphql';
-import { MqttListener } from '../support/mqtt-listener';
+import { connectWith, MqttListener } from '../support/mqtt-listener';
 import { TestMosquitto } from '../support/mosquitto';
 import { DAY, TestClock } from '../support/clock';
 import { describeReal } from '../support/profiles';
@@ -54,13 +54,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   };
   const connect = async (user: TestUser, options: IClientOptions = {}): Promise<MqttClient> => {
     const c = await credentialsOf(user);
-    return mqtt.connectAsync(c.url, {
-      username: c.username,
-      password: c.password,
-      clientId: c.clientId,
-      reconnectPeriod: 0,
-      ...options,
-    });
+    return connectWith(c, options);
   };
   const granted = (client: MqttClient, topic: string) =>
     client.subscribeAsync(topic, { qos: 1 }).then(
@@ -139,14 +133,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
     // Logout deletes the session's broker client, which disconnects it.
     await closed;
     await ok.endAsync(true);
-    await expect(
-      mqtt.connectAsync(c.url, {
-        username: c.username,
-        password: c.password,
-        clientId: c.clientId,
-        reconnectPeriod: 0,
-      }),
-    ).rejects.toThrow();
+    await expect(connectWith(c)).rejects.toThrow();
   });
 
   it('binds the credentials to their client id: another id is refused, and nobody takes over a session', async () => {
@@ -356,14 +343,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
       expect(await socket.closed).toBe(4403);
       await socket.client.dispose();
       await client.endAsync(true);
-      await expect(
-        mqtt.connectAsync(c.url, {
-          username: c.username,
-          password: c.password,
-          clientId: c.clientId,
-          reconnectPeriod: 0,
-        }),
-      ).rejects.toThrow();
+      await expect(connectWith(c)).rejects.toThrow();
       expect(codesOf(await user.gql(CREDENTIALS))).toEqual(['UNAUTHENTICATED']);
     } finally {
       await other.halt();
@@ -399,14 +379,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
     clock.advance(31 * DAY);
     try {
       await closed;
-      await expect(
-        mqtt.connectAsync(c.url, {
-          username: c.username,
-          password: c.password,
-          clientId: c.clientId,
-          reconnectPeriod: 0,
-        }),
-      ).rejects.toThrow();
+      await expect(connectWith(c)).rejects.toThrow();
     } finally {
       await client.endAsync(true);
     }

@@ -8,7 +8,7 @@ import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, LEAVE, type TestUser } from '../support/chat';
 import { codesOf, gql } from '../support/graphql';
 import { describeLeavers } from '../support/leavers';
-import { MqttListener } from '../support/mqtt-listener';
+import { connectWith, MqttListener } from '../support/mqtt-listener';
 import { eachProfile } from '../support/profiles';
 import type { TestServer } from '../support/test-server';
 import { signedInUser, useChatServer } from '../support/chat-server';
@@ -34,13 +34,7 @@ describe('direct MQTT clients on the embedded broker', () => {
   const credentialsOf = async (user: TestUser) => (await user.gql(CREDENTIALS)).data!.mqttCredentials;
   const connect = async (user: TestUser, overrides: IClientOptions = {}): Promise<MqttClient> => {
     const c = await credentialsOf(user);
-    return mqtt.connectAsync(c.url, {
-      username: c.username,
-      password: c.password,
-      clientId: c.clientId,
-      reconnectPeriod: 0,
-      ...overrides,
-    });
+    return connectWith(c, overrides);
   };
   const topicOf = (channelId: string) => `${server.topicPrefix}/channel/${channelId}`;
 
@@ -145,14 +139,7 @@ describe('direct MQTT clients on the embedded broker', () => {
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     await user.gql('mutation { logout }');
     await closed;
-    await expect(
-      mqtt.connectAsync(c.url, {
-        username: c.username,
-        password: c.password,
-        clientId: c.clientId,
-        reconnectPeriod: 0,
-      }),
-    ).rejects.toThrow();
+    await expect(connectWith(c)).rejects.toThrow();
     await client.endAsync(true);
   });
 
@@ -164,14 +151,7 @@ describe('direct MQTT clients on the embedded broker', () => {
     const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
     expect(codesOf(await admin.gql(BanUser, { userId: user.id, reason: 'abuse' }))).toEqual([]);
     await closed;
-    await expect(
-      mqtt.connectAsync(c.url, {
-        username: c.username,
-        password: c.password,
-        clientId: c.clientId,
-        reconnectPeriod: 0,
-      }),
-    ).rejects.toThrow();
+    await expect(connectWith(c)).rejects.toThrow();
     await client.endAsync(true);
   });
 

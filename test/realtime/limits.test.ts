@@ -77,6 +77,31 @@ describe.each(eachProfile)('connection and subscription limits (%s)', (_name, pr
     }
   });
 
+  it('counts messageChanged subscriptions against the same MAX_SUBSCRIPTIONS_PER_USER as messageAdded', async () => {
+    const user = await chat.user('per-user-changes');
+    const added = await subscriptions(user, 3);
+    const lastRev = (await user.gql(CHANNEL, { id: general })).data!.channel!.lastRev;
+    const { client } = wsClient(server.url, { authToken: user.token });
+    // From the newest rev before the probe: each gets the probe's edit however late its subscription is taken.
+    const changes = Array.from({ length: 3 }, () => new LiveSubscription(client, general, lastRev, false, 'changes'));
+    try {
+      const probe = (await user.send(general, 'probe to edit')).data!.sendMessage;
+      expect(codesOf(await user.edit(probe.id, 'probe, edited'))).toEqual([]);
+      await Promise.all(
+        changes.map((l) => l.waitFor(() => l.ended || l.messages.some((c) => c.message.id === probe.id), 'an answer')),
+      );
+      const refused = changes.filter((l) => l.ended);
+      expect(refused).toHaveLength(1);
+      expect(refused[0].errors![0]).toMatchObject({
+        message: expect.stringMatching(/At most 5 subscriptions per user/),
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
+    } finally {
+      await client.dispose();
+      await added.client.dispose();
+    }
+  });
+
   it('closes a socket past MAX_SOCKETS_PER_USER with 4429', async () => {
     const user = await chat.user('sockets');
     const held = await Promise.all([1, 2, 3].map(() => subscriptions(user, 1)));

@@ -66,3 +66,22 @@ export async function directClient(server: TestServer, user: TestUser): Promise<
     reconnectPeriod: 0,
   });
 }
+
+/** The broker credentials `mqttCredentials` answers (the fields a connection needs). */
+export interface BrokerCredentials {
+  url: string;
+  username: string;
+  password: string;
+  clientId: string;
+}
+
+/** Connects with a session's broker credentials, as a mobile app does, without reconnecting by itself. */
+export function connectWith(c: BrokerCredentials, options: IClientOptions = {}): Promise<MqttClient> {
+  return mqtt.connectAsync(c.url, {
+    username: c.username,
+    password: c.password,
+    clientId: c.clientId,
+    reconnectPeriod: 0,
+    ...options,
+  });
+}
