@@ -145,6 +145,12 @@ export const DeleteChannel = graphql(`
   }
 `);
 
+export const RemoveMember = graphql(`
+  mutation RemoveMember($channelId: ID!, $userId: ID!) {
+    removeMember(channelId: $channelId, userId: $userId)
+  }
+`);
+
 export const LeaveChannel = graphql(`
   mutation LeaveChannel($id: ID!) {
     leaveChannel(channelId: $id)

@@ -29,6 +29,7 @@ type Documents = {
     "\n  mutation JoinChannel($id: ID!, $password: String) {\n    joinChannel(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": typeof types.JoinChannelDocument,
     "\n  mutation ChangeChannelPassword($id: ID!, $password: String!) {\n    changeChannelPassword(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": typeof types.ChangeChannelPasswordDocument,
     "\n  mutation DeleteChannel($id: ID!) {\n    deleteChannel(channelId: $id)\n  }\n": typeof types.DeleteChannelDocument,
+    "\n  mutation RemoveMember($channelId: ID!, $userId: ID!) {\n    removeMember(channelId: $channelId, userId: $userId)\n  }\n": typeof types.RemoveMemberDocument,
     "\n  mutation LeaveChannel($id: ID!) {\n    leaveChannel(channelId: $id)\n  }\n": typeof types.LeaveChannelDocument,
     "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      lastRev\n    }\n  }\n": typeof types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": typeof types.SendMessageDocument,
@@ -61,6 +62,7 @@ const documents: Documents = {
     "\n  mutation JoinChannel($id: ID!, $password: String) {\n    joinChannel(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": types.JoinChannelDocument,
     "\n  mutation ChangeChannelPassword($id: ID!, $password: String!) {\n    changeChannelPassword(channelId: $id, password: $password) {\n      ...ChannelFields\n    }\n  }\n": types.ChangeChannelPasswordDocument,
     "\n  mutation DeleteChannel($id: ID!) {\n    deleteChannel(channelId: $id)\n  }\n": types.DeleteChannelDocument,
+    "\n  mutation RemoveMember($channelId: ID!, $userId: ID!) {\n    removeMember(channelId: $channelId, userId: $userId)\n  }\n": types.RemoveMemberDocument,
     "\n  mutation LeaveChannel($id: ID!) {\n    leaveChannel(channelId: $id)\n  }\n": types.LeaveChannelDocument,
     "\n  query Messages($id: ID!, $first: Int, $after: String, $last: Int, $before: String) {\n    messages(channelId: $id, first: $first, after: $after, last: $last, before: $before) {\n      edges {\n        cursor\n        node {\n          ...MessageFields\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n      lastRev\n    }\n  }\n": types.MessagesDocument,
     "\n  mutation SendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      ...MessageFields\n    }\n  }\n": types.SendMessageDocument,
@@ -135,6 +137,10 @@ export function graphql(source: "\n  mutation ChangeChannelPassword($id: ID!, $p
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation DeleteChannel($id: ID!) {\n    deleteChannel(channelId: $id)\n  }\n"): typeof import('./graphql').DeleteChannelDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveMember($channelId: ID!, $userId: ID!) {\n    removeMember(channelId: $channelId, userId: $userId)\n  }\n"): typeof import('./graphql').RemoveMemberDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -40,6 +40,7 @@ export type ModerationActionKind =
   | 'DELETE_CHANNEL'
   /** an admin or the channel's owner deleted a message of targetUser */
   | 'DELETE_MESSAGE'
+  | 'REMOVE_MEMBER'
   /** an admin lifted the ban of targetUser */
   | 'UNBAN_USER';
 
@@ -53,7 +54,8 @@ export type SendMessageInput = {
 export type SystemEvent =
   | 'CHANNEL_CREATED'
   | 'MEMBER_JOINED'
-  | 'MEMBER_LEFT';
+  | 'MEMBER_LEFT'
+  | 'MEMBER_REMOVED';
 
 /** What a user has paid for. FREE users use DEFAULT channels only. */
 export type Tier =
@@ -146,6 +148,14 @@ export type DeleteChannelMutationVariables = Exact<{
 
 
 export type DeleteChannelMutation = { deleteChannel: boolean };
+
+export type RemoveMemberMutationVariables = Exact<{
+  channelId: string | number;
+  userId: string | number;
+}>;
+
+
+export type RemoveMemberMutation = { removeMember: boolean };
 
 export type LeaveChannelMutationVariables = Exact<{
   id: string | number;
@@ -512,6 +522,11 @@ export const DeleteChannelDocument = new TypedDocumentString(`
   deleteChannel(channelId: $id)
 }
     `) as unknown as TypedDocumentString<DeleteChannelMutation, DeleteChannelMutationVariables>;
+export const RemoveMemberDocument = new TypedDocumentString(`
+    mutation RemoveMember($channelId: ID!, $userId: ID!) {
+  removeMember(channelId: $channelId, userId: $userId)
+}
+    `) as unknown as TypedDocumentString<RemoveMemberMutation, RemoveMemberMutationVariables>;
 export const LeaveChannelDocument = new TypedDocumentString(`
     mutation LeaveChannel($id: ID!) {
   leaveChannel(channelId: $id)

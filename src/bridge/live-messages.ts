@@ -13,6 +13,9 @@ import { decodePayload, type PayloadSigner } from './payload';
 import { Subscriber } from './subscriber';
 import type { Topics } from './topics';
 
+/** SYSTEM events after which someone may no longer read the channel: their subscriptions are checked again. */
+const LOSES_ACCESS = new Set<SystemEvent | null>([SystemEvent.MEMBER_LEFT, SystemEvent.MEMBER_REMOVED]);
+
 export interface LiveMessagesOptions {
   /** How long an early seq waits for the missing ones before they are read from the database (default 250 ms). */
   gapWaitMs?: number;
@@ -41,7 +44,8 @@ interface Stream<T> {
   deliver(item: T, feed: ChannelFeed<T>): void;
   /**
    * The messages stream, for the change stream: its feed of a channel holds the channel's message feed too, whose
-   * MEMBER_LEFT messages (gap-filled and resynced like any) end the subscriptions of both streams of who left.
+   * MEMBER_LEFT and MEMBER_REMOVED messages (gap-filled and resynced like any) end the subscriptions of both streams
+   * of who left or was removed.
    */
   holds?: Stream<MessageView>;
 }
@@ -319,7 +323,7 @@ export class LiveMessages {
 
   private deliver(message: MessageView, feed: ChannelFeed<MessageView>): void {
     this.fanOut(message, feed);
-    if (message.kind === MessageKind.SYSTEM && message.systemEvent === SystemEvent.MEMBER_LEFT) {
+    if (message.kind === MessageKind.SYSTEM && LOSES_ACCESS.has(message.systemEvent)) {
       void this.dropLeavers(feed.channelId);
     }
   }

@@ -20,6 +20,8 @@ export enum SystemEvent {
   CHANNEL_CREATED = 'CHANNEL_CREATED',
   MEMBER_JOINED = 'MEMBER_JOINED',
   MEMBER_LEFT = 'MEMBER_LEFT',
+  /** The channel's owner or an admin removed a member (removeMember). */
+  MEMBER_REMOVED = 'MEMBER_REMOVED',
 }
 
 /** What a moderation action did (the moderation log). */
@@ -29,6 +31,7 @@ export enum ModerationActionKind {
   DELETE_MESSAGE = 'DELETE_MESSAGE',
   CHANGE_CHANNEL_PASSWORD = 'CHANGE_CHANNEL_PASSWORD',
   DELETE_CHANNEL = 'DELETE_CHANNEL',
+  REMOVE_MEMBER = 'REMOVE_MEMBER',
 }
 
 const TIER_RANK: Record<Tier, number> = { FREE: 0, PLUS: 1, PRO: 2 };

@@ -1,4 +1,5 @@
 import { ChannelPasswordFailure } from './channel-password-failure.entity';
+import { ChannelRemoval } from './channel-removal.entity';
 import { Channel } from './channel.entity';
 import { LoginCodeRequest } from './login-code-request.entity';
 import { LoginCode } from './login-code.entity';
@@ -17,6 +18,7 @@ export { isBanned } from './user.entity';
 export {
   Channel,
   ChannelPasswordFailure,
+  ChannelRemoval,
   LoginCode,
   LoginCodeRequest,
   Membership,
@@ -38,6 +40,7 @@ export const entities = [
   LoginCodeRequest,
   Channel,
   Membership,
+  ChannelRemoval,
   Message,
   MessageChange,
   ModerationAction,

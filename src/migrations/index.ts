@@ -6,6 +6,7 @@ import { Migration20261202000500ReadinessAndExpiry } from './Migration2026120200
 import { Migration20261202000600ReadPositions } from './Migration20261202000600ReadPositions';
 import { Migration20261202000700MessageChanges } from './Migration20261202000700MessageChanges';
 import { Migration20261202000800Moderation } from './Migration20261202000800Moderation';
+import { Migration20261202000900MemberRemovals } from './Migration20261202000900MemberRemovals';
 
 /** Every migration in order. Listed explicitly so the build and the tests run the same set. */
 export const migrationsList = [
@@ -17,4 +18,5 @@ export const migrationsList = [
   { name: 'Migration20261202000600ReadPositions', class: Migration20261202000600ReadPositions },
   { name: 'Migration20261202000700MessageChanges', class: Migration20261202000700MessageChanges },
   { name: 'Migration20261202000800Moderation', class: Migration20261202000800Moderation },
+  { name: 'Migration20261202000900MemberRemovals', class: Migration20261202000900MemberRemovals },
 ];

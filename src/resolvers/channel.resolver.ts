@@ -83,6 +83,22 @@ export class ChannelResolver {
   }
 
   @Authorized()
+  @Mutation(() => Boolean, {
+    description: [
+      'The owner of a PASSWORD channel (or an admin) removes a member, with a MEMBER_REMOVED message; their',
+      'subscriptions to it end with FORBIDDEN, and they cannot join again (FORBIDDEN, reason REMOVED) until the',
+      'password changes. False when the user was not a member. Recorded in the moderation log.',
+    ].join(' '),
+  })
+  removeMember(
+    @Arg('channelId', () => ID) channelId: string,
+    @Arg('userId', () => ID) userId: string,
+    @Ctx() ctx: Context,
+  ): Promise<boolean> {
+    return ctx.services.channelModeration.removeMember(ctx.viewer!, channelId, userId);
+  }
+
+  @Authorized()
   @Mutation(() => Boolean)
   leaveChannel(@Arg('channelId', () => ID) channelId: string, @Ctx() ctx: Context): Promise<boolean> {
     return ctx.services.channels.leave(ctx.viewer!, channelId);

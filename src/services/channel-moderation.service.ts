@@ -3,6 +3,7 @@ import {
   Channel,
   ChannelKind,
   ChannelPasswordFailure,
+  ChannelRemoval,
   Membership,
   Message,
   MessageChange,
@@ -12,7 +13,7 @@ import {
 } from '../entities';
 import { badInput, DomainError, ErrorCode, notFound } from '../errors';
 import type { Viewer } from './auth.service';
-import { findChannel, hiddenFrom } from './channel-access';
+import { findChannel, hiddenFrom, isUserId } from './channel-access';
 import type { ChannelPasswords } from './channel-passwords';
 import type { ChannelService } from './channel.service';
 import type { Clock } from './clock';
@@ -34,8 +35,8 @@ export interface ChannelDeletionListeners {
 }
 
 /**
- * What a channel's owner (and any admin) may do to the channel, each recorded in the moderation log: change a
- * PASSWORD channel's password, and delete a PRIVATE or PASSWORD channel.
+ * What a channel's owner (and any admin) may do to the channel, each recorded in the moderation log: remove a
+ * PASSWORD channel's members and change its password, and delete a PRIVATE or PASSWORD channel.
  */
 export class ChannelModerationService {
   constructor(
@@ -43,7 +44,7 @@ export class ChannelModerationService {
     private readonly clock: Clock,
     private readonly passwords: ChannelPasswords,
     private readonly moderation: Pick<ModerationService, 'isAdmin' | 'record'>,
-    private readonly channels: Pick<ChannelService, 'get'>,
+    private readonly channels: Pick<ChannelService, 'get' | 'remove'>,
     private readonly listeners: ChannelDeletionListeners = {
       accessChanged: () => undefined,
       channelDeleted: () => undefined,
@@ -71,6 +72,7 @@ export class ChannelModerationService {
       await em.nativeDelete(MessageChange, { channel: channel.id });
       await em.nativeDelete(Message, { channel: channel.id });
       await em.nativeDelete(Membership, { channel: channel.id });
+      await em.nativeDelete(ChannelRemoval, { channel: channel.id });
       await em.nativeDelete(ReadPosition, { channel: channel.id });
       await em.nativeDelete(ChannelPasswordFailure, { channelId: channel.id });
       await em.nativeDelete(Channel, { id: channel.id });
@@ -85,6 +87,31 @@ export class ChannelModerationService {
     for (const reader of readers) this.listeners.accessChanged(reader);
     this.listeners.channelDeleted(channel.id);
     return true;
+  }
+
+  /**
+   * Removes a member from a PASSWORD channel: a MEMBER_REMOVED message is stored, their live subscriptions to it end
+   * FORBIDDEN on every instance, their broker access loses it, and they cannot join again until the password
+   * changes. Returns false, changing and recording nothing, when the user is not a member (or no user at all).
+   *
+   * @throws DomainError BAD_USER_INPUT for a channel that is not a PASSWORD channel, or for its owner; NOT_FOUND for
+   * an unknown channel (or one hidden from the viewer) or an id that cannot be a user's; FORBIDDEN to anyone but its
+   * owner and admins.
+   */
+  async removeMember(viewer: Viewer, channelId: string, userId: string): Promise<boolean> {
+    const channel = await this.owned(viewer, channelId, 'remove its members', (kind) =>
+      kind === ChannelKind.PASSWORD ? undefined : 'Only a PASSWORD channel has members to remove.',
+    );
+    if (!isUserId(userId)) throw notFound('user');
+    if (channel.owner?.id === userId) throw badInput('userId', "A channel's owner cannot be removed from it.");
+    return this.channels.remove(channel.id, userId, (em, now) =>
+      this.moderation.record(
+        em,
+        viewer.user.id,
+        { action: ModerationActionKind.REMOVE_MEMBER, channelId: channel.id, targetUserId: userId },
+        now,
+      ),
+    );
   }
 
   /**
@@ -133,6 +160,8 @@ export class ChannelModerationService {
       await lockUsers(em, [userId]);
       await this.checkRate(em, userId);
       locked.passwordHash = passwordHash;
+      // Whoever was removed knew the old password only: they may join again with the new one.
+      await em.nativeDelete(ChannelRemoval, { channel: channel.id });
       const now = this.clock();
       this.moderation.record(
         em,

@@ -5,6 +5,7 @@ import {
   Channel,
   ChannelKind,
   ChannelPasswordFailure,
+  ChannelRemoval,
   Membership,
   SystemEvent,
   Tier,
@@ -200,7 +201,8 @@ export class ChannelService {
    *
    * @throws DomainError NOT_FOUND for an unknown id or another user's PRIVATE channel; BAD_USER_INPUT when a
    * PASSWORD channel is joined without a password; WRONG_PASSWORD; RATE_LIMITED after 10 wrong passwords by the
-   * viewer on the channel within 15 minutes (the right password is refused too until the window passes).
+   * viewer on the channel within 15 minutes (the right password is refused too until the window passes); FORBIDDEN
+   * with reason REMOVED for a user removed from the channel, until its password changes.
    */
   async join(viewer: Viewer, channelId: string, password: string | null | undefined): Promise<ChannelView> {
     const userId = viewer.user.id;
@@ -211,6 +213,7 @@ export class ChannelService {
       return (await this.get(viewer, channel.id))!;
     }
     if (password == null) throw badInput('password', 'This channel needs its password.');
+    if (await em.count(ChannelRemoval, { channel: channel.id, user: userId })) throw removed();
     await this.checkMemberships(em, userId);
 
     // The try is recorded before the password is checked, under the user's row lock, so concurrent tries (several
@@ -253,6 +256,8 @@ export class ChannelService {
         }
         await tx.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
         if (await isMember(tx, channel.id, userId)) return;
+        // A removal made while the password was checked is seen here, under the channel's lock.
+        if (await tx.count(ChannelRemoval, { channel: channel.id, user: userId })) throw removed();
         await this.checkMemberships(tx, userId);
         const now = this.clock();
         tx.create(Membership, { channel: channel.id, user: userId, joinedAt: now });
@@ -285,6 +290,33 @@ export class ChannelService {
     });
     if (left) this.onAccessChanged(userId);
     return left;
+  }
+
+  /**
+   * Removes a member from a PASSWORD channel (with a MEMBER_REMOVED message) and keeps them from joining again until
+   * the password changes. `inTransaction` runs in the same transaction (the moderation log). Returns false, changing
+   * nothing, when the user is not a member. The caller has checked who may do this.
+   *
+   * @throws DomainError NOT_FOUND when the channel is gone.
+   */
+  async remove(
+    channelId: string,
+    userId: string,
+    inTransaction: (em: SqlEntityManager, now: Date) => void,
+  ): Promise<boolean> {
+    const done = await this.withSystemMessages(async (em, record) => {
+      // The channel's row lock, under which joins check for removals.
+      if (!(await findChannel(em, channelId, { lockMode: LockMode.PESSIMISTIC_WRITE }))) throw notFound();
+      if ((await em.nativeDelete(Membership, { channel: channelId, user: userId })) === 0) return false;
+      const user = await em.findOneOrFail(User, userId);
+      const now = this.clock();
+      em.create(ChannelRemoval, { channel: channelId, user: userId, removedAt: now });
+      await record(channelId, SystemEvent.MEMBER_REMOVED, `${user.displayName} was removed`, now);
+      inTransaction(em, now);
+      return true;
+    });
+    if (done) this.onAccessChanged(userId);
+    return done;
   }
 
   /** The ids of every channel the user may read now: DEFAULT ones, their own PRIVATE ones, PASSWORD ones joined. */
@@ -346,3 +378,6 @@ export class ChannelService {
     return channelView(channel, canAccess(channel, userId, member));
   }
 }
+
+const removed = () =>
+  new DomainError(ErrorCode.FORBIDDEN, 'You were removed from this channel; ask its owner.', { reason: 'REMOVED' });

@@ -1,4 +1,11 @@
-import { BanUser, ChangeChannelPassword, DeleteChannel, ModerationLog, UnbanUser } from '../../client/operations';
+import {
+  BanUser,
+  ChangeChannelPassword,
+  DeleteChannel,
+  ModerationLog,
+  RemoveMember,
+  UnbanUser,
+} from '../../client/operations';
 import { Tier } from '../../src/entities';
 import { PASSWORD_CHANGE_RULES } from '../../src/services/channel-moderation.service';
 import { defaultChannelId } from '../../src/services/channel.service';
@@ -276,6 +283,68 @@ describe.each(eachProfile)('moderation (%s)', (_name, profile) => {
       // An admin may delete anyone's channel, a hidden one included.
       expect((await admin.gql(DeleteChannel, { id: hidden })).data!.deleteChannel).toBe(true);
       expect(codesOf(await owner.history(hidden))).toEqual(['NOT_FOUND']);
+    } finally {
+      await Promise.all([added.close(), changed.close()]);
+    }
+  });
+
+  it("lets a PASSWORD channel's owner or an admin remove a member, who may join again only once the password changes", async () => {
+    const owner = await chat.user('rm-owner', Tier.PRO);
+    const member = await chat.user('rm-member');
+    const bystander = await chat.user('rm-bystander');
+    const room = await owner.createChannel('PASSWORD', undefined, 'secret12');
+    for (const user of [member, bystander]) await user.gql(JOIN, { id: room, password: 'secret12' });
+    const added = await LiveSubscription.from(member, room);
+    const changed = await LiveSubscription.changes(member, room);
+    try {
+      const before = await newestLog();
+      // Refused, changing nothing: a member who does not own it, the owner themself, a channel without members, an
+      // id that is no user's, a channel hidden from the viewer.
+      expect(codesOf(await member.gql(RemoveMember, { channelId: room, userId: bystander.id }))).toEqual(['FORBIDDEN']);
+      expect(codesOf(await owner.gql(RemoveMember, { channelId: room, userId: owner.id }))).toEqual(['BAD_USER_INPUT']);
+      expect(codesOf(await admin.gql(RemoveMember, { channelId: general, userId: member.id }))).toEqual([
+        'BAD_USER_INPUT',
+      ]);
+      expect(codesOf(await owner.gql(RemoveMember, { channelId: room, userId: 'nobody' }))).toEqual(['NOT_FOUND']);
+      const hidden = await owner.createChannel('PRIVATE');
+      expect(codesOf(await member.gql(RemoveMember, { channelId: hidden, userId: owner.id }))).toEqual(['NOT_FOUND']);
+      expect(await newestLog()).toEqual(before);
+      expect(codesOf(await member.send(room, 'still a member'))).toEqual([]);
+      await added.received(1);
+
+      const removed = await owner.gql(RemoveMember, { channelId: room, userId: member.id });
+      expect(removed.data!.removeMember).toBe(true);
+      await Promise.all([added.end(), changed.end()]);
+      expect(added.errors!.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+      expect(changed.errors!.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
+      expect(codesOf(await member.history(room))).toEqual(['FORBIDDEN']);
+      const seen = (await bystander.history(room, { last: 1 })).data!.messages.edges.map((e) => e.node);
+      expect(seen).toMatchObject([
+        { kind: 'SYSTEM', systemEvent: 'MEMBER_REMOVED', body: expect.stringContaining('removed') },
+      ]);
+      expect(await newestLog()).toMatchObject({
+        action: 'REMOVE_MEMBER',
+        actor: { id: owner.id },
+        targetUser: { id: member.id },
+        channelId: room,
+      });
+      // Not a member any more: nothing to remove, nothing recorded.
+      const log = await newestLog();
+      expect((await owner.gql(RemoveMember, { channelId: room, userId: member.id })).data!.removeMember).toBe(false);
+      expect(await newestLog()).toEqual(log);
+
+      // The password they know no longer lets them in; the new one does.
+      const again = await member.gql(JOIN, { id: room, password: 'secret12' });
+      expect(again.errors?.map((e) => [e.extensions?.code, e.extensions?.reason])).toEqual([['FORBIDDEN', 'REMOVED']]);
+      expect(codesOf(await member.send(room, 'back?'))).toEqual(['FORBIDDEN']);
+      await owner.gql(ChangeChannelPassword, { id: room, password: 'new-secret' });
+      expect(codesOf(await member.gql(JOIN, { id: room, password: 'new-secret' }))).toEqual([]);
+      expect(codesOf(await member.send(room, 'back again'))).toEqual([]);
+
+      // An admin may remove a member of anyone's channel.
+      expect((await admin.gql(RemoveMember, { channelId: room, userId: bystander.id })).data!.removeMember).toBe(true);
+      expect(await newestLog()).toMatchObject({ action: 'REMOVE_MEMBER', actor: { id: admin.id } });
+      expect(codesOf(await bystander.send(room, 'gone'))).toEqual(['FORBIDDEN']);
     } finally {
       await Promise.all([added.close(), changed.close()]);
     }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { defaultChannelId } from '../../src/services/channel.service';
+import { RemoveMember } from '../../client/operations';
 import { JOIN, LEAVE, type TestUser } from './chat';
 import type { ChatServer } from './chat-server';
 
@@ -23,7 +24,15 @@ export interface LeaverSuite {
  * the suite runs.
  */
 export function describeLeavers(suite: () => LeaverSuite): void {
-  describe('a member who leaves keeps nothing through a persistent session', () => {
+  /** The two ways a member loses a PASSWORD channel: leaving it, and being removed by its owner. */
+  const ways: [string, (member: TestUser) => Promise<unknown>][] = [
+    ['leaves', (member) => member.gql(LEAVE, { id: suite().club })],
+    [
+      'is removed by the owner',
+      (member) => suite().owner.gql(RemoveMember, { channelId: suite().club, userId: member.id }),
+    ],
+  ];
+  describe.each(ways)('a member who %s keeps nothing through a persistent session', (way, loseAccess) => {
     const topicOf = (channelId: string) => `${suite().chat.server.topicPrefix}/channel/${channelId}`;
     /** A member with a persistent session subscribed at QoS 1 to the club and to #general. */
     const persistentMember = async (tag: string) => {
@@ -54,25 +63,25 @@ export function describeLeavers(suite: () => LeaverSuite): void {
       return got.filter((g) => g.topic === topicOf(club)).map((g) => g.body);
     };
 
-    it('when offline at the moment of leaving (CVE-2021-34434 on Mosquitto 2.0.11): nothing queued, nothing after', async () => {
+    it('when offline at that moment (CVE-2021-34434 on Mosquitto 2.0.11): nothing queued, nothing after', async () => {
       const { owner, club, revoked } = suite();
-      const { member, client } = await persistentMember('offline-leaver');
+      const { member, client } = await persistentMember(`offline-${way.split(' ')[1]}`);
       await client.endAsync(true);
       await owner.send(club, 'while away, still a member');
-      await member.gql(LEAVE, { id: club });
+      await loseAccess(member);
       await revoked?.(member);
-      await owner.send(club, 'after the leave');
+      await owner.send(club, `after the member ${way}`);
       expect(await resume(member)).toEqual([]);
     });
 
-    it('when online at the moment of leaving', async () => {
+    it('when online at that moment', async () => {
       const { owner, club } = suite();
-      const { member, client } = await persistentMember('online-leaver');
+      const { member, client } = await persistentMember(`online-${way.split(' ')[1]}`);
       const kicked = new Promise<void>((resolve) => client.once('close', () => resolve()));
-      await member.gql(LEAVE, { id: club });
+      await loseAccess(member);
       await kicked;
       await client.endAsync(true);
-      await owner.send(club, 'after the leave');
+      await owner.send(club, `after the member ${way}`);
       expect(await resume(member)).toEqual([]);
     });
   });
