@@ -310,6 +310,67 @@ export const ModerationLog = graphql(`
   }
 `);
 
+export const AdminStats = graphql(`
+  query AdminStats {
+    adminStats {
+      generatedAt
+      dailyActiveUsers {
+        day
+        count
+      }
+      messagesPerDay {
+        day
+        count
+      }
+      messagesPerHour {
+        hour
+        count
+      }
+      busiestChannels {
+        channelId
+        name
+        kind
+        messages
+      }
+      sockets
+      subscriptions
+      relayLagSeconds
+      passSales {
+        day
+        tier
+        passes
+        revenue
+        currency
+      }
+    }
+  }
+`);
+
+export const SearchUsers = graphql(`
+  query SearchUsers($email: String!) {
+    searchUsers(email: $email) {
+      id
+      email
+      displayName
+      createdAt
+      banned
+      bannedUntil
+      banReason
+    }
+  }
+`);
+
+export const RecentMessages = graphql(`
+  query RecentMessages($first: Int) {
+    recentMessages(first: $first) {
+      channelName
+      message {
+        ...MessageFields
+      }
+    }
+  }
+`);
+
 export const Plans = graphql(`
   query Plans {
     plans {

@@ -101,6 +101,10 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       stored: storedMessages.stored,
       changed: storedMessages.changed,
       accessEvents,
+      instanceLoad: async () => ({
+        sockets: (await metrics.sockets.get()).values[0]?.value ?? 0,
+        subscriptions: (await metrics.subscriptions.get()).values[0]?.value ?? 0,
+      }),
     });
     await services.channels.ensureDefaultChannels(config.channels.defaults);
 

@@ -43,6 +43,9 @@ type Documents = {
     "\n  mutation BanUser($userId: ID!, $reason: String!, $until: DateTime) {\n    banUser(userId: $userId, reason: $reason, until: $until) {\n      id\n      displayName\n    }\n  }\n": typeof types.BanUserDocument,
     "\n  mutation UnbanUser($userId: ID!) {\n    unbanUser(userId: $userId) {\n      id\n      displayName\n    }\n  }\n": typeof types.UnbanUserDocument,
     "\n  query ModerationLog($first: Int, $after: String) {\n    moderationLog(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          action\n          actor {\n            id\n            displayName\n          }\n          targetUser {\n            id\n            displayName\n          }\n          channelId\n          messageId\n          reason\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ModerationLogDocument,
+    "\n  query AdminStats {\n    adminStats {\n      generatedAt\n      dailyActiveUsers {\n        day\n        count\n      }\n      messagesPerDay {\n        day\n        count\n      }\n      messagesPerHour {\n        hour\n        count\n      }\n      busiestChannels {\n        channelId\n        name\n        kind\n        messages\n      }\n      sockets\n      subscriptions\n      relayLagSeconds\n      passSales {\n        day\n        tier\n        passes\n        revenue\n        currency\n      }\n    }\n  }\n": typeof types.AdminStatsDocument,
+    "\n  query SearchUsers($email: String!) {\n    searchUsers(email: $email) {\n      id\n      email\n      displayName\n      createdAt\n      banned\n      bannedUntil\n      banReason\n    }\n  }\n": typeof types.SearchUsersDocument,
+    "\n  query RecentMessages($first: Int) {\n    recentMessages(first: $first) {\n      channelName\n      message {\n        ...MessageFields\n      }\n    }\n  }\n": typeof types.RecentMessagesDocument,
     "\n  query Plans {\n    plans {\n      id\n      tier\n      days\n      amount\n      currency\n    }\n  }\n": typeof types.PlansDocument,
     "\n  mutation StartCheckout($planId: ID!) {\n    startCheckout(planId: $planId) {\n      id\n      url\n    }\n  }\n": typeof types.StartCheckoutDocument,
     "\n  query MqttCredentials {\n    mqttCredentials {\n      url\n      wsUrl\n      username\n      password\n      clientId\n      expiresAt\n      topics\n    }\n  }\n": typeof types.MqttCredentialsDocument,
@@ -76,6 +79,9 @@ const documents: Documents = {
     "\n  mutation BanUser($userId: ID!, $reason: String!, $until: DateTime) {\n    banUser(userId: $userId, reason: $reason, until: $until) {\n      id\n      displayName\n    }\n  }\n": types.BanUserDocument,
     "\n  mutation UnbanUser($userId: ID!) {\n    unbanUser(userId: $userId) {\n      id\n      displayName\n    }\n  }\n": types.UnbanUserDocument,
     "\n  query ModerationLog($first: Int, $after: String) {\n    moderationLog(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          action\n          actor {\n            id\n            displayName\n          }\n          targetUser {\n            id\n            displayName\n          }\n          channelId\n          messageId\n          reason\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ModerationLogDocument,
+    "\n  query AdminStats {\n    adminStats {\n      generatedAt\n      dailyActiveUsers {\n        day\n        count\n      }\n      messagesPerDay {\n        day\n        count\n      }\n      messagesPerHour {\n        hour\n        count\n      }\n      busiestChannels {\n        channelId\n        name\n        kind\n        messages\n      }\n      sockets\n      subscriptions\n      relayLagSeconds\n      passSales {\n        day\n        tier\n        passes\n        revenue\n        currency\n      }\n    }\n  }\n": types.AdminStatsDocument,
+    "\n  query SearchUsers($email: String!) {\n    searchUsers(email: $email) {\n      id\n      email\n      displayName\n      createdAt\n      banned\n      bannedUntil\n      banReason\n    }\n  }\n": types.SearchUsersDocument,
+    "\n  query RecentMessages($first: Int) {\n    recentMessages(first: $first) {\n      channelName\n      message {\n        ...MessageFields\n      }\n    }\n  }\n": types.RecentMessagesDocument,
     "\n  query Plans {\n    plans {\n      id\n      tier\n      days\n      amount\n      currency\n    }\n  }\n": types.PlansDocument,
     "\n  mutation StartCheckout($planId: ID!) {\n    startCheckout(planId: $planId) {\n      id\n      url\n    }\n  }\n": types.StartCheckoutDocument,
     "\n  query MqttCredentials {\n    mqttCredentials {\n      url\n      wsUrl\n      username\n      password\n      clientId\n      expiresAt\n      topics\n    }\n  }\n": types.MqttCredentialsDocument,
@@ -193,6 +199,18 @@ export function graphql(source: "\n  mutation UnbanUser($userId: ID!) {\n    unb
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ModerationLog($first: Int, $after: String) {\n    moderationLog(first: $first, after: $after) {\n      edges {\n        cursor\n        node {\n          id\n          action\n          actor {\n            id\n            displayName\n          }\n          targetUser {\n            id\n            displayName\n          }\n          channelId\n          messageId\n          reason\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): typeof import('./graphql').ModerationLogDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AdminStats {\n    adminStats {\n      generatedAt\n      dailyActiveUsers {\n        day\n        count\n      }\n      messagesPerDay {\n        day\n        count\n      }\n      messagesPerHour {\n        hour\n        count\n      }\n      busiestChannels {\n        channelId\n        name\n        kind\n        messages\n      }\n      sockets\n      subscriptions\n      relayLagSeconds\n      passSales {\n        day\n        tier\n        passes\n        revenue\n        currency\n      }\n    }\n  }\n"): typeof import('./graphql').AdminStatsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query SearchUsers($email: String!) {\n    searchUsers(email: $email) {\n      id\n      email\n      displayName\n      createdAt\n      banned\n      bannedUntil\n      banReason\n    }\n  }\n"): typeof import('./graphql').SearchUsersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RecentMessages($first: Int) {\n    recentMessages(first: $first) {\n      channelName\n      message {\n        ...MessageFields\n      }\n    }\n  }\n"): typeof import('./graphql').RecentMessagesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

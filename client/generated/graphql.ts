@@ -259,6 +259,25 @@ export type ModerationLogQueryVariables = Exact<{
 
 export type ModerationLogQuery = { moderationLog: { edges: Array<{ cursor: string, node: { id: string, action: ModerationActionKind, channelId: string | null, messageId: string | null, reason: string | null, createdAt: string, actor: { id: string, displayName: string } | null, targetUser: { id: string, displayName: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
+export type AdminStatsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AdminStatsQuery = { adminStats: { generatedAt: string, sockets: number, subscriptions: number, relayLagSeconds: number, dailyActiveUsers: Array<{ day: string, count: number }>, messagesPerDay: Array<{ day: string, count: number }>, messagesPerHour: Array<{ hour: string, count: number }>, busiestChannels: Array<{ channelId: string, name: string | null, kind: ChannelKind | null, messages: number }>, passSales: Array<{ day: string, tier: Tier, passes: number, revenue: number, currency: string | null }> } };
+
+export type SearchUsersQueryVariables = Exact<{
+  email: string;
+}>;
+
+
+export type SearchUsersQuery = { searchUsers: Array<{ id: string, email: string, displayName: string, createdAt: string, banned: boolean, bannedUntil: string | null, banReason: string | null }> };
+
+export type RecentMessagesQueryVariables = Exact<{
+  first?: number | null | undefined;
+}>;
+
+
+export type RecentMessagesQuery = { recentMessages: Array<{ channelName: string, message: { id: string, channelId: string, seq: number, kind: MessageKind, body: string, systemEvent: SystemEvent | null, clientMessageId: string | null, createdAt: string, editedAt: string | null, deletedAt: string | null, rev: number, sender: { id: string, displayName: string } | null } }> };
+
 export type PlansQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -807,6 +826,80 @@ export const ModerationLogDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ModerationLogQuery, ModerationLogQueryVariables>;
+export const AdminStatsDocument = new TypedDocumentString(`
+    query AdminStats {
+  adminStats {
+    generatedAt
+    dailyActiveUsers {
+      day
+      count
+    }
+    messagesPerDay {
+      day
+      count
+    }
+    messagesPerHour {
+      hour
+      count
+    }
+    busiestChannels {
+      channelId
+      name
+      kind
+      messages
+    }
+    sockets
+    subscriptions
+    relayLagSeconds
+    passSales {
+      day
+      tier
+      passes
+      revenue
+      currency
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AdminStatsQuery, AdminStatsQueryVariables>;
+export const SearchUsersDocument = new TypedDocumentString(`
+    query SearchUsers($email: String!) {
+  searchUsers(email: $email) {
+    id
+    email
+    displayName
+    createdAt
+    banned
+    bannedUntil
+    banReason
+  }
+}
+    `) as unknown as TypedDocumentString<SearchUsersQuery, SearchUsersQueryVariables>;
+export const RecentMessagesDocument = new TypedDocumentString(`
+    query RecentMessages($first: Int) {
+  recentMessages(first: $first) {
+    channelName
+    message {
+      ...MessageFields
+    }
+  }
+}
+    fragment MessageFields on Message {
+  id
+  channelId
+  seq
+  kind
+  body
+  sender {
+    id
+    displayName
+  }
+  systemEvent
+  clientMessageId
+  createdAt
+  editedAt
+  deletedAt
+  rev
+}`) as unknown as TypedDocumentString<RecentMessagesQuery, RecentMessagesQueryVariables>;
 export const PlansDocument = new TypedDocumentString(`
     query Plans {
   plans {

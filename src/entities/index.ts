@@ -10,13 +10,16 @@ import { Message } from './message.entity';
 import { Pass } from './pass.entity';
 import { ReadPosition } from './read-position.entity';
 import { Session } from './session.entity';
+import { ActiveUserDay, ChannelMessageDay, MessageHour } from './statistics.entity';
 import { StripeEvent } from './stripe-event.entity';
 import { User } from './user.entity';
 
 export * from './enums';
 export { isBanned } from './user.entity';
 export {
+  ActiveUserDay,
   Channel,
+  ChannelMessageDay,
   ChannelPasswordFailure,
   ChannelRemoval,
   LoginCode,
@@ -24,6 +27,7 @@ export {
   Membership,
   Message,
   MessageChange,
+  MessageHour,
   ModerationAction,
   Pass,
   ReadPosition,
@@ -48,4 +52,7 @@ export const entities = [
   ChannelPasswordFailure,
   StripeEvent,
   ReadPosition,
+  ActiveUserDay,
+  MessageHour,
+  ChannelMessageDay,
 ];

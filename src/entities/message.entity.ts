@@ -15,6 +15,8 @@ import { User } from './user.entity';
 @Unique({ properties: ['sender', 'clientMessageId'] })
 @Index({ properties: ['sender', 'createdAt'] })
 @Index({ properties: ['publishedAt'] })
+/** The operations page counts each hour's messages by channel from this index alone (AdminStatsService). */
+@Index({ properties: ['createdAt', 'channel', 'kind'] })
 export class Message {
   /** Unchanged messages are created without them. */
   [OptionalProps]?: 'rev';

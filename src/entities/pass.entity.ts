@@ -6,6 +6,7 @@ import { User } from './user.entity';
 /** A time-limited PLUS or PRO pass. It never renews; a pass of a tier already held starts when that one ends. */
 @Entity({ tableName: 'passes' })
 @Index({ properties: ['user', 'endsAt'] })
+@Index({ properties: ['createdAt'] })
 export class Pass {
   @PrimaryKey({ type: 'string', length: 36 })
   id: string = randomUUID();
@@ -24,6 +25,13 @@ export class Pass {
 
   @Property({ type: 'datetime', length: 3 })
   createdAt!: Date;
+
+  /** What was paid, in the currency's smallest unit; null for passes granted without a checkout, or before 0010. */
+  @Property({ type: 'integer', nullable: true, default: null })
+  amount: number | null = null;
+
+  @Property({ type: 'string', length: 3, nullable: true, default: null })
+  currency: string | null = null;
 
   /** The Stripe Checkout Session (or development checkout) that paid for it; one pass per session. */
   @Property({ type: 'string', length: 255, nullable: true, default: null, unique: true, hidden: true })

@@ -7,6 +7,7 @@ import { Migration20261202000600ReadPositions } from './Migration20261202000600R
 import { Migration20261202000700MessageChanges } from './Migration20261202000700MessageChanges';
 import { Migration20261202000800Moderation } from './Migration20261202000800Moderation';
 import { Migration20261202000900MemberRemovals } from './Migration20261202000900MemberRemovals';
+import { Migration20261202001000Statistics } from './Migration20261202001000Statistics';
 
 /** Every migration in order. Listed explicitly so the build and the tests run the same set. */
 export const migrationsList = [
@@ -19,4 +20,5 @@ export const migrationsList = [
   { name: 'Migration20261202000700MessageChanges', class: Migration20261202000700MessageChanges },
   { name: 'Migration20261202000800Moderation', class: Migration20261202000800Moderation },
   { name: 'Migration20261202000900MemberRemovals', class: Migration20261202000900MemberRemovals },
+  { name: 'Migration20261202001000Statistics', class: Migration20261202001000Statistics },
 ];

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { GraphQLSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
+import { AdminResolver } from '../resolvers/admin.resolver';
 import { AuthResolver } from '../resolvers/auth.resolver';
 import { ChannelResolver } from '../resolvers/channel.resolver';
 import { CheckoutResolver } from '../resolvers/checkout.resolver';
@@ -32,6 +33,7 @@ const noTopics: PubSub = {
 export function buildChatSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [
+      AdminResolver,
       AuthResolver,
       ViewerResolver,
       ChannelResolver,

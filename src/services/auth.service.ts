@@ -4,6 +4,7 @@ import { DomainError, ErrorCode, rateLimited } from '../errors';
 import { isBanned, LoginCode, LoginCodeRequest, Session, User } from '../entities';
 import type { Mailer } from '../mail/mailer';
 import type { Clock } from './clock';
+import type { ActivityLog } from './activity-log';
 import { SessionStore } from './store/session.store';
 import { lockingTransaction } from './transaction';
 import { displayNameSchema, emailSchema, loginCodeSchema, parseField } from './validation';
@@ -59,6 +60,8 @@ export class AuthService {
     private readonly options: AuthOptions,
     /** Told of each session that logout ended (after the change is stored). Must not throw. */
     private readonly onSessionEnded: (sessionId: string) => void = () => undefined,
+    /** Where each user's first request of the day is recorded (daily active users). */
+    private readonly activity?: Pick<ActivityLog, 'seen'>,
   ) {
     this.sessions = new SessionStore(orm);
   }
@@ -166,12 +169,14 @@ export class AuthService {
 
   /**
    * The viewer a bearer token stands for, or null when it is unknown, revoked or expired. Every request with a token
-   * asks this, so it is one plain query (SessionStore).
+   * asks this, so it is one plain query (SessionStore), and one more on the user's first request of the day on this
+   * instance (ActivityLog).
    */
   async authenticate(token: string): Promise<Viewer | null> {
     if (token.length === 0 || token.length > 512) return null;
     const found = await this.sessions.live(sha256(token), this.clock());
     if (!found) return null;
+    await this.activity?.seen(found.user.id);
     return { user: found.user, session: { id: found.sessionId, expiresAt: found.expiresAt } };
   }
 

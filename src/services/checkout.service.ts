@@ -94,7 +94,16 @@ export class CheckoutService {
       return 'underpaid';
     }
     try {
-      await this.passes.grant({ userId, tier: plan.tier, days: plan.days, checkoutSessionId });
+      await this.passes.grant({
+        userId,
+        tier: plan.tier,
+        days: plan.days,
+        checkoutSessionId,
+        paid: {
+          amount: paid?.amount ?? price.amount,
+          currency: (paid?.currency ?? price.currency).toLowerCase(),
+        },
+      });
       return 'fulfilled';
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) return 'already-fulfilled';

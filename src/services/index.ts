@@ -4,6 +4,9 @@ import type { Mailer } from '../mail/mailer';
 import type { CheckoutProvider } from '../payments/checkout-provider';
 import { planCatalogue } from '../payments/plans';
 import type { AccessEvents } from './access-events';
+import { ActivityLog } from './activity-log';
+import { AdminLookupService } from './admin-lookup.service';
+import { AdminStatsService, type InstanceLoad } from './admin-stats.service';
 import { AuthService } from './auth.service';
 import { ChannelModerationService } from './channel-moderation.service';
 import { ChannelPasswords } from './channel-passwords';
@@ -16,10 +19,15 @@ import { MessageService } from './message.service';
 import { ModerationService } from './moderation.service';
 import { PassService } from './pass.service';
 import { ReadPositionService } from './read-position.service';
+import { StatsStore } from './store/stats.store';
 import type { MessageChanged, MessageStored } from './views';
 
 /** The rules, one service per area; resolvers reach them through the request context. */
 export interface Services {
+  /** What admins look up to moderate (users by address, recent messages). */
+  adminLookup: AdminLookupService;
+  /** The operations page's figures (admins). */
+  adminStats: AdminStatsService;
   auth: AuthService;
   channels: ChannelService;
   /** What owners and admins do to channels. */
@@ -47,6 +55,8 @@ export interface ServiceParts {
   changed: MessageChanged;
   /** Who follows access as it changes. */
   accessEvents: AccessEvents;
+  /** The sockets and subscriptions this instance holds now (the operations page). */
+  instanceLoad: () => Promise<InstanceLoad>;
 }
 
 /** Builds the services on their parts, with the limits of the configuration. */
@@ -68,6 +78,8 @@ export function createServices(config: Config, parts: ServiceParts): Services {
     passwords,
   );
   return {
+    adminLookup: new AdminLookupService(orm, clock, moderation),
+    adminStats: new AdminStatsService(orm, clock, moderation, parts.instanceLoad),
     auth: new AuthService(
       orm,
       parts.mailer,
@@ -78,6 +90,7 @@ export function createServices(config: Config, parts: ServiceParts): Services {
         loginCodesPerAddressPerHour: config.auth.loginCodesPerAddressPerHour,
       },
       (sessionId) => accessEvents.sessionEnded(sessionId),
+      new ActivityLog(new StatsStore(orm), clock),
     ),
     passes,
     channels,

@@ -17,6 +17,8 @@ export interface GrantPass {
   days: number;
   /** The checkout that paid for it; a second grant for the same checkout is refused by the database. */
   checkoutSessionId?: string;
+  /** What the checkout paid, in the currency's smallest unit (revenue on the operations page). */
+  paid?: { amount: number; currency: string };
 }
 
 /** Time-limited passes and the tier they give. Passes never renew. */
@@ -56,7 +58,7 @@ export class PassService {
    *
    * @throws UniqueConstraintViolationException when `checkoutSessionId` already paid for a pass.
    */
-  async grant({ userId, tier, days, checkoutSessionId }: GrantPass): Promise<Pass> {
+  async grant({ userId, tier, days, checkoutSessionId, paid }: GrantPass): Promise<Pass> {
     return lockingTransaction(this.orm, async (em) => {
       const now = this.clock();
       await em.findOneOrFail(User, userId, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -73,6 +75,8 @@ export class PassService {
         endsAt: new Date(startsAt.getTime() + days * DAY),
         createdAt: now,
         checkoutSessionId: checkoutSessionId ?? null,
+        amount: paid?.amount ?? null,
+        currency: paid?.currency ?? null,
       });
       await em.flush();
       return pass;
