@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { Tier } from '../entities';
+import { type Tier } from '../entities';
 import type { Viewer } from './auth.service';
 import type { Clock } from './clock';
 import type { ModerationService } from './moderation.service';

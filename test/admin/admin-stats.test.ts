@@ -2,7 +2,7 @@ import { AdminStats, BanUser, RecentMessages, SearchUsers } from '../../client/o
 import { Tier } from '../../src/entities';
 import { STATS_RULES } from '../../src/services/admin-stats.service';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { JOIN, TestUser } from '../support/chat';
+import { JOIN, type TestUser } from '../support/chat';
 import { signedInUser, useChatServer } from '../support/chat-server';
 import { DAY, HOUR, MINUTE, TestClock } from '../support/clock';
 import { count } from '../support/db';
