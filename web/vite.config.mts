@@ -1,7 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
-/** The web page served at /app: built into dist/web by `npm run build` (see web/README in the main README). */
+/**
+ * The web pages: the chat at /app (index.html) and the operations page at /admin (admin.html), built into dist/web
+ * by `npm run build`; both load their assets from /app/assets.
+ */
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/app/',
@@ -9,6 +12,12 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
+    rollupOptions: {
+      input: {
+        app: fileURLToPath(new URL('index.html', import.meta.url)),
+        admin: fileURLToPath(new URL('admin.html', import.meta.url)),
+      },
+    },
   },
   // `npx vite --config web/vite.config.mts`: the page with live reload, talking to a server on port 4000.
   server: {

@@ -1,86 +1,35 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
+import { ARTIFACTS, DESKTOP, describeWithBrowser, expectText, PHONE, useBuiltPages } from '../support/browser';
 import { JOIN, type TestUser, uniqueEmail } from '../support/chat';
 import { eachProfile } from '../support/profiles';
 import { codeIn } from '../support/smtp-sink';
 import { anotherSession, useChatServer } from '../support/chat-server';
 import type { TestServer } from '../support/test-server';
 
-const root = join(__dirname, '..', '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = join(root, 'test-artifacts', 'web');
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
-const DESKTOP = { viewport: { width: 1280, height: 800 } };
-
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.REQUIRE_SERVICES === '1') {
-  throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium package`);
-}
-if (!haveChromium)
-  console.warn(`NOTICE: browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium).`);
-const describeWithBrowser = haveChromium ? describe : describe.skip;
-
 describeWithBrowser('web page at /app', () => {
-  // The page as `npm run build` makes it, built into a folder of this run's own (named now: the servers' options
-  // below take it; built before them).
-  const built = mkdtempSync(join(tmpdir(), 'chat-web-'));
-  let browser: Browser;
-
-  beforeAll(async () => {
-    await promisify(execFile)(
-      join(root, 'node_modules', '.bin', 'vite'),
-      ['build', '--config', 'web/vite.config.mts', '--outDir', built, '--emptyOutDir'],
-      { cwd: root },
-    );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    mkdirSync(ARTIFACTS, { recursive: true });
-  }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    rmSync(built, { recursive: true, force: true });
-  });
+  const pages = useBuiltPages();
 
   describe.each(eachProfile)('(%s)', (profileName, profile) => {
     let server: TestServer;
-    const contexts: BrowserContext[] = [];
 
     const chat = useChatServer(profile, {
       relay: { sweepIntervalMs: 100, sweepAfterMs: 200 },
       env: {
-        WEB_APP_DIR: built,
+        WEB_APP_DIR: pages.dir,
         DEFAULT_CHANNELS: 'general,archive',
       },
     });
     beforeAll(async () => {
       server = chat.server;
     });
-    afterEach(async () => {
-      await Promise.all(contexts.splice(0).map((context) => context.close()));
-    });
 
     /** A new browser profile signed in through the page with the mailed code; resolves on the signed-in page. */
     const signIn = async (tag: string, device: object = DESKTOP): Promise<{ page: Page; name: string }> => {
-      const context = await browser.newContext(device);
-      contexts.push(context);
-      const page = await context.newPage();
+      const page = await (await pages.context(device)).newPage();
       const email = uniqueEmail(tag);
       await page.goto(`${server.url}/app/`);
       await page.getByLabel('Email', { exact: true }).fill(email);
@@ -92,19 +41,7 @@ describeWithBrowser('web page at /app', () => {
     };
     /** A new browser profile on the page, signed in with `user`'s session (a device of theirs). */
     const openAs = async (user: TestUser, device: object = DESKTOP): Promise<Page> => {
-      const context = await browser.newContext(device);
-      contexts.push(context);
-      const page = await context.newPage();
-      // Runs in the page, where localStorage exists (the test's own types are Node's).
-      await page.addInitScript(
-        (token) =>
-          (globalThis as unknown as { localStorage: { setItem(k: string, v: string): void } }).localStorage.setItem(
-            'chat.token',
-            token,
-          ),
-        user.token,
-      );
-      await page.goto(`${server.url}/app/`);
+      const page = await pages.openWithToken(`${server.url}/app/`, user.token, device);
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       return page;
     };
@@ -298,8 +235,3 @@ describeWithBrowser('web page at /app', () => {
     });
   });
 });
-
-async function expectText(locator: Locator, text: string): Promise<void> {
-  await locator.filter({ hasText: text }).first().waitFor();
-  expect(await locator.first().innerText()).toContain(text);
-}
