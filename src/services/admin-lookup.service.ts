@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Channel, isBanned, Message, MessageKind, User } from '../entities';
 import { badInput } from '../errors';
 import type { Viewer } from './auth.service';
@@ -44,13 +45,14 @@ export class AdminLookupService {
     if (prefix.length < LOOKUP_RULES.minSearch || prefix.length > 320) {
       throw badInput('email', `Give ${LOOKUP_RULES.minSearch} to 320 characters of the address.`);
     }
-    const users = await this.orm.em
-      .fork()
-      .find(
-        User,
-        { email: { $like: `${prefix.replace(/[\\%_]/g, '\\$&')}%` } },
-        { orderBy: { email: 'asc' }, limit: LOOKUP_RULES.maxUsers },
-      );
+    // `!` escapes LIKE's wildcards the same way on MySQL and SQLite (SQLite has no default escape character).
+    const pattern = `${prefix.replace(/[!%_]/g, '!$&')}%`;
+    const users = await (this.orm.em.fork() as SqlEntityManager)
+      .createQueryBuilder(User)
+      .where("email like ? escape '!'", [pattern])
+      .orderBy({ email: 'asc' })
+      .limit(LOOKUP_RULES.maxUsers)
+      .getResultList();
     const now = this.clock();
     return users.map((user) => ({
       id: user.id,
@@ -78,7 +80,8 @@ export class AdminLookupService {
     const messages = await em.find(
       Message,
       { kind: MessageKind.USER, deletedAt: null },
-      { populate: ['sender'], orderBy: { createdAt: 'desc', id: 'desc' }, limit },
+      // By time alone, so the (created_at, …) index gives the order and the limit stops the scan.
+      { populate: ['sender'], orderBy: { createdAt: 'desc' }, limit },
     );
     const channels = await em.find(
       Channel,

@@ -132,7 +132,14 @@ describe.each(eachProfile)('the operations page (%s)', (_name, profile) => {
     const [said, unsaid] = [await carol.send(general, 'hello admins'), await carol.send(general, 'regretted')];
     await carol.delete(unsaid.data!.sendMessage.id);
     expect(codesOf(await admin.gql(SearchUsers, { email: 'st' }))).toEqual(['BAD_USER_INPUT']);
-    expect((await admin.gql(SearchUsers, { email: '%%%' })).data!.searchUsers).toEqual([]);
+    // LIKE's wildcards and the escape character are matched as themselves.
+    for (const email of ['%%%', '___', '!%_']) {
+      expect((await admin.gql(SearchUsers, { email })).data!.searchUsers).toEqual([]);
+    }
+    const odd = await signedInUser(chat.server, `stats_odd!%-${Date.now()}@example.com`);
+    expect((await admin.gql(SearchUsers, { email: 'stats_odd!%' })).data!.searchUsers.map((u) => u.id)).toEqual([
+      odd.id,
+    ]);
     const found = await admin.gql(SearchUsers, { email: carol.email.toUpperCase().slice(0, 12) });
     expect(found.data!.searchUsers.map((u) => u.email)).toContain(carol.email);
     await admin.gql(BanUser, { userId: carol.id, reason: 'testing bans' });
