@@ -101,6 +101,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       stored: storedMessages.stored,
       changed: storedMessages.changed,
       accessEvents,
+      logger,
       instanceLoad: async () => ({
         sockets: (await metrics.sockets.get()).values[0]?.value ?? 0,
         subscriptions: (await metrics.subscriptions.get()).values[0]?.value ?? 0,

@@ -11,8 +11,9 @@ const quoted = (events: string[]) => events.map((e) => `'${e}'`).join(', ');
  * password changes, and the SYSTEM event MEMBER_REMOVED. MySQL widens the ENUM in place. SQLite keeps an enum as a
  * CHECK constraint it cannot alter, so `messages` is rebuilt the way SQLite documents (a new table from the old
  * one's own definition with the constraint widened, rows copied, the old one dropped and the new one renamed, its
- * indexes made again). The embedded store does not enforce foreign keys, so the tables that name `messages` keep
- * naming it.
+ * indexes made again). The embedded store enforces foreign keys, and foreign keys cannot be turned off inside the
+ * migration's transaction: dropping `messages` deletes its rows first, which cascades to `message_changes`. So the
+ * changes are kept aside in a temporary table and put back once the new `messages` holds their messages.
  */
 export class Migration20261202000900MemberRemovals extends Migration {
   override async up(): Promise<void> {
@@ -59,8 +60,11 @@ export class Migration20261202000900MemberRemovals extends Migration {
     }
     this.addSql(rebuilt);
     this.addSql('insert into `messages_rebuilt` select * from `messages`');
+    this.addSql('create temporary table `message_changes_kept` as select * from `message_changes`');
     this.addSql('drop table `messages`');
     this.addSql('alter table `messages_rebuilt` rename to `messages`');
     for (const index of indexes) this.addSql(index.sql);
+    this.addSql('insert into `message_changes` select * from `message_changes_kept`');
+    this.addSql('drop table `message_changes_kept`');
   }
 }

@@ -87,7 +87,8 @@ export class ChannelResolver {
     description: [
       'The owner of a PASSWORD channel (or an admin) removes a member, with a MEMBER_REMOVED message; their',
       'subscriptions to it end with FORBIDDEN, and they cannot join again (FORBIDDEN, reason REMOVED) until the',
-      'password changes. False when the user was not a member. Recorded in the moderation log.',
+      'password changes. False when the user was not a member (who is kept out all the same). Recorded in the',
+      'moderation log.',
     ].join(' '),
   })
   removeMember(

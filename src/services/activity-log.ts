@@ -13,13 +13,13 @@ export class ActivityLog {
   constructor(
     private readonly store: Pick<StatsStore, 'recordActive'>,
     private readonly clock: Clock,
+    /** Told when a record could not be written: the statistic must not fail the request that made it. */
+    private readonly onError: (err: unknown) => void,
   ) {}
 
   /**
-   * Records that the user is active today.
-   *
-   * @throws the database's error when the record cannot be written; the user is then tried again on their next
-   * request.
+   * Records that the user is active today. Never rejects: a record that cannot be written is handed to `onError`
+   * and tried again on the user's next request.
    */
   async seen(userId: string): Promise<void> {
     const day = this.clock().toISOString().slice(0, 10);
@@ -28,7 +28,11 @@ export class ActivityLog {
       this.recorded.clear();
     }
     if (this.recorded.has(userId)) return;
-    await this.store.recordActive(day, userId);
-    this.recorded.add(userId);
+    try {
+      await this.store.recordActive(day, userId);
+      this.recorded.add(userId);
+    } catch (err) {
+      this.onError(err);
+    }
   }
 }

@@ -68,7 +68,7 @@ export class ChannelModerationService {
       const locked = await em.findOne(Channel, channel.id, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!locked) throw notFound();
       const members = await em.find(Membership, { channel: channel.id }, { fields: ['user'] });
-      // Each table by name: the embedded store does not enforce foreign keys, so nothing is left to cascades.
+      // Each table by name, children first: nothing is left to the cascades the two stores declare differently.
       await em.nativeDelete(MessageChange, { channel: channel.id });
       await em.nativeDelete(Message, { channel: channel.id });
       await em.nativeDelete(Membership, { channel: channel.id });
@@ -92,11 +92,11 @@ export class ChannelModerationService {
   /**
    * Removes a member from a PASSWORD channel: a MEMBER_REMOVED message is stored, their live subscriptions to it end
    * FORBIDDEN on every instance, their broker access loses it, and they cannot join again until the password
-   * changes. Returns false, changing and recording nothing, when the user is not a member (or no user at all).
+   * changes. Resolves whether they were a member: one who left before (or never joined) is kept out all the same,
+   * so leaving first does not escape a removal.
    *
    * @throws DomainError BAD_USER_INPUT for a channel that is not a PASSWORD channel, or for its owner; NOT_FOUND for
-   * an unknown channel (or one hidden from the viewer) or an id that cannot be a user's; FORBIDDEN to anyone but its
-   * owner and admins.
+   * an unknown channel (or one hidden from the viewer) or user; FORBIDDEN to anyone but its owner and admins.
    */
   async removeMember(viewer: Viewer, channelId: string, userId: string): Promise<boolean> {
     const channel = await this.owned(viewer, channelId, 'remove its members', (kind) =>

@@ -294,29 +294,32 @@ export class ChannelService {
 
   /**
    * Removes a member from a PASSWORD channel (with a MEMBER_REMOVED message) and keeps them from joining again until
-   * the password changes. `inTransaction` runs in the same transaction (the moderation log). Returns false, changing
-   * nothing, when the user is not a member. The caller has checked who may do this.
+   * the password changes; a user who is not a member (left already, or never joined) is kept out all the same.
+   * `inTransaction` runs in the same transaction when anything changed (the moderation log). Resolves whether they
+   * were a member. The caller has checked who may do this.
    *
-   * @throws DomainError NOT_FOUND when the channel is gone.
+   * @throws DomainError NOT_FOUND when the channel or the user is gone.
    */
   async remove(
     channelId: string,
     userId: string,
     inTransaction: (em: SqlEntityManager, now: Date) => void,
   ): Promise<boolean> {
-    const done = await this.withSystemMessages(async (em, record) => {
+    const wasMember = await this.withSystemMessages(async (em, record) => {
       // The channel's row lock, under which joins check for removals.
       if (!(await findChannel(em, channelId, { lockMode: LockMode.PESSIMISTIC_WRITE }))) throw notFound();
-      if ((await em.nativeDelete(Membership, { channel: channelId, user: userId })) === 0) return false;
-      const user = await em.findOneOrFail(User, userId);
+      const user = await em.findOne(User, userId);
+      if (!user) throw notFound('user');
       const now = this.clock();
-      em.create(ChannelRemoval, { channel: channelId, user: userId, removedAt: now });
-      await record(channelId, SystemEvent.MEMBER_REMOVED, `${user.displayName} was removed`, now);
-      inTransaction(em, now);
-      return true;
+      const member = (await em.nativeDelete(Membership, { channel: channelId, user: userId })) > 0;
+      const barred = (await em.count(ChannelRemoval, { channel: channelId, user: userId })) > 0;
+      if (!barred) em.create(ChannelRemoval, { channel: channelId, user: userId, removedAt: now });
+      if (member) await record(channelId, SystemEvent.MEMBER_REMOVED, `${user.displayName} was removed`, now);
+      if (member || !barred) inTransaction(em, now);
+      return member;
     });
-    if (done) this.onAccessChanged(userId);
-    return done;
+    if (wasMember) this.onAccessChanged(userId);
+    return wasMember;
   }
 
   /** The ids of every channel the user may read now: DEFAULT ones, their own PRIVATE ones, PASSWORD ones joined. */

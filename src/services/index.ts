@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/core';
+import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Mailer } from '../mail/mailer';
 import type { CheckoutProvider } from '../payments/checkout-provider';
@@ -57,6 +58,7 @@ export interface ServiceParts {
   accessEvents: AccessEvents;
   /** The sockets and subscriptions this instance holds now (the operations page). */
   instanceLoad: () => Promise<InstanceLoad>;
+  logger: Logger;
 }
 
 /** Builds the services on their parts, with the limits of the configuration. */
@@ -90,7 +92,9 @@ export function createServices(config: Config, parts: ServiceParts): Services {
         loginCodesPerAddressPerHour: config.auth.loginCodesPerAddressPerHour,
       },
       (sessionId) => accessEvents.sessionEnded(sessionId),
-      new ActivityLog(new StatsStore(orm), clock),
+      new ActivityLog(new StatsStore(orm), clock, (err) =>
+        parts.logger.warn({ err }, 'could not record an active user (daily active users)'),
+      ),
     ),
     passes,
     channels,

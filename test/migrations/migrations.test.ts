@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/core';
 import { loadConfig } from '../../src/config';
 import { ormOptions } from '../../src/mikro-orm.config';
@@ -55,6 +56,57 @@ describe.each(eachProfile)('migrations (%s)', (_name, profile) => {
         expect(await knex.schema.hasTable(table)).toBe(false);
       }
       expect((await migrator.up()).length).toBe(migrationsList.length);
+    } finally {
+      await orm.close();
+      await database.drop();
+    }
+  });
+
+  it("keep every message and change when 0900 widens messages' system events (SQLite rebuilds the table)", async () => {
+    const database = await profile.createDatabase();
+    const orm = await MikroORM.init(ormOptions(loadConfig({ DATABASE_URL: database.url }).database));
+    try {
+      const migrator = orm.getMigrator();
+      await migrator.up({ to: 'Migration20261202000800Moderation' });
+      const sql = (statement: string, params: unknown[] = []) =>
+        orm.em.getConnection().execute<{ n: number | string }[]>(statement, params);
+      const at = orm.em.getPlatform().processDateProperty(new Date());
+      const [user, channel, message, change] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      await sql('insert into users (id, email, display_name, created_at) values (?, ?, ?, ?)', [
+        user,
+        'm@example.com',
+        'm',
+        at,
+      ]);
+      await sql(
+        "insert into channels (id, name, kind, last_seq, last_rev, created_at) values (?, 'c', 'DEFAULT', 1, 1, ?)",
+        [channel, at],
+      );
+      await sql(
+        "insert into messages (id, channel_id, seq, kind, body, sender_id, created_at, edited_at, rev) values (?, ?, 1, 'USER', 'edited', ?, ?, ?, 1)",
+        [message, channel, user, at, at],
+      );
+      await sql(
+        'insert into message_changes (id, channel_id, rev, message_id, actor_id, created_at) values (?, ?, 1, ?, ?, ?)',
+        [change, channel, message, user, at],
+      );
+      const counts = async () =>
+        Promise.all(
+          ['messages', 'message_changes'].map(async (t) => Number((await sql(`select count(*) as n from ${t}`))[0].n)),
+        );
+
+      await migrator.up();
+      expect(await counts()).toEqual([1, 1]);
+      await sql(
+        "insert into messages (id, channel_id, seq, kind, body, system_event, created_at) values (?, ?, 2, 'SYSTEM', 'm was removed', 'MEMBER_REMOVED', ?)",
+        [randomUUID(), channel, at],
+      );
+      await migrator.down({ to: 'Migration20261202000800Moderation' });
+      expect(await counts()).toEqual([2, 1]);
+      const events: { system_event: string | null }[] = await orm.em
+        .getConnection()
+        .execute('select system_event from messages order by seq');
+      expect(events.map((e) => e.system_event)).toEqual([null, 'MEMBER_LEFT']);
     } finally {
       await orm.close();
       await database.drop();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   BanUser,
   ChangeChannelPassword,
@@ -328,10 +329,19 @@ describe.each(eachProfile)('moderation (%s)', (_name, profile) => {
         targetUser: { id: member.id },
         channelId: room,
       });
-      // Not a member any more: nothing to remove, nothing recorded.
+      // Not a member any more and kept out already: nothing changes, nothing is recorded.
       const log = await newestLog();
       expect((await owner.gql(RemoveMember, { channelId: room, userId: member.id })).data!.removeMember).toBe(false);
       expect(await newestLog()).toEqual(log);
+      // Leaving first does not escape a removal: the leaver is kept out all the same, and that is recorded.
+      const leaver = await chat.user('rm-leaver');
+      await leaver.gql(JOIN, { id: room, password: 'secret12' });
+      await leaver.gql('mutation ($id: ID!) { leaveChannel(channelId: $id) }', { id: room });
+      expect((await owner.gql(RemoveMember, { channelId: room, userId: leaver.id })).data!.removeMember).toBe(false);
+      expect(await newestLog()).toMatchObject({ action: 'REMOVE_MEMBER', targetUser: { id: leaver.id } });
+      const barred = await leaver.gql(JOIN, { id: room, password: 'secret12' });
+      expect(barred.errors?.map((e) => e.extensions?.reason)).toEqual(['REMOVED']);
+      expect(codesOf(await owner.gql(RemoveMember, { channelId: room, userId: randomUUID() }))).toEqual(['NOT_FOUND']);
 
       // The password they know no longer lets them in; the new one does.
       const again = await member.gql(JOIN, { id: room, password: 'secret12' });

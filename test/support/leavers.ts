@@ -25,14 +25,15 @@ export interface LeaverSuite {
  */
 export function describeLeavers(suite: () => LeaverSuite): void {
   /** The two ways a member loses a PASSWORD channel: leaving it, and being removed by its owner. */
-  const ways: [string, (member: TestUser) => Promise<unknown>][] = [
-    ['leaves', (member) => member.gql(LEAVE, { id: suite().club })],
+  const ways: [string, string, (member: TestUser) => Promise<unknown>][] = [
+    ['leaves', 'leaver', (member) => member.gql(LEAVE, { id: suite().club })],
     [
       'is removed by the owner',
+      'removed',
       (member) => suite().owner.gql(RemoveMember, { channelId: suite().club, userId: member.id }),
     ],
   ];
-  describe.each(ways)('a member who %s keeps nothing through a persistent session', (way, loseAccess) => {
+  describe.each(ways)('a member who %s keeps nothing through a persistent session', (way, tag, loseAccess) => {
     const topicOf = (channelId: string) => `${suite().chat.server.topicPrefix}/channel/${channelId}`;
     /** A member with a persistent session subscribed at QoS 1 to the club and to #general. */
     const persistentMember = async (tag: string) => {
@@ -65,7 +66,7 @@ export function describeLeavers(suite: () => LeaverSuite): void {
 
     it('when offline at that moment (CVE-2021-34434 on Mosquitto 2.0.11): nothing queued, nothing after', async () => {
       const { owner, club, revoked } = suite();
-      const { member, client } = await persistentMember(`offline-${way.split(' ')[1]}`);
+      const { member, client } = await persistentMember(`offline-${tag}`);
       await client.endAsync(true);
       await owner.send(club, 'while away, still a member');
       await loseAccess(member);
@@ -76,7 +77,7 @@ export function describeLeavers(suite: () => LeaverSuite): void {
 
     it('when online at that moment', async () => {
       const { owner, club } = suite();
-      const { member, client } = await persistentMember(`online-${way.split(' ')[1]}`);
+      const { member, client } = await persistentMember(`online-${tag}`);
       const kicked = new Promise<void>((resolve) => client.once('close', () => resolve()));
       await loseAccess(member);
       await kicked;

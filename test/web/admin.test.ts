@@ -39,30 +39,38 @@ describeWithBrowser('operations page at /admin', () => {
       await page.locator(`section.charts[data-drawn="${CHARTS.length}"]`).waitFor();
       return page;
     };
-    /** How many pixels of the chart's canvas are painted: a chart drawn with its data paints many. */
-    const paintedPixels = (page: Page, chart: string) =>
+    /**
+     * How many of the chart's pixels are painted in the colour of its first series (#2f6fde): its bars or line, as
+     * axes, grid lines and labels are grey. A bar chart drawn without its data has none.
+     */
+    const seriesPixels = (page: Page, chart: string) =>
       page.locator(`figure[data-chart="${chart}"] canvas`).evaluate((canvas) => {
-        const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        const c = canvas as unknown as {
+          width: number;
+          height: number;
+          getContext(kind: '2d'): {
+            getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+          };
+        };
+        // Below the legend (whose swatches have the series' colour too).
+        const top = 48;
+        const { data } = c.getContext('2d').getImageData(0, top, c.width, c.height - top);
         let painted = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+        for (let i = 0; i < data.length; i += 4) {
+          if (Math.abs(data[i] - 0x2f) < 8 && Math.abs(data[i + 1] - 0x6f) < 8 && Math.abs(data[i + 2] - 0xde) < 8) {
+            painted++;
+          }
+        }
         return painted;
       });
 
     it('draws every chart from adminStats, with the figures of the service', async () => {
       const page = await openAdmin();
-      for (const chart of CHARTS) {
-        const canvas = page.locator(`figure[data-chart="${chart}"] canvas`);
-        expect(await canvas.evaluate((c) => c.width * c.height)).toBeGreaterThan(10_000);
-        expect(await paintedPixels(page, chart)).toBeGreaterThan(500);
-      }
+      for (const chart of CHARTS) expect(await seriesPixels(page, chart)).toBeGreaterThan(100);
       await expectText(page.locator('figure[data-chart="messages-per-day"] .summary'), '5 in 30 days, 5 today');
       await expectText(page.locator('figure[data-chart="busiest-channels"] .summary'), '#general 3, #page-room 2');
       await expectText(page.locator('figure[data-chart="passes-sold"] .summary'), '1 PLUS, 1 PRO');
       await expectText(page.getByLabel('Now'), 'Sockets');
-      // A chart's bars are the data: a channel with more messages draws a longer bar than an empty day draws none.
-      expect(await paintedPixels(page, 'busiest-channels')).toBeGreaterThan(
-        (await paintedPixels(page, 'passes-sold')) / 10,
-      );
     });
 
     it('bans a user from the page: their socket closes, their requests are refused, and the log says so', async () => {

@@ -1,4 +1,9 @@
-import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import {
+  DeadlockException,
+  LockWaitTimeoutException,
+  UniqueConstraintViolationException,
+  type MikroORM,
+} from '@mikro-orm/core';
 import { dateColumn } from './dialect';
 import { PlainSql, type Statement } from './plain-sql';
 
@@ -79,7 +84,8 @@ export class StatsStore {
   /**
    * Rolls up the closed hours [from, to) in one transaction: a `message_hours` row for each (zero included) and
    * their messages added to `channel_message_days`. Resolves false, changing nothing, when another instance rolled up
-   * one of them first (each hour is rolled up once: its row is the claim).
+   * one of them first (each hour is rolled up once: its row is the claim) or the rows it needs are held by another
+   * (a deadlock or a lock wait that timed out): the hours not rolled up are counted live, and tried again next time.
    */
   async rollUp(from: number, to: number): Promise<boolean> {
     try {
@@ -103,7 +109,10 @@ export class StatsStore {
           },
         ];
         if (perDay.size > 0) {
-          const days = [...perDay.values()];
+          // In key order, so two instances rolling up hours of one day lock its rows in the same order.
+          const days = [...perDay.values()].sort((a, b) =>
+            a.day === b.day ? (a.channelId < b.channelId ? -1 : 1) : a.day < b.day ? -1 : 1,
+          );
           const upsert =
             this.sql.dialect === 'mysql'
               ? 'on duplicate key update messages = messages + values(messages)'
@@ -117,7 +126,15 @@ export class StatsStore {
       });
       return true;
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) return false;
+      // Another instance rolled up one of these hours first, or holds rows this one needs: it is left to them (or
+      // to the next request).
+      if (
+        error instanceof UniqueConstraintViolationException ||
+        error instanceof DeadlockException ||
+        error instanceof LockWaitTimeoutException
+      ) {
+        return false;
+      }
       throw error;
     }
   }
