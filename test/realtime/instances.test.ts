@@ -1,7 +1,7 @@
-import { DeleteChannel } from '../../client/operations';
+import { DeleteChannel, RemoveMember } from '../../client/operations';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { type TestUser } from '../support/chat';
+import { JOIN, type TestUser } from '../support/chat';
 import { codesOf, wsClient } from '../support/graphql';
 import { LiveSubscription } from '../support/live';
 import { TestMosquitto } from '../support/mosquitto';
@@ -149,6 +149,25 @@ describeReal('two instances on one broker and one database (%s)', (_name, profil
       expect(codesOf(await owner.gql(DeleteChannel, { id: room }))).toEqual([]);
       await Promise.all([added.end(), changed.end()]);
       expect([...added.errors!, ...changed.errors!].map((e) => e.extensions?.code)).toEqual(['NOT_FOUND', 'NOT_FOUND']);
+    } finally {
+      await Promise.all([added.close(), changed.close()]);
+    }
+  });
+
+  it('ends, with FORBIDDEN, the subscriptions on one instance of a member removed through the other', async () => {
+    const owner = await signedInUser(a, 'removing-owner', Tier.PRO);
+    const member = await anotherSession(b, await signedInUser(a, 'removed-member'));
+    const room = await owner.createChannel('PASSWORD', undefined, 'secret12');
+    expect(codesOf(await member.gql(JOIN, { id: room, password: 'secret12' }))).toEqual([]);
+    const [added, changed] = [await LiveSubscription.from(member, room), await LiveSubscription.changes(member, room)];
+    try {
+      // Both are live on b before the removal.
+      const said = (await owner.send(room, 'still a member')).data!.sendMessage;
+      await owner.edit(said.id, 'still a member, edited');
+      await Promise.all([added.received(1), changed.received(1)]);
+      expect(codesOf(await owner.gql(RemoveMember, { channelId: room, userId: member.id }))).toEqual([]);
+      await Promise.all([added.end(), changed.end()]);
+      expect([...added.errors!, ...changed.errors!].map((e) => e.extensions?.code)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
     } finally {
       await Promise.all([added.close(), changed.close()]);
     }
