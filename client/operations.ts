@@ -61,6 +61,7 @@ export const RequestLoginCode = graphql(`
       email
       expiresAt
       resendAfter
+      delivery
     }
   }
 `);

@@ -18,7 +18,7 @@ type Documents = {
     "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    rev\n  }\n": typeof types.MessageFieldsFragmentDoc,
     "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    lastRev\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n": typeof types.ChannelFieldsFragmentDoc,
     "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n    isAdmin\n  }\n": typeof types.ViewerFieldsFragmentDoc,
-    "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n    }\n  }\n": typeof types.RequestLoginCodeDocument,
+    "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n      delivery\n    }\n  }\n": typeof types.RequestLoginCodeDocument,
     "\n  mutation VerifyLoginCode($email: String!, $code: String!) {\n    verifyLoginCode(email: $email, code: $code) {\n      token\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": typeof types.VerifyLoginCodeDocument,
     "\n  mutation Logout {\n    logout\n  }\n": typeof types.LogoutDocument,
     "\n  query Me {\n    me {\n      ...ViewerFields\n    }\n  }\n": typeof types.MeDocument,
@@ -54,7 +54,7 @@ const documents: Documents = {
     "\n  fragment MessageFields on Message {\n    id\n    channelId\n    seq\n    kind\n    body\n    sender {\n      id\n      displayName\n    }\n    systemEvent\n    clientMessageId\n    createdAt\n    editedAt\n    deletedAt\n    rev\n  }\n": types.MessageFieldsFragmentDoc,
     "\n  fragment ChannelFields on Channel {\n    id\n    name\n    kind\n    owner {\n      id\n      displayName\n    }\n    createdAt\n    canAccess\n    lastSeq\n    lastRev\n    topic\n    lastReadSeq\n    unreadCount\n    memberCount\n  }\n": types.ChannelFieldsFragmentDoc,
     "\n  fragment ViewerFields on Viewer {\n    id\n    email\n    displayName\n    tier\n    tierExpiresAt\n    isAdmin\n  }\n": types.ViewerFieldsFragmentDoc,
-    "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n    }\n  }\n": types.RequestLoginCodeDocument,
+    "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n      delivery\n    }\n  }\n": types.RequestLoginCodeDocument,
     "\n  mutation VerifyLoginCode($email: String!, $code: String!) {\n    verifyLoginCode(email: $email, code: $code) {\n      token\n      expiresAt\n      viewer {\n        ...ViewerFields\n      }\n    }\n  }\n": types.VerifyLoginCodeDocument,
     "\n  mutation Logout {\n    logout\n  }\n": types.LogoutDocument,
     "\n  query Me {\n    me {\n      ...ViewerFields\n    }\n  }\n": types.MeDocument,
@@ -102,7 +102,7 @@ export function graphql(source: "\n  fragment ViewerFields on Viewer {\n    id\n
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n    }\n  }\n"): typeof import('./graphql').RequestLoginCodeDocument;
+export function graphql(source: "\n  mutation RequestLoginCode($email: String!) {\n    requestLoginCode(email: $email) {\n      email\n      expiresAt\n      resendAfter\n      delivery\n    }\n  }\n"): typeof import('./graphql').RequestLoginCodeDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -12,6 +12,12 @@ export type ChannelKind =
   /** created by a PLUS or PRO user; only its owner may enter */
   | 'PRIVATE';
 
+export type CodeDelivery =
+  /** mailed to the address */
+  | 'MAIL'
+  /** written to the server's log: a development server without SMTP_URL mails nothing (never in production) */
+  | 'SERVER_LOG';
+
 export type CreateChannelInput = {
   /** PRIVATE or PASSWORD */
   kind: ChannelKind;
@@ -80,7 +86,7 @@ export type RequestLoginCodeMutationVariables = Exact<{
 }>;
 
 
-export type RequestLoginCodeMutation = { requestLoginCode: { email: string, expiresAt: string, resendAfter: string } };
+export type RequestLoginCodeMutation = { requestLoginCode: { email: string, expiresAt: string, resendAfter: string, delivery: CodeDelivery } };
 
 export type VerifyLoginCodeMutationVariables = Exact<{
   email: string;
@@ -367,6 +373,7 @@ export const RequestLoginCodeDocument = new TypedDocumentString(`
     email
     expiresAt
     resendAfter
+    delivery
   }
 }
     `) as unknown as TypedDocumentString<RequestLoginCodeMutation, RequestLoginCodeMutationVariables>;

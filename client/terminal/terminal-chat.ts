@@ -260,7 +260,11 @@ async function signIn(
   const address = email ?? (await ask('email: '));
   if (!address) return null;
   const request = await client.requestLoginCode(address);
-  say(`a code was mailed to ${request.email}; it works until ${request.expiresAt}`);
+  say(
+    request.delivery === 'SERVER_LOG'
+      ? `this development server mails nothing (SMTP_URL is not set): the code is in its log, on the line "login code for ${request.email}"; it works until ${request.expiresAt}`
+      : `a code was mailed to ${request.email}; it works until ${request.expiresAt}`,
+  );
   for (;;) {
     const code = await ask('code: ');
     if (!code) return null;

@@ -20,17 +20,25 @@ export function checkoutPageRoutes(
   checkout: CheckoutService,
   development: DevelopmentCheckout | undefined,
   logger: Logger,
+  /** Where the pages lead back to: the web page at /app when this server serves it. */
+  backToApp = false,
 ): Router {
   const router = Router();
+  const back = backToApp ? '<p><a href="/app/">Back to the chat</a></p>' : '';
   router.get('/checkout/success', (_req, res) => {
     res
       .type('html')
       .send(
-        page('Payment received', '<p>Thank you. Your pass appears in the app as soon as the payment is confirmed.</p>'),
+        page(
+          'Payment received',
+          '<p>Thank you. Your pass appears in the app as soon as the payment is confirmed.</p>' + back,
+        ),
       );
   });
   router.get('/checkout/cancel', (_req, res) => {
-    res.type('html').send(page('Payment cancelled', '<p>Nothing was charged. You can start again from the app.</p>'));
+    res
+      .type('html')
+      .send(page('Payment cancelled', '<p>Nothing was charged. You can start again from the app.</p>' + back));
   });
   if (!development) return router;
 

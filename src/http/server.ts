@@ -152,7 +152,14 @@ export async function startHttp(options: HttpOptions): Promise<HttpServer> {
   if (config.production && !config.metrics.token) logger.warn('GET /metrics is not served: set METRICS_TOKEN');
   const { checkout } = context.services;
   app.use(stripeWebhookRoutes(config.stripe.webhookSecret, checkout, logger));
-  app.use(checkoutPageRoutes(checkout, config.stripe.secretKey ? undefined : options.development, logger));
+  app.use(
+    checkoutPageRoutes(
+      checkout,
+      config.stripe.secretKey ? undefined : options.development,
+      logger,
+      config.webApp.enabled,
+    ),
+  );
   if (config.webApp.enabled) app.use(webAppRoutes(config.webApp.dir, logger));
   app.use(
     '/graphql',

@@ -2,14 +2,23 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { loginCodeMail, type LoginCodeMail } from './login-code.mail';
 
+/** Where a login code goes: mailed, or (development, without SMTP_URL) written to the server's log. */
+export enum CodeDelivery {
+  MAIL = 'MAIL',
+  SERVER_LOG = 'SERVER_LOG',
+}
+
 /** Sends the server's mail. `sendLoginCode` rejects when the mail was not accepted for delivery. */
 export interface Mailer {
+  /** Where the codes this mailer sends end up (told to the client, so it can say where to look). */
+  readonly delivery: CodeDelivery;
   sendLoginCode(mail: LoginCodeMail): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Mails through an SMTP server (SMTP_URL) with nodemailer. */
 export class SmtpMailer implements Mailer {
+  readonly delivery = CodeDelivery.MAIL;
   private readonly transport: Transporter;
 
   constructor(
@@ -33,6 +42,8 @@ export class SmtpMailer implements Mailer {
  * the only place a code is ever logged.
  */
 export class LogMailer implements Mailer {
+  readonly delivery = CodeDelivery.SERVER_LOG;
+
   constructor(private readonly logger: Logger) {}
 
   async sendLoginCode(mail: LoginCodeMail): Promise<void> {

@@ -1,4 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
+import { CodeDelivery } from '../mail/mailer';
 import { ViewerType } from './viewer.type';
 
 @ObjectType('LoginCodeRequest')
@@ -11,6 +12,9 @@ export class LoginCodeRequestType {
 
   @Field({ description: 'the earliest time another code may be requested for this email' })
   resendAfter!: Date;
+
+  @Field(() => CodeDelivery, { description: 'where the code went: say so to the user' })
+  delivery!: CodeDelivery;
 }
 
 @ObjectType('AuthPayload')

@@ -1,5 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { ChannelKind, MessageKind, ModerationActionKind, SystemEvent, Tier } from '../entities';
+import { CodeDelivery } from '../mail/mailer';
 import { ChangeType } from '../services/views';
 
 registerEnumType(Tier, {
@@ -47,5 +48,16 @@ registerEnumType(ModerationActionKind, {
     DELETE_MESSAGE: { description: "an admin or the channel's owner deleted a message of targetUser" },
     CHANGE_CHANNEL_PASSWORD: { description: "the channel's owner or an admin changed its password" },
     DELETE_CHANNEL: { description: "the channel's owner or an admin deleted it (channelId names it still)" },
+  },
+});
+
+registerEnumType(CodeDelivery, {
+  name: 'CodeDelivery',
+  valuesConfig: {
+    MAIL: { description: 'mailed to the address' },
+    SERVER_LOG: {
+      description:
+        "written to the server's log: a development server without SMTP_URL mails nothing (never in production)",
+    },
   },
 });

@@ -43,10 +43,21 @@ export const OPERATION_LIMITS = {
   resolverTimeoutMs: 15_000,
 } as const;
 
-/** Refusals are reported like any validation error (graphql-armor would throw them out of `validate`). */
+/**
+ * Refusals are reported like any validation error (graphql-armor would throw them out of `validate`), without the
+ * "Syntax Error: " graphql-armor puts before them: the document parsed; it is refused for what it asks.
+ */
 const report = {
   propagateOnRejection: false,
-  onReject: [(context: ValidationContext | null, error: GraphQLError) => context?.reportError(error)],
+  onReject: [
+    (context: ValidationContext | null, error: GraphQLError) =>
+      context?.reportError(
+        new GraphQLError(error.message.replace(/^Syntax Error: /, ''), {
+          nodes: error.nodes,
+          extensions: error.extensions,
+        }),
+      ),
+  ],
 };
 
 /** The limits as validation rules; Apollo takes them beside graphql-js's own. The cost needs the variables: see {@link costError}. */

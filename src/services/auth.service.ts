@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 
 import { LockMode, UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/core';
 import { DomainError, ErrorCode, rateLimited } from '../errors';
 import { isBanned, LoginCode, LoginCodeRequest, Session, User } from '../entities';
-import type { Mailer } from '../mail/mailer';
+import type { CodeDelivery, Mailer } from '../mail/mailer';
 import type { Clock } from './clock';
 import type { ActivityLog } from './activity-log';
 import { SessionStore } from './store/session.store';
@@ -36,6 +36,8 @@ export interface LoginCodeTicket {
   email: string;
   expiresAt: Date;
   resendAfter: Date;
+  /** Mailed, or in the server's log (development without SMTP_URL). */
+  delivery: CodeDelivery;
 }
 
 export interface SignIn {
@@ -112,7 +114,12 @@ export class AuthService {
         throw rateLimited(60, 'A code was sent less than a minute ago.');
       throw error;
     }
-    return { email, expiresAt, resendAfter: new Date(now.getTime() + LOGIN_RULES.resendAfterMs) };
+    return {
+      email,
+      expiresAt,
+      resendAfter: new Date(now.getTime() + LOGIN_RULES.resendAfterMs),
+      delivery: this.mailer.delivery,
+    };
   }
 
   /**

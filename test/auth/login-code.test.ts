@@ -35,6 +35,7 @@ describe.each(eachProfile)('login codes (%s)', (_name, profile) => {
     const res = await request(email);
     const ticket = res.data!.requestLoginCode;
     expect(ticket.email).toBe(email);
+    expect(ticket.delivery).toBe('MAIL');
     expect(Date.parse(ticket.expiresAt) - before).toBeGreaterThanOrEqual(10 * MINUTE - SECOND);
     expect(Date.parse(ticket.expiresAt) - before).toBeLessThanOrEqual(10 * MINUTE + 5 * SECOND);
     expect(Date.parse(ticket.resendAfter) - before).toBeGreaterThanOrEqual(60 * SECOND - SECOND);
@@ -276,9 +277,11 @@ describe.each(eachProfile)('development mail fallback (%s)', (_name, profile) =>
   });
   afterAll(() => server?.stop());
 
-  it('writes the code to the log when SMTP_URL is unset, and that code signs in', async () => {
+  it('writes the code to the log when SMTP_URL is unset, says so to the client, and that code signs in', async () => {
     const email = freshEmail('devlog');
-    expect(codesOf(await gql(server.url, REQUEST_CODE, { email }))).toEqual([]);
+    const requested = await gql(server.url, REQUEST_CODE, { email });
+    expect(codesOf(requested)).toEqual([]);
+    expect(requested.data!.requestLoginCode.delivery).toBe('SERVER_LOG');
     const line = server.logs.find((l) => l.includes(email) && l.includes('login code'));
     const code = /"code":"(\d{6})"/.exec(line ?? '')?.[1];
     expect(code).toMatch(/^\d{6}$/);

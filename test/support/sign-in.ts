@@ -1,7 +1,7 @@
 import { codeIn, type SmtpSink } from './smtp-sink';
 import { gql } from './graphql';
 
-export const REQUEST_CODE = `mutation ($email: String!) { requestLoginCode(email: $email) { email expiresAt resendAfter } }`;
+export const REQUEST_CODE = `mutation ($email: String!) { requestLoginCode(email: $email) { email expiresAt resendAfter delivery } }`;
 export const VERIFY_CODE = `mutation ($email: String!, $code: String!) {
   verifyLoginCode(email: $email, code: $code) { token expiresAt viewer { id email displayName } }
 }`;

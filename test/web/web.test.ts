@@ -28,12 +28,17 @@ describeWithBrowser('web page at /app', () => {
     });
 
     /** A new browser profile signed in through the page with the mailed code; resolves on the signed-in page. */
-    const signIn = async (tag: string, device: object = DESKTOP): Promise<{ page: Page; name: string }> => {
+    const signIn = async (
+      tag: string,
+      device: object = DESKTOP,
+      origin = server.url,
+    ): Promise<{ page: Page; name: string }> => {
       const page = await (await pages.context(device)).newPage();
       const email = uniqueEmail(tag);
-      await page.goto(`${server.url}/app/`);
+      await page.goto(`${origin}/app/`);
       await page.getByLabel('Email', { exact: true }).fill(email);
       await page.getByRole('button', { name: 'Send me a code' }).click();
+      await page.getByText(`We mailed a 6-digit code to ${email}.`).waitFor();
       await page.getByLabel('Code', { exact: true }).fill(codeIn(await chat.sink.nextMailTo(email)));
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
@@ -115,12 +120,13 @@ describeWithBrowser('web page at /app', () => {
     });
 
     it('sells a pass through the development checkout and then offers channel creation by tier', async () => {
-      const { page } = await signIn('buyer');
+      // Checkout returns to PUBLIC_URL (here its default, http://localhost:<port>): the page's session lives there.
+      const { page } = await signIn('buyer', DESKTOP, server.url.replace('127.0.0.1', 'localhost'));
       await expectText(page.locator('.tier'), 'Free');
       await page.getByRole('button', { name: 'Buy a pass' }).click();
       await page.getByRole('button', { name: /^Plus for 30 days/ }).click();
       await page.getByRole('button', { name: 'Pay (development)' }).click();
-      await page.goto(`${server.url}/app/`);
+      await page.getByRole('link', { name: 'Back to the chat' }).click();
       await expectText(page.locator('.tier'), 'Plus until');
       const kinds = await page.getByLabel('Kind', { exact: true }).locator('option').allInnerTexts();
       expect(kinds).toEqual(['private']);

@@ -12,7 +12,7 @@ const explain = (error: unknown): string => {
   return error.message;
 };
 
-/** Sign-in in two steps: the email, then the 6-digit code mailed to it. */
+/** Sign-in in two steps: the email, then the 6-digit code mailed to it (or, in development, logged by the server). */
 export function signInForm(client: ChatClient, signedIn: (viewer: Viewer) => void): HTMLElement {
   const alert = h('p', { class: 'alert', role: 'alert' });
   const email = h('input', { id: 'email', type: 'email', name: 'email', autocomplete: 'email', required: true });
@@ -25,10 +25,11 @@ export function signInForm(client: ChatClient, signedIn: (viewer: Viewer) => voi
     maxlength: 6,
     required: true,
   });
+  const where = h('p', { class: 'where' });
   const codeStep = h(
     'form',
     { class: 'stack', hidden: true, 'aria-label': 'Enter the code' },
-    h('p', {}, 'We mailed you a 6-digit code.'),
+    where,
     h('label', { for: 'code' }, 'Code'),
     code,
     h('button', { type: 'submit' }, 'Sign in'),
@@ -55,7 +56,12 @@ export function signInForm(client: ChatClient, signedIn: (viewer: Viewer) => voi
   emailStep.addEventListener('submit', (event) => {
     event.preventDefault();
     void busy(emailStep, async () => {
-      await client.requestLoginCode(email.value);
+      const ticket = await client.requestLoginCode(email.value);
+      where.textContent =
+        ticket.delivery === 'SERVER_LOG'
+          ? "This development server mails nothing (SMTP_URL is not set): the 6-digit code is in the server's log, " +
+            `on the line "login code for ${ticket.email}" in the terminal where it runs.`
+          : `We mailed a 6-digit code to ${ticket.email}.`;
       emailStep.hidden = true;
       codeStep.hidden = false;
       code.focus();
