@@ -163,6 +163,14 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         'the embedded broker listens on loopback (MQTT_EMBEDDED_HOST): other machines reach it through MQTT over WebSockets only',
       );
     }
+    if (!messaging.broker.embedded && config.mqtt.accessControl === 'none') {
+      logger.warn(
+        { mqttUrl: config.mqtt.url },
+        'MQTT_ACCESS_CONTROL=none with an external broker: the broker checks none of the credentials mqttCredentials hands out, ' +
+          'so anyone who can reach it reads every channel and publishes on its topics; set MQTT_ACCESS_CONTROL=dynsec ' +
+          '(production refuses to start like this)',
+      );
+    }
     logger.info(
       { url: http.url, database: config.database.embedded ? 'embedded SQLite' : 'MySQL' },
       'chat server listening',

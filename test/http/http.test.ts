@@ -43,6 +43,14 @@ describe.each(eachProfile)('HTTP surface (%s)', (_name, profile) => {
     expect(await res.text()).toMatch(/CSRF/i);
   });
 
+  it('runs a query over GET with the preflight header the README shows', async () => {
+    const res = await fetch(`${server.url}/graphql?query=%7Bme%7Bid%7D%7D`, {
+      headers: { accept: 'application/json', 'apollo-require-preflight': 'true' },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { me: null } });
+  });
+
   it('refuses a subscription over HTTP with 400 BAD_REQUEST, logging no error', async () => {
     const res = await gql(server.url, 'subscription { messageAdded(channelId: "x") { id } }');
     expect(res.status).toBe(400);
