@@ -1,10 +1,18 @@
 import type { ChatClient, Message } from './chat-client';
-import type { ChatError } from './errors';
+import { ChatError } from './errors';
+import type { CachedMessage } from './message-store';
 import { MessageAdded, MessageChanged } from './operations';
 
 export interface ChannelViewOptions {
   /** Messages per history page (1–100, default 50). */
   pageSize?: number;
+  /**
+   * The signed-in user, whose cached messages of the channel the view shows first and keeps up to date (in the
+   * client's `messageStore`). Without it, or without a store, nothing is cached.
+   */
+  userId?: string;
+  /** How long after a change the cache is written (default 300 ms; a closed view writes at once). */
+  cacheDelayMs?: number;
 }
 
 /**
@@ -16,6 +24,12 @@ export interface ChannelViewOptions {
  * newest seq held at that moment, so the view resumes without gap or repeat. Edits and deletions come the same way
  * from `messageChanged` with `afterRev` = the newest change seen (the first page's `lastRev`, read before its
  * messages). Of two copies of a message the one with the higher `rev` wins, whatever order they arrive in.
+ *
+ * With the client's `messageStore` and `userId`, `open` first shows the cached messages, then reconciles them with
+ * the newest page: the messages stored since, and every edit or deletion since the cache's `lastRev` (replayed by
+ * `messageChanged`), so no message shows twice and no deleted body stays. A cache that does not join the newest page
+ * (more messages since than a page, or another database) is dropped for the page. When the server cannot be
+ * reached, the view keeps showing the cache, says it is `offline`, and reconciles by itself once it answers.
  */
 export class ChannelView {
   private readonly ids = new Set<string>();
@@ -49,11 +63,23 @@ export class ChannelView {
   private pageLoads = 0;
   private readonly listeners = new Set<() => void>();
   private readonly pageSize: number;
+  /** History cursors of the messages that came from pages (live ones have none), by seq. */
+  private readonly cursors = new Map<number, string>();
+  /** Whether the messages held started from the cache and have not been replaced by a page since. */
+  private fromCache = false;
+  /** The start cursor of the newest page read at open: older pages are found from it when no cursor is held. */
+  private newestPageStart: string | null = null;
+  private unreachable = false;
+  private reconcileTimer: ReturnType<typeof setTimeout> | undefined;
+  private reconcileRetries = 0;
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The cache writes, one after another. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly client: ChatClient,
     readonly channelId: string,
-    options: ChannelViewOptions = {},
+    private readonly options: ChannelViewOptions = {},
   ) {
     this.pageSize = options.pageSize ?? 50;
     this.liveVariables = { channelId, afterSeq: 0 };
@@ -68,6 +94,14 @@ export class ChannelView {
   /** Whether older messages than the first held may exist. */
   get hasOlder(): boolean {
     return this.older;
+  }
+
+  /**
+   * Whether the view is showing cached messages because the server could not be reached when it opened; it
+   * reconciles by itself (0.5 s doubling to 10 s, or at once on `reconnect`) and then turns false.
+   */
+  get offline(): boolean {
+    return this.unreachable;
   }
 
   /** Why the live subscription ended (FORBIDDEN after leaving, UNAUTHENTICATED after logout), if it did. */
@@ -87,21 +121,101 @@ export class ChannelView {
   }
 
   /**
-   * Loads the newest page, then goes live from its newest seq (messages) and from the channel's newest change read
-   * before the page (`lastRev`: edits and deletions).
-   * @throws ChatError when the page cannot be loaded (NOT_FOUND, FORBIDDEN, NETWORK_ERROR); nothing is live then.
+   * Shows the cached messages (when there is a cache), loads the newest page and reconciles the two, then goes live
+   * from the newest seq held (messages) and from the newest change the messages reflect (edits and deletions).
+   * @throws ChatError when the page cannot be loaded (NOT_FOUND, FORBIDDEN, NETWORK_ERROR); nothing is live then. A
+   * transient failure with cached messages shown does not throw: the view is `offline` and retries by itself.
    */
   async open(): Promise<void> {
+    const cached = await this.readCache();
+    if (cached?.messages.length) {
+      this.fromCache = true;
+      this.changeVariables.afterRev = cached.lastRev;
+      this.older = cached.messages[0].seq > 1;
+      this.oldestCursor = cached.messages[0].cursor ?? null;
+      // The cache is an unbroken run: live delivery resumes after its newest.
+      this.liveVariables.afterSeq = cached.messages[cached.messages.length - 1].seq;
+      this.add(cached.messages.map((message) => this.withoutCursor(message)));
+    }
+    try {
+      await this.reconcile();
+    } catch (error) {
+      if (!this.fromCache || !(error instanceof ChatError) || !error.transient) throw error;
+      this.unreachable = true;
+      this.emit();
+      this.retryReconcile();
+    }
+  }
+
+  /** Tries to reach the server now instead of at the next retry, when the view is `offline`. */
+  reconnect(): void {
+    if (!this.unreachable || this.closed) return;
+    this.reconcileRetries = 0;
+    clearTimeout(this.reconcileTimer);
+    this.retryReconcile(0);
+  }
+
+  private retryReconcile(delay = Math.min(10_000, 500 * 2 ** this.reconcileRetries++)): void {
+    clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = setTimeout(() => {
+      this.reconcile().catch((error: unknown) => {
+        if (this.closed) return;
+        if (error instanceof ChatError && error.transient) return this.retryReconcile();
+        this.unreachable = false;
+        this.failure = error instanceof ChatError ? error : ChatError.network(error);
+        this.emit();
+      });
+    }, delay);
+  }
+
+  /**
+   * Reads the newest page and merges it with what is held (dropping a cache it does not join), then (re)starts the
+   * live subscriptions from there.
+   */
+  private async reconcile(): Promise<void> {
     const page = await this.client.history(this.channelId, { last: this.pageSize });
-    this.changeVariables.afterRev = Math.max(this.changeVariables.afterRev, page.lastRev);
-    this.oldestCursor = page.pageInfo.startCursor ?? null;
-    this.older = page.pageInfo.hasPreviousPage;
-    const newest = page.edges[page.edges.length - 1]?.node.seq ?? 0;
+    if (this.closed) return;
+    const nodes = page.edges.map((edge) => edge.node);
+    if (this.fromCache && !this.joins(nodes)) this.forget();
+    if (!this.fromCache) {
+      this.changeVariables.afterRev = Math.max(this.changeVariables.afterRev, page.lastRev);
+      this.oldestCursor = page.pageInfo.startCursor ?? null;
+      this.older = page.pageInfo.hasPreviousPage;
+    }
+    this.newestPageStart = page.pageInfo.startCursor ?? null;
+    for (const edge of page.edges) this.cursors.set(edge.node.seq, edge.cursor);
+    const newest = nodes[nodes.length - 1]?.seq ?? 0;
     this.liveVariables.afterSeq = Math.max(this.liveVariables.afterSeq, newest);
-    this.add(page.edges.map((edge) => edge.node));
+    this.unreachable = false;
+    this.reconcileRetries = 0;
+    this.add(nodes);
+    this.emit();
     this.stopLive?.();
     this.stopChanges?.();
     this.goLive();
+  }
+
+  /**
+   * Whether the cached run joins the newest page: no seq missing between them, the same message at each seq both
+   * hold, and nothing cached past the server's newest (else the cache is from another database).
+   */
+  private joins(nodes: readonly Message[]): boolean {
+    if (!nodes.length) return this.list.length === 0;
+    if (nodes[0].seq > this.liveVariables.afterSeq + 1) return false;
+    if (this.liveVariables.afterSeq > nodes[nodes.length - 1].seq) return false;
+    return nodes.every((node) => (this.bySeq.get(node.seq)?.id ?? node.id) === node.id);
+  }
+
+  /** Drops every message held (a stale cache), so the newest page starts the view afresh. */
+  private forget(): void {
+    this.fromCache = false;
+    this.ids.clear();
+    this.bySeq.clear();
+    this.cursors.clear();
+    this.ahead.clear();
+    this.list = [];
+    this.liveVariables.afterSeq = 0;
+    this.changeVariables.afterRev = 0;
   }
 
   /**
@@ -166,23 +280,36 @@ export class ChannelView {
 
   /**
    * Loads the page before the oldest message held and resolves with how many messages it added (0 at the start of
-   * the channel). @throws ChatError as `open` does.
+   * the channel). When the oldest message held came from the cache without its cursor, pages are read back from the
+   * newest page until they pass it. @throws ChatError as `open` does.
    */
   async loadOlder(): Promise<number> {
     if (!this.older) return 0;
     this.pageLoads++;
-    let page;
     try {
-      page = await this.client.history(this.channelId, {
-        last: this.pageSize,
-        ...(this.oldestCursor ? { before: this.oldestCursor } : {}),
-      });
+      if (!this.oldestCursor && !this.newestPageStart) await this.reconcile();
+      let before = this.oldestCursor ?? this.newestPageStart;
+      const oldestHeld = this.list[0]?.seq ?? Infinity;
+      let added = 0;
+      for (;;) {
+        const page = await this.client.history(this.channelId, {
+          last: this.pageSize,
+          ...(before ? { before } : {}),
+        });
+        for (const edge of page.edges) this.cursors.set(edge.node.seq, edge.cursor);
+        added += this.add(page.edges.map((edge) => edge.node));
+        const first = page.edges[0]?.node.seq;
+        if (!page.pageInfo.hasPreviousPage || first === undefined || first < oldestHeld || this.oldestCursor) {
+          this.older = page.pageInfo.hasPreviousPage;
+          this.oldestCursor = page.pageInfo.startCursor ?? this.oldestCursor;
+          this.emit();
+          return added;
+        }
+        before = page.pageInfo.startCursor ?? null;
+      }
     } finally {
       this.pageLoads--;
     }
-    this.oldestCursor = page.pageInfo.startCursor ?? this.oldestCursor;
-    this.older = page.pageInfo.hasPreviousPage;
-    return this.add(page.edges.map((edge) => edge.node));
   }
 
   /**
@@ -237,17 +364,68 @@ export class ChannelView {
     }
   }
 
-  /** Ends the live subscriptions. */
+  /** Ends the live subscriptions, and writes the cache at once when a change is not written yet (see `saved`). */
   close(): void {
+    if (this.saveTimer !== undefined) {
+      clearTimeout(this.saveTimer);
+      void this.writeCache();
+    }
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearTimeout(this.reconcileTimer);
     this.stopLive?.();
     this.stopChanges?.();
     this.stopLive = this.stopChanges = undefined;
     this.listeners.clear();
   }
 
+  /** Resolves once the cache writes begun so far are done (a write that fails leaves the cache as it was). */
+  saved(): Promise<void> {
+    return this.writing;
+  }
+
   private emit(): void {
     for (const listener of this.listeners) listener();
+    this.scheduleCacheWrite();
+  }
+
+  private get cache() {
+    const store = this.client.messageStore;
+    return store && this.options.userId ? { store, userId: this.options.userId } : undefined;
+  }
+
+  /** The cached channel, or undefined (no cache, nothing cached, or a store that failed: it is only a cache). */
+  private async readCache() {
+    const cache = this.cache;
+    return cache?.store.read(cache.userId, this.channelId).catch(() => undefined);
+  }
+
+  private scheduleCacheWrite(): void {
+    if (!this.cache || this.closed || this.saveTimer !== undefined) return;
+    this.saveTimer = setTimeout(() => void this.writeCache(), this.options.cacheDelayMs ?? 300);
+  }
+
+  /** Writes the unbroken run of messages up to `resumeSeq`, with the newest change they reflect. */
+  private writeCache(): Promise<void> {
+    this.saveTimer = undefined;
+    const cache = this.cache;
+    if (!cache) return this.writing;
+    const run: CachedMessage[] = [];
+    for (let seq = this.liveVariables.afterSeq; this.bySeq.has(seq); seq--) {
+      const cursor = this.cursors.get(seq);
+      run.push(cursor ? { ...this.bySeq.get(seq)!, cursor } : this.bySeq.get(seq)!);
+    }
+    if (!run.length) return this.writing;
+    const channel = { messages: run.reverse(), lastRev: this.changeVariables.afterRev };
+    this.writing = this.writing
+      .then(() => cache.store.write(cache.userId, this.channelId, channel))
+      .catch(() => undefined);
+    return this.writing;
+  }
+
+  private withoutCursor(message: CachedMessage): Message {
+    const { cursor, ...rest } = message;
+    if (cursor) this.cursors.set(message.seq, cursor);
+    return rest;
   }
 }

@@ -1,6 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import { ChatError } from './errors';
+import type { MessageStore } from './message-store';
 import type {
   ChannelFieldsFragment,
   CreateChannelInput,
@@ -40,6 +41,12 @@ export interface ChatClientOptions {
    * which it refuses a user's requests with RATE_LIMITED).
    */
   maxConcurrentRequests?: number;
+  /**
+   * The recent-message cache (see MessageStore) that ChannelView reads and writes. The client keeps it to one user:
+   * it forgets every other user's messages when one signs in (`verifyLoginCode`, `me`) and everything when the token
+   * goes (logout, or a session the server no longer knows).
+   */
+  messageStore?: MessageStore;
 }
 
 const defaultReconnectDelay = (attempt: number) => Math.min(10_000, 500 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
@@ -185,6 +192,7 @@ export class ChatClient {
   async verifyLoginCode(email: string, code: string): Promise<Viewer> {
     const { verifyLoginCode } = await this.request(ops.VerifyLoginCode, { email, code });
     this.setToken(verifyLoginCode.token);
+    await this.claimCache(verifyLoginCode.viewer.id);
     return verifyLoginCode.viewer;
   }
 
@@ -194,12 +202,27 @@ export class ChatClient {
       if (this.currentToken) await this.request(ops.Logout, {});
     } finally {
       this.setToken(null);
+      await this.options.messageStore?.clear().catch(() => undefined);
     }
   }
 
   /** The signed-in user, or null when the token is missing or no longer valid. */
   async me(): Promise<Viewer | null> {
-    return (await this.request(ops.Me, {})).me;
+    const viewer = (await this.request(ops.Me, {})).me;
+    if (viewer) await this.claimCache(viewer.id);
+    return viewer;
+  }
+
+  /** The recent-message cache given in the options, if any. */
+  get messageStore(): MessageStore | undefined {
+    return this.options.messageStore;
+  }
+
+  /** Keeps the cache to `userId`; a cache that cannot be changed is cleared instead, or left (it is only a cache). */
+  private async claimCache(userId: string): Promise<void> {
+    const store = this.options.messageStore;
+    if (!store) return;
+    await store.claim(userId).catch(() => store.clear().catch(() => undefined));
   }
 
   async updateDisplayName(displayName: string): Promise<Viewer> {
@@ -312,6 +335,8 @@ export class ChatClient {
   private setToken(token: string | null): void {
     if (token === this.currentToken) return;
     this.currentToken = token;
+    // Signed out: nobody's messages stay on the device.
+    if (token === null) void this.options.messageStore?.clear().catch(() => undefined);
     // A socket authenticates once, at connection_init: the next subscription opens a socket with the new token.
     void this.dispose();
     this.options.onTokenChange?.(token);

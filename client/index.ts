@@ -23,5 +23,13 @@ export {
   type SendState,
   type SendTransport,
 } from './send-queue';
+export {
+  DEFAULT_MESSAGE_STORE_LIMITS,
+  MemoryMessageStore,
+  type CachedChannel,
+  type CachedMessage,
+  type MessageStore,
+  type MessageStoreLimits,
+} from './message-store';
 export * as operations from './operations';
 export type * from './generated/graphql';
