@@ -8,6 +8,7 @@ import { Migration20261202000700MessageChanges } from './Migration20261202000700
 import { Migration20261202000800Moderation } from './Migration20261202000800Moderation';
 import { Migration20261202000900MemberRemovals } from './Migration20261202000900MemberRemovals';
 import { Migration20261202001000Statistics } from './Migration20261202001000Statistics';
+import { Migration20261203001100NameBasedChannelIds } from './Migration20261203001100NameBasedChannelIds';
 
 /** Every migration in order. Listed explicitly so the build and the tests run the same set. */
 export const migrationsList = [
@@ -21,4 +22,5 @@ export const migrationsList = [
   { name: 'Migration20261202000800Moderation', class: Migration20261202000800Moderation },
   { name: 'Migration20261202000900MemberRemovals', class: Migration20261202000900MemberRemovals },
   { name: 'Migration20261202001000Statistics', class: Migration20261202001000Statistics },
+  { name: 'Migration20261203001100NameBasedChannelIds', class: Migration20261203001100NameBasedChannelIds },
 ];

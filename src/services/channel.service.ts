@@ -44,10 +44,35 @@ export interface CreateChannel {
 
 type RecordSystemMessage = (channelId: string, event: SystemEvent, body: string, now: Date) => Promise<void>;
 
-/** The stable id of a DEFAULT channel: the same name gives the same id on every instance and database. */
-export function defaultChannelId(name: string): string {
-  const hex = createHash('sha256').update(`default-channel:${name}`).digest('hex');
+/**
+ * The namespace of DEFAULT channels' ids (RFC 9562 §5.5). Drawn at random once, as RFC 9562 §6.5 advises for a
+ * namespace of one's own. Never to change: every DEFAULT channel's id, its MQTT topic and its cursors derive from it,
+ * and Migration20261203001100NameBasedChannelIds keeps its own copy of it.
+ */
+export const DEFAULT_CHANNEL_NAMESPACE = 'a2eceaf8-7a04-4c83-a1c1-2af6d23ef4cc';
+
+/**
+ * A name-based UUID, version 5 (RFC 9562 §5.5): SHA-1 of the namespace's 16 bytes and the name's UTF-8, its first
+ * 16 bytes with the version and variant bits set. Computed here rather than with the `uuid` package: its current
+ * majors are ES modules only, which jest's CommonJS runtime cannot load untransformed, and the algorithm is fixed.
+ */
+export function uuidV5(namespace: string, name: string): string {
+  const hash = createHash('sha1')
+    .update(Buffer.from(namespace.replaceAll('-', ''), 'hex'))
+    .update(name, 'utf8')
+    .digest();
+  hash[6] = (hash[6] & 0x0f) | 0x50;
+  hash[8] = (hash[8] & 0x3f) | 0x80;
+  const hex = hash.toString('hex', 0, 16);
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * The stable id of a DEFAULT channel: the same name gives the same id on every instance and database, a valid UUID
+ * (version 5 of the name in DEFAULT_CHANNEL_NAMESPACE) that strict validators accept.
+ */
+export function defaultChannelId(name: string): string {
+  return uuidV5(DEFAULT_CHANNEL_NAMESPACE, name);
 }
 
 /** Channels, who may enter them, and the SYSTEM messages that record their life. */
