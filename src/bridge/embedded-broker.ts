@@ -7,6 +7,7 @@ import { createWebSocketStream, type WebSocket } from 'ws';
 import type { BrokerAccess, BrokerIdentity } from './broker-access';
 import { MqttPacketLimit, throughLimit } from './mqtt-packet-limit';
 import { boundedQueues } from './bounded-queues';
+import { RefusedPublishes } from './refused-publishes';
 import type { Quota } from '../quota';
 
 type UserIdentity = Extract<BrokerIdentity, { kind: 'user' }>;
@@ -54,8 +55,12 @@ const SERVER_USERNAME = 'chat-server';
  * Starts the embedded broker. It enforces the rules of direct access itself: credentials and the session's client id
  * checked at CONNECT (from `mqttCredentials`), subscriptions only to the channel topics the user can read (others get
  * a failure SUBACK), every message checked again as it is forwarded, live or from a persistent session's queue (so
- * nothing reaches a client whose user can no longer read its channel), and publications from nobody but the server.
- * Packets over `maxPacketBytes` end their connection before they are buffered, on TCP and WebSockets alike.
+ * nothing reaches a client whose user can no longer read its channel), and publications from nobody but the server:
+ * a user client's PUBLISH is acknowledged (PUBACK, PUBREC) and dropped unread, as Mosquitto does for an MQTT 3.1.1
+ * client it does not authorise, and its connection stays open. Refused credentials get CONNACK 5 (not authorised),
+ * as from Mosquitto's dynamic security plugin. MQTT 3.1.1 and 3.1 only (Aedes 1.x): a CONNECT of MQTT 5 gets CONNACK
+ * 1 (unacceptable protocol version) and the connection is closed. Packets over `maxPacketBytes` end their connection
+ * before they are buffered, on TCP and WebSockets alike.
  *
  * @throws the listen error (EADDRINUSE and the like) when the port cannot be bound; nothing stays open then.
  */
@@ -76,6 +81,8 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const users = new Map<Client, UserIdentity>();
   /** Each connection's packet limit, lifted for the server's own client (whose messages are bounded by the rules). */
   const limits = new WeakMap<Client, MqttPacketLimit>();
+  /** Turns on the connection's RefusedPublishes, for a user client once its CONNACK is sent. */
+  const refusals = new WeakMap<Client, () => void>();
   /** Each TCP connection's place in its address's quota, given back at once by the server's own client. */
   const places = new WeakMap<Client, () => void>();
   /** The sessions whose clients connected with a persistent session, by client id (the memory store holds those). */
@@ -98,8 +105,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         done(null, true);
         return;
       }
-      const refuse = () =>
-        done(Object.assign(new Error('Bad user name or password'), { returnCode: 4 as const }), false);
+      const refuse = () => done(Object.assign(new Error('Not authorized'), { returnCode: 5 as const }), false);
       if (!access) return refuse();
       const rules = access;
       rules
@@ -119,8 +125,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
         })
         .catch(() => refuse());
     },
-    // Only the server publishes (null is the broker itself); anyone else's publication is dropped and the client
-    // disconnected.
+    // Only the server publishes (null is the broker itself). A user client's PUBLISH read after its CONNACK does not
+    // come here (RefusedPublishes acknowledges and drops it); one read before, or malformed, is refused here, which
+    // closes the connection (Aedes has no other way to refuse one), and so is a user client's will.
     authorizePublish: (client, _packet, callback) =>
       callback(
         client === null || identities.get(client)?.kind === 'server'
@@ -155,11 +162,23 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
     // Access changed between its CONNECT and now: it must connect again to be checked again.
     if (changeOf(identity.userId) !== seenChanges.get(client)) client.close();
   });
+  // From its CONNACK on (an acknowledgement may not come before it), a user client's PUBLISH packets are dropped.
+  broker.on('connackSent', (packet, client) => {
+    if (packet.returnCode === 0 && identities.get(client)?.kind === 'user') refusals.get(client)?.();
+  });
   broker.on('clientDisconnect', (client) => users.delete(client));
   const serve = (connection: Duplex, request?: IncomingMessage) => {
     const limit = new MqttPacketLimit(options.maxPacketBytes);
-    const client = broker.handle(throughLimit(connection, limit), request);
+    const refused = new RefusedPublishes();
+    const stream = throughLimit(connection, limit, refused);
+    const client = broker.handle(stream, request);
     limits.set(client, limit);
+    // Written to the stream Aedes writes to, so an acknowledgement never lands inside one of its packets.
+    refusals.set(client, () =>
+      refused.refuse((ack) => {
+        if (!client.closed && !stream.destroyed) stream.write(ack);
+      }),
+    );
     return client;
   };
   // Nagle's algorithm off, as on the server's own client (see disableNagle): QoS 1 traffic is small packets.

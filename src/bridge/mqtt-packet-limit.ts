@@ -64,11 +64,11 @@ export class MqttPacketLimit extends Transform {
 }
 
 /**
- * The connection a broker should read: what `connection` sends, through `limit`, and what the broker writes, to
- * `connection`. A packet over the limit destroys the connection.
+ * The connection a broker should read: what `connection` sends, through `limit` (then through `after`, in order), and
+ * what the broker writes, to `connection`. A packet over the limit destroys the connection.
  */
-export function throughLimit(connection: Duplex, limit: MqttPacketLimit): Duplex {
+export function throughLimit(connection: Duplex, limit: MqttPacketLimit, ...after: Transform[]): Duplex {
   // pipeline destroys the connection when the limit fails, and the limit when the connection goes.
-  pipeline(connection, limit, () => undefined);
-  return Duplex.from({ readable: limit, writable: connection });
+  pipeline([connection, limit, ...after], () => undefined);
+  return Duplex.from({ readable: after.at(-1) ?? limit, writable: connection });
 }

@@ -123,10 +123,14 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
   it('refuses wrong passwords and anonymous clients at CONNECT, and the credentials of a logged-out session', async () => {
     const user = await chat.user('logout');
     const c = await credentialsOf(user);
+    // 5, not authorised (MQTT 5: 0x87), as the embedded broker answers.
     await expect(
       mqtt.connectAsync(c.url, { username: c.username, password: 'wrong', clientId: c.clientId, reconnectPeriod: 0 }),
-    ).rejects.toThrow();
-    await expect(mqtt.connectAsync(c.url, { reconnectPeriod: 0 })).rejects.toThrow();
+    ).rejects.toMatchObject({ code: 5 });
+    await expect(connectWith({ ...c, password: 'wrong' }, { protocolVersion: 5 })).rejects.toMatchObject({
+      code: 0x87,
+    });
+    await expect(mqtt.connectAsync(c.url, { reconnectPeriod: 0 })).rejects.toMatchObject({ code: 5 });
     const ok = await connect(user);
     const closed = new Promise<void>((resolve) => ok.once('close', () => resolve()));
     await user.gql('mutation { logout }');
@@ -171,22 +175,96 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
     }
   });
 
-  it("delivers no client's publication under the topic prefix", async () => {
-    const forger = await chat.user('forger');
-    const reader = await chat.user('reader');
+  /** `action`, failed as soon as the broker closes `client`'s connection. */
+  const whileConnected = (client: MqttClient) => {
+    const closed = new Promise<never>((_, reject) =>
+      client.once('close', () => reject(new Error('the broker closed the connection of the publisher'))),
+    );
+    closed.catch(() => undefined);
+    return <T>(action: Promise<T>) => Promise.race([action, closed]);
+  };
+  const forgery = (channelId: string) =>
+    JSON.stringify({ v: 1, type: 'message.created', message: { id: 'fake', channelId } });
+
+  it("acknowledges and drops a client's publications (MQTT 3.1.1): delivered to nobody, retained nowhere, the publisher still connected", async () => {
     const general = defaultChannelId('general');
-    const listener = await MqttListener.connect(await connect(reader), topicOf(general));
-    const f = await connect(forger);
+    // The forger reads the channel: it must not get its own publications back, and must get the server's.
+    const forger = await MqttListener.connect(await connect(await chat.user('forger')), topicOf(general));
+    const connected = whileConnected(forger.client);
+    let listener: MqttListener | undefined;
     try {
-      f.publish(topicOf(general), JSON.stringify({ v: 1, type: 'message.created', message: { id: 'fake' } }), {
-        qos: 1,
-      });
+      forger.client.publish(topicOf(general), forgery(general), { qos: 0 });
+      // Resolve on the PUBACK, and on the PUBCOMP that answers the PUBREL after the PUBREC.
+      await connected(forger.client.publishAsync(topicOf(general), forgery(general), { qos: 1 }));
+      await connected(forger.client.publishAsync(topicOf(general), forgery(general), { qos: 2, retain: true }));
+      // Subscribed after them: a retained forgery would come first.
+      listener = await MqttListener.connect(await connect(await chat.user('reader')), topicOf(general));
       const real = (await owner.send(general, 'genuine')).data!.sendMessage;
-      await listener.received(1);
+      await connected(Promise.all([listener.received(1), forger.received(1)]));
       expect(listener.json.map((p) => p.message.id)).toEqual([real.id]);
+      expect(forger.json.map((p) => p.message.id)).toEqual([real.id]);
+      expect(forger.client.connected).toBe(true);
     } finally {
-      await listener.close();
-      await f.endAsync(true);
+      await listener?.close();
+      await forger.client.endAsync(true);
+    }
+  });
+
+  it('tells an MQTT 5 client 0x87 (not authorised) in PUBACK, PUBREC and SUBACK, drops its publications and keeps it connected', async () => {
+    const general = defaultChannelId('general');
+    const client = await connect(await chat.user('forger-5'), { protocolVersion: 5 });
+    const forger = await MqttListener.connect(client, topicOf(general));
+    const connected = whileConnected(client);
+    try {
+      client.publish(topicOf(general), forgery(general), { qos: 0 });
+      await expect(
+        connected(client.publishAsync(topicOf(general), forgery(general), { qos: 1 })),
+      ).rejects.toMatchObject({ code: 0x87 });
+      await expect(
+        connected(client.publishAsync(topicOf(general), forgery(general), { qos: 2 })),
+      ).rejects.toMatchObject({ code: 0x87 });
+      expect(await connected(granted(client, topicOf(club)))).toBe(0x87);
+      const real = (await owner.send(general, 'genuine')).data!.sendMessage;
+      await connected(forger.received(1));
+      expect(forger.json.map((p) => p.message.id)).toEqual([real.id]);
+      expect(client.connected).toBe(true);
+    } finally {
+      await client.endAsync(true);
+    }
+  });
+
+  it("lets a second connection with the session's credentials take the first one's place, and its persistent session", async () => {
+    const user = await chat.user('two-phones');
+    const general = defaultChannelId('general');
+    const first = await connect(user, { clean: false });
+    await first.subscribeAsync(topicOf(general), { qos: 1 });
+    const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
+    const second = await connect(user, { clean: false });
+    try {
+      await firstClosed;
+      // No SUBSCRIBE on the second connection: the subscription is the persistent session's.
+      const got = new Promise<string>((resolve) => second.once('message', (_t, p) => resolve(p.toString())));
+      const sent = (await owner.send(general, 'to the session')).data!.sendMessage;
+      expect(JSON.parse(await got).message.id).toBe(sent.id);
+      expect(second.connected).toBe(true);
+    } finally {
+      await first.endAsync(true);
+      await second.endAsync(true);
+    }
+  });
+
+  it('closes the connection of a client whose packet is over max_packet_size (MQTT 5: after a DISCONNECT 0x95)', async () => {
+    const user = await chat.user('big-packet');
+    for (const protocolVersion of [4, 5] as const) {
+      const client = await connect(user, { protocolVersion });
+      const disconnect = new Promise<number | undefined>((resolve) =>
+        client.once('disconnect', (packet) => resolve(packet.reasonCode)),
+      );
+      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      client.publish(topicOf(defaultChannelId('general')), Buffer.alloc(70_000));
+      await closed;
+      if (protocolVersion === 5) expect(await disconnect).toBe(0x95);
+      await client.endAsync(true);
     }
   });
 

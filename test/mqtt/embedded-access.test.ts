@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { BanUser } from '../../client/operations';
+import { RefusedPublishes } from '../../src/bridge/refused-publishes';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, LEAVE, type TestUser } from '../support/chat';
@@ -109,10 +110,11 @@ describe('direct MQTT clients on the embedded broker', () => {
     }
   });
 
-  it('refuses wrong passwords, anonymous clients and foreign client ids at CONNECT', async () => {
+  it('refuses wrong passwords, anonymous clients and foreign client ids at CONNECT (5, not authorised, as Mosquitto)', async () => {
     const user = await chat.user('wrong');
     const c = await credentialsOf(user);
     const url = c.url;
+    const notAuthorised = { code: 5 };
     await expect(
       mqtt.connectAsync(url, {
         username: c.username,
@@ -120,8 +122,8 @@ describe('direct MQTT clients on the embedded broker', () => {
         reconnectPeriod: 0,
         clientId: c.clientId,
       }),
-    ).rejects.toThrow();
-    await expect(mqtt.connectAsync(url, { reconnectPeriod: 0 })).rejects.toThrow();
+    ).rejects.toMatchObject(notAuthorised);
+    await expect(mqtt.connectAsync(url, { reconnectPeriod: 0 })).rejects.toMatchObject(notAuthorised);
     await expect(
       mqtt.connectAsync(url, {
         username: c.username,
@@ -129,7 +131,63 @@ describe('direct MQTT clients on the embedded broker', () => {
         reconnectPeriod: 0,
         clientId: 'someone-else',
       }),
-    ).rejects.toThrow();
+    ).rejects.toMatchObject(notAuthorised);
+  });
+
+  it('refuses an MQTT 5 CONNECT with CONNACK 1 (unacceptable protocol version) and closes the connection', async () => {
+    const user = await chat.user('mqtt5');
+    const c = await credentialsOf(user);
+    // What an MQTT 5 app sees (mqtt.js: "Connection refused: Unacceptable protocol version").
+    await expect(connectWith(c, { protocolVersion: 5 })).rejects.toMatchObject({ code: 1 });
+    // On the wire: a CONNECT of protocol level 5 (clean start, no keep alive, no properties, client id "v5").
+    const connect5 = Buffer.from([
+      0x10,
+      15,
+      0,
+      4,
+      ...Buffer.from('MQTT'),
+      5,
+      0x02,
+      0,
+      0,
+      0,
+      0,
+      2,
+      ...Buffer.from('v5'),
+    ]);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = tcpConnect(server.app.broker.embedded!.port, '127.0.0.1', () => socket.write(connect5));
+      const received: Buffer[] = [];
+      socket.on('data', (data) => received.push(data));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(received).toString('hex')));
+    });
+    // An MQTT 3.1.1 CONNACK (remaining length 2, no session, return code 1), then the broker closes the connection.
+    expect(answer).toBe('20020001');
+    // The same credentials in MQTT 3.1.1 are accepted.
+    const client = await connectWith(c, { protocolVersion: 4 });
+    expect(client.connected).toBe(true);
+    await client.endAsync(true);
+  });
+
+  it("lets a second connection with the session's credentials take the first one's place, and its persistent session", async () => {
+    const user = await chat.user('two-phones');
+    const general = defaultChannelId('general');
+    const first = await connect(user, { clean: false });
+    await first.subscribeAsync(topicOf(general), { qos: 1 });
+    const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
+    const second = await connect(user, { clean: false });
+    try {
+      await firstClosed;
+      // No SUBSCRIBE on the second connection: the subscription is the persistent session's.
+      const got = new Promise<string>((resolve) => second.once('message', (_t, p) => resolve(p.toString())));
+      const sent = (await owner.send(general, 'to the session')).data!.sendMessage;
+      expect(JSON.parse(await got).message.id).toBe(sent.id);
+      expect(second.connected).toBe(true);
+    } finally {
+      await first.endAsync(true);
+      await second.endAsync(true);
+    }
   });
 
   it('stops accepting the credentials after logout, and disconnects the clients using them', async () => {
@@ -155,21 +213,34 @@ describe('direct MQTT clients on the embedded broker', () => {
     await client.endAsync(true);
   });
 
-  it('delivers no publication of a client under the topic prefix', async () => {
+  it("acknowledges and drops a client's publications as Mosquitto does (MQTT 3.1.1): delivered to nobody, retained nowhere, the publisher still connected", async () => {
     const user = await chat.user('forger');
     const reader = await chat.user('watcher');
     const general = defaultChannelId('general');
-    const listener = await MqttListener.connect(await connect(reader), topicOf(general));
-    const forger = await connect(user);
+    // The forger reads the channel: it must not get its own publications back, and must get the server's.
+    const forger = await MqttListener.connect(await connect(user), topicOf(general));
+    const closed = new Promise<never>((_, reject) =>
+      forger.client.once('close', () => reject(new Error('the broker closed the connection of the publisher'))),
+    );
+    closed.catch(() => undefined);
+    const connected = <T>(action: Promise<T>) => Promise.race([action, closed]);
+    let listener: MqttListener | undefined;
     try {
-      const fake = { v: 1, type: 'message.created', message: { id: 'fake', channelId: general, seq: 999999 } };
-      forger.publish(topicOf(general), JSON.stringify(fake), { qos: 0 });
+      const fake = JSON.stringify({ v: 1, type: 'message.created', message: { id: 'fake', channelId: general } });
+      forger.client.publish(topicOf(general), fake, { qos: 0 });
+      // Resolve on the PUBACK, and on the PUBCOMP that answers the PUBREL after the PUBREC.
+      await connected(forger.client.publishAsync(topicOf(general), fake, { qos: 1 }));
+      await connected(forger.client.publishAsync(topicOf(general), fake, { qos: 2, retain: true }));
+      // Subscribed after them: a retained forgery would come first.
+      listener = await MqttListener.connect(await connect(reader), topicOf(general));
       const real = (await owner.send(general, 'genuine')).data!.sendMessage;
-      await listener.received(1);
+      await connected(Promise.all([listener.received(1), forger.received(1)]));
       expect(listener.json.map((p) => p.message.id)).toEqual([real.id]);
+      expect(forger.json.map((p) => p.message.id)).toEqual([real.id]);
+      expect(forger.client.connected).toBe(true);
     } finally {
-      await listener.close();
-      await forger.endAsync(true);
+      await listener?.close();
+      await forger.client.endAsync(true);
     }
   });
 
@@ -284,4 +355,79 @@ describe('direct MQTT clients on the embedded broker', () => {
   });
 
   describeLeavers(() => ({ chat, owner, club, connect }));
+});
+
+/** The filter in front of Aedes that acknowledges and drops a user client's PUBLISH packets, fed as a socket may. */
+describe('RefusedPublishes', () => {
+  const varint = (n: number) => {
+    const bytes: number[] = [];
+    do {
+      bytes.push(n % 128 | (n >= 128 ? 0x80 : 0));
+      n = Math.floor(n / 128);
+    } while (n > 0);
+    return bytes;
+  };
+  const packet = (first: number, ...parts: Buffer[]) => {
+    const body = Buffer.concat(parts);
+    return Buffer.concat([Buffer.from([first, ...varint(body.length)]), body]);
+  };
+  const text = (s: string) => Buffer.concat([Buffer.from([0, Buffer.byteLength(s)]), Buffer.from(s)]);
+  const id = (n: number) => Buffer.from([n >> 8, n & 0xff]);
+  const publish = (qos: number, topic: string, messageId: number | undefined, payload: Buffer) =>
+    packet(0x30 | (qos << 1), text(topic), messageId === undefined ? Buffer.alloc(0) : id(messageId), payload);
+
+  const PINGREQ = Buffer.from([0xc0, 0x00]);
+  const subscribe = packet(0x82, id(1), text('chat/channel/x'), Buffer.from([1]));
+  const stream = Buffer.concat([
+    PINGREQ,
+    publish(1, 'chat/channel/x', 7, Buffer.alloc(300, 1)),
+    subscribe,
+    publish(0, 'chat/channel/x', undefined, Buffer.from('zero')),
+    publish(2, 'chat/channel/x', 0x0102, Buffer.alloc(0)),
+    PINGREQ,
+  ]);
+
+  /** What the broker reads and what the client is answered, with the stream written in slices of `size` bytes. */
+  const run = async (bytes: Buffer, size: number) => {
+    const filter = new RefusedPublishes();
+    const answers: string[] = [];
+    filter.refuse((ack) => answers.push(ack.toString('hex')));
+    const read: Buffer[] = [];
+    filter.on('data', (chunk: Buffer) => read.push(chunk));
+    for (let i = 0; i < bytes.length; i += size) filter.write(bytes.subarray(i, i + size));
+    await new Promise((resolve) => filter.end(resolve));
+    return { read: Buffer.concat(read).toString('hex'), answers };
+  };
+
+  it.each([1, 2, 3, 7, 64, 10_000])(
+    'passes everything else on and acknowledges each PUBLISH (slices of %i)',
+    async (size) => {
+      expect(await run(stream, size)).toEqual({
+        read: Buffer.concat([PINGREQ, subscribe, PINGREQ]).toString('hex'),
+        answers: ['40020007', '50020102'],
+      });
+    },
+  );
+
+  it('passes a malformed PUBLISH on, for the broker to refuse (and close the connection)', async () => {
+    const malformed = [
+      publish(1, 'chat/+/x', 3, Buffer.alloc(0)),
+      publish(0, 'chat/#', undefined, Buffer.alloc(0)),
+      publish(0, '', undefined, Buffer.from('x')),
+      publish(1, 'chat/channel/x', 0, Buffer.alloc(0)),
+      packet(0x36, text('chat/channel/x'), id(4)), // QoS 3
+      packet(0x30, Buffer.from([0, 9, 0x61])), // a topic longer than the packet
+      packet(0x30, Buffer.from([0, 2, 0xc3, 0x28])), // a topic that is not UTF-8
+    ];
+    for (const p of malformed) expect(await run(p, 1)).toEqual({ read: p.toString('hex'), answers: [] });
+  });
+
+  it('passes every PUBLISH on until told to refuse', async () => {
+    const filter = new RefusedPublishes();
+    const read: Buffer[] = [];
+    filter.on('data', (chunk: Buffer) => read.push(chunk));
+    filter.write(stream);
+    await new Promise((resolve) => filter.end(resolve));
+    expect(Buffer.concat(read).toString('hex')).toBe(stream.toString('hex'));
+  });
 });
