@@ -27,6 +27,13 @@ export class ChannelScreen {
   private readonly stops: (() => void)[] = [];
   private loadingOlder = false;
   private readonly members = h('ul', { class: 'members', hidden: true, 'aria-label': 'Members' });
+  private readonly offline = h(
+    'p',
+    { class: 'offline-note', role: 'status', hidden: true },
+    'Offline: these are the messages saved on this device.',
+  );
+  /** Whether the page has marked when its first message was drawn (performance mark `chat:first-message`). */
+  private static drawn = false;
   private readonly input: HTMLTextAreaElement;
   private readonly submit = h('button', { type: 'submit' }, 'Send');
   /** Shown above the composer while it edits a message, with why an edit or deletion failed. */
@@ -43,7 +50,7 @@ export class ChannelScreen {
     readonly channel: Channel,
     back: () => void,
   ) {
-    this.view = new ChannelView(client, channel.id);
+    this.view = new ChannelView(client, channel.id, { userId: viewer.id });
     this.list = h('ol', { class: 'messages', role: 'log', 'aria-label': `Messages in #${channel.name}` });
     this.scroller = h('div', { class: 'scroller' }, this.older, this.list);
     const input = (this.input = h('textarea', {
@@ -94,6 +101,7 @@ export class ChannelScreen {
             ),
       ),
       this.members,
+      this.offline,
       this.scroller,
       this.notice,
       composer,
@@ -139,6 +147,11 @@ export class ChannelScreen {
     const rows = displayRows(this.view.messages, this.queue.list(this.channel.id), this.viewer);
     this.list.replaceChildren(...rows.map((row) => this.row(row)));
     this.older.hidden = !this.view.hasOlder;
+    this.offline.hidden = !this.view.offline;
+    if (rows.length && !ChannelScreen.drawn) {
+      ChannelScreen.drawn = true;
+      performance.mark('chat:first-message');
+    }
     if (this.view.error) {
       this.list.append(
         h('li', { class: 'row system', role: 'alert' }, `Live updates ended: ${this.view.error.message}`),

@@ -2,6 +2,7 @@ import { type Channel, type ChatClient, ChatError, SendQueue, type Viewer } from
 import { ChannelScreen } from './channel-screen';
 import { h } from './dom';
 import { LocalQueueStorage } from './local-queue-storage';
+import { savedSession } from './saved-session';
 
 const KIND_LABEL = { DEFAULT: 'public', PRIVATE: 'private', PASSWORD: 'password' } as const;
 const describe = (error: unknown) => (error instanceof ChatError ? error.message : 'Something went wrong.');
@@ -16,6 +17,12 @@ export class ChatShell {
   private readonly side = h('nav', { class: 'side', 'aria-label': 'Channels' });
   private readonly pane = h('section', { class: 'pane', 'aria-label': 'Channel' });
   private readonly banner = h('p', { class: 'banner', role: 'status', hidden: true }, 'Reconnecting…');
+  private readonly offlineBanner = h(
+    'p',
+    { class: 'banner offline', role: 'status', hidden: true },
+    'Offline: showing what this device saved. Messages you send go out when the connection is back.',
+  );
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly alert = h('p', { class: 'alert', role: 'alert' });
   private queue: SendQueue | undefined;
   private screen: ChannelScreen | undefined;
@@ -35,11 +42,22 @@ export class ChatShell {
     this.queue = await SendQueue.open(this.client, { storage: new LocalQueueStorage(`chat.queue.${this.viewer.id}`) });
     this.queue.onSent((message) => this.screen?.view.add([message]));
     this.stopWatching = this.client.onConnectionChange((state) => (this.banner.hidden = state !== 'reconnecting'));
+    // Back online: the list and the open channel catch up at once instead of at their next retry.
+    const online = () => {
+      void this.refreshChannels();
+      this.screen?.view.reconnect();
+    };
+    window.addEventListener('online', online);
+    const stopOnline = () => window.removeEventListener('online', online);
     // A channel marked read here or on another of the user's devices loses its badge.
-    this.stopReads = this.client.followReadPositions((changed) => {
+    const stopReads = this.client.followReadPositions((changed) => {
       this.channels = this.channels.map((channel) => (channel.id === changed.id ? changed : channel));
       this.renderList();
     });
+    this.stopReads = () => {
+      stopReads();
+      stopOnline();
+    };
     this.render();
     const general = (await this.refreshChannels()).find((c) => c.kind === 'DEFAULT');
     // On a wide window, open the first public channel; a phone starts on the list.
@@ -47,6 +65,7 @@ export class ChatShell {
   }
 
   destroy(): void {
+    clearTimeout(this.retryTimer);
     this.screen?.destroy();
     this.stopWatching?.();
     this.stopReads?.();
@@ -74,12 +93,31 @@ export class ChatShell {
     );
     this.side.replaceChildren(h('h2', {}, 'Channels'), this.list, this.createForm());
     this.pane.replaceChildren(h('p', { class: 'empty' }, 'Pick a channel.'));
-    this.element.replaceChildren(header, this.banner, this.alert, h('div', { class: 'layout' }, this.side, this.pane));
+    this.element.replaceChildren(
+      header,
+      this.banner,
+      this.offlineBanner,
+      this.alert,
+      h('div', { class: 'layout' }, this.side, this.pane),
+    );
   }
 
-  /** Reads the channels again, redraws the list and resolves with the channels it shows. */
+  /**
+   * Reads the channels again, redraws the list and resolves with the channels it shows. Without an answer (offline),
+   * it shows the list this device saved, says it is offline, and tries again every 5 s (or when back online).
+   */
   private async refreshChannels(): Promise<Channel[]> {
-    this.channels = await this.client.channels();
+    clearTimeout(this.retryTimer);
+    try {
+      this.channels = await this.client.channels();
+      savedSession.saveChannels(this.viewer.id, this.channels);
+      this.offlineBanner.hidden = true;
+    } catch (error) {
+      if (!(error instanceof ChatError) || !error.transient) throw error;
+      if (!this.channels.length) this.channels = savedSession.channels(this.viewer.id) ?? [];
+      this.offlineBanner.hidden = false;
+      this.retryTimer = setTimeout(() => void this.refreshChannels().catch(() => undefined), 5000);
+    }
     this.renderList();
     return this.channels;
   }
