@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { type Channel, ChannelView, ChatClient, ChatError, displayRows, SendQueue, type Viewer } from '../index';
-import { FileQueueStorage } from '../node';
+import { FileQueueStorage, SqliteMessageStore } from '../node';
 
 const USAGE = `usage: npm run chat -- [--url http://localhost:4000] [--email you@example.com] [--state DIR]
 
@@ -62,10 +62,13 @@ export async function runTerminal({ argv, input, output, env = process.env }: Te
     return next.done ? undefined : next.value.trim();
   };
 
+  // The newest messages of the channels opened, shown at once on the next /open (and kept to the signed-in user).
+  const messageStore = new SqliteMessageStore(join(stateDir, 'messages.sqlite'));
   const client = new ChatClient({
     url,
     token: await sessions.get(url),
     webSocketImpl: WebSocket,
+    messageStore,
     onTokenChange: (token) => void sessions.set(url, token),
   });
   let viewer: Viewer | null = null;
@@ -79,8 +82,10 @@ export async function runTerminal({ argv, input, output, env = process.env }: Te
   const close = async (code: number) => {
     await queue.close();
     view?.close();
+    await view?.saved();
     rl.close();
     await client.dispose();
+    messageStore.close();
     return code;
   };
 
@@ -143,13 +148,14 @@ export async function runTerminal({ argv, input, output, env = process.env }: Te
     printed.clear();
     printedRev.clear();
     channel = found;
-    view = new ChannelView(client, found.id);
+    view = new ChannelView(client, found.id, { userId: viewer?.id });
     view.onChange(() => {
       if (view?.error) say(`! live updates ended: ${view.error.code}`);
       printNew();
     });
     say(`== #${found.name} (${found.kind.toLowerCase()}) ==`);
     await view.open();
+    if (view.offline) say('* offline: these are the messages saved here; catching up when the server answers');
     printNew();
     const waiting = queue.list(found.id).filter((e) => e.state !== 'sent');
     if (waiting.length) say(`(${waiting.length} of your messages here are not sent yet: /queue)`);
