@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import { type Client, createClient } from 'graphql-ws';
+import { type Client, createClient } from 'graphql-ws/client';
 import { ChatError } from './errors';
 import type { MessageStore } from './message-store';
 import type {
