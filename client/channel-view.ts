@@ -3,6 +3,12 @@ import { ChatError } from './errors';
 import type { CachedMessage } from './message-store';
 import { MessageAdded, MessageChanged } from './operations';
 
+/**
+ * The most changes (and messages) the server replays to a subscription that resumes (MESSAGE_RULES.maxReplay): a
+ * cache further behind than this is dropped for the newest page, as its changes could not all be replayed.
+ */
+const MAX_REPLAY = 1000;
+
 export interface ChannelViewOptions {
   /** Messages per history page (1–100, default 50). */
   pageSize?: number;
@@ -73,6 +79,10 @@ export class ChannelView {
   private reconcileTimer: ReturnType<typeof setTimeout> | undefined;
   private reconcileRetries = 0;
   private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The reconcile under way, if one is. */
+  private reconciling: Promise<void> | undefined;
+  /** The client's cache generation when the view opened: after a sign-out or another user's sign-in, nothing is written. */
+  private cacheGeneration = 0;
   /** The cache writes, one after another. */
   private writing: Promise<void> = Promise.resolve();
 
@@ -127,23 +137,36 @@ export class ChannelView {
    * transient failure with cached messages shown does not throw: the view is `offline` and retries by itself.
    */
   async open(): Promise<void> {
-    const cached = await this.readCache();
-    if (cached?.messages.length) {
+    this.cacheGeneration = this.client.cacheGeneration;
+    const stored = await this.readCache();
+    // A run broken by eviction (messages of one time may commit out of seq order) keeps its newest part only.
+    const cached = unbrokenTail(stored?.messages ?? []);
+    if (stored && cached.length) {
       this.fromCache = true;
-      this.changeVariables.afterRev = cached.lastRev;
-      this.older = cached.messages[0].seq > 1;
-      this.oldestCursor = cached.messages[0].cursor ?? null;
-      // The cache is an unbroken run: live delivery resumes after its newest.
-      this.liveVariables.afterSeq = cached.messages[cached.messages.length - 1].seq;
-      this.add(cached.messages.map((message) => this.withoutCursor(message)));
+      this.changeVariables.afterRev = stored.lastRev;
+      this.older = cached[0].seq > 1;
+      this.oldestCursor = cached[0].cursor ?? null;
+      // Live delivery resumes after the newest message of the cached run.
+      this.liveVariables.afterSeq = cached[cached.length - 1].seq;
+      this.add(cached.map((message) => this.withoutCursor(message)));
     }
     try {
       await this.reconcile();
     } catch (error) {
-      if (!this.fromCache || !(error instanceof ChatError) || !error.transient) throw error;
-      this.unreachable = true;
-      this.emit();
-      this.retryReconcile();
+      if (this.fromCache && error instanceof ChatError && error.transient) {
+        if (this.closed) return;
+        this.unreachable = true;
+        this.emit();
+        this.retryReconcile();
+        return;
+      }
+      // Refused (FORBIDDEN, NOT_FOUND): the channel is not the viewer's to see, cached or not.
+      if (this.fromCache) {
+        this.forget();
+        this.emit();
+        await this.forgetCache();
+      }
+      throw error;
     }
   }
 
@@ -157,6 +180,7 @@ export class ChannelView {
 
   private retryReconcile(delay = Math.min(10_000, 500 * 2 ** this.reconcileRetries++)): void {
     clearTimeout(this.reconcileTimer);
+    if (this.closed) return;
     this.reconcileTimer = setTimeout(() => {
       this.reconcile().catch((error: unknown) => {
         if (this.closed) return;
@@ -172,11 +196,21 @@ export class ChannelView {
    * Reads the newest page and merges it with what is held (dropping a cache it does not join), then (re)starts the
    * live subscriptions from there.
    */
-  private async reconcile(): Promise<void> {
+  private reconcile(): Promise<void> {
+    // One at a time: a second caller (loadOlder while offline, a retry, reconnect) waits for the one under way.
+    this.reconciling ??= this.readNewestPage().finally(() => (this.reconciling = undefined));
+    return this.reconciling;
+  }
+
+  private async readNewestPage(): Promise<void> {
     const page = await this.client.history(this.channelId, { last: this.pageSize });
     if (this.closed) return;
+    clearTimeout(this.reconcileTimer);
     const nodes = page.edges.map((edge) => edge.node);
-    if (this.fromCache && !this.joins(nodes)) this.forget();
+    // A cache that does not join the page, or whose changes since could not all be replayed, gives way to the page.
+    if (this.fromCache && (!this.joins(nodes) || page.lastRev - this.changeVariables.afterRev > MAX_REPLAY)) {
+      this.forget();
+    }
     if (!this.fromCache) {
       this.changeVariables.afterRev = Math.max(this.changeVariables.afterRev, page.lastRev);
       this.oldestCursor = page.pageInfo.startCursor ?? null;
@@ -389,15 +423,23 @@ export class ChannelView {
     this.scheduleCacheWrite();
   }
 
+  /** The cache, while it is still this view's user's (no sign-out or other user's sign-in since the view opened). */
   private get cache() {
     const store = this.client.messageStore;
-    return store && this.options.userId ? { store, userId: this.options.userId } : undefined;
+    if (!store || !this.options.userId || this.client.cacheGeneration !== this.cacheGeneration) return undefined;
+    return { store, userId: this.options.userId };
   }
 
   /** The cached channel, or undefined (no cache, nothing cached, or a store that failed: it is only a cache). */
   private async readCache() {
     const cache = this.cache;
     return cache?.store.read(cache.userId, this.channelId).catch(() => undefined);
+  }
+
+  /** Removes the channel from the cache (the viewer may no longer see it). */
+  private async forgetCache(): Promise<void> {
+    const cache = this.cache;
+    await cache?.store.write(cache.userId, this.channelId, { messages: [], lastRev: 0 }).catch(() => undefined);
   }
 
   private scheduleCacheWrite(): void {
@@ -428,4 +470,11 @@ export class ChannelView {
     if (cursor) this.cursors.set(message.seq, cursor);
     return rest;
   }
+}
+
+/** The messages of `messages` (ordered by seq) from the newest back to the first missing seq. */
+function unbrokenTail<T extends { seq: number }>(messages: readonly T[]): T[] {
+  let start = messages.length - 1;
+  while (start > 0 && messages[start - 1].seq === messages[start].seq - 1) start--;
+  return messages.slice(Math.max(start, 0));
 }

@@ -68,6 +68,9 @@ export class ChatClient {
   /** Requests being sent, and those waiting for one of them to end (see maxConcurrentRequests). */
   private sending = 0;
   private readonly waiting: (() => void)[] = [];
+  /** See cacheGeneration; cacheUser is the user the cache was last claimed for. */
+  private generation = 0;
+  private cacheUser: string | undefined;
 
   constructor(private readonly options: ChatClientOptions) {
     this.currentToken = options.token ?? null;
@@ -202,7 +205,7 @@ export class ChatClient {
       if (this.currentToken) await this.request(ops.Logout, {});
     } finally {
       this.setToken(null);
-      await this.options.messageStore?.clear().catch(() => undefined);
+      await this.clearCache();
     }
   }
 
@@ -210,6 +213,8 @@ export class ChatClient {
   async me(): Promise<Viewer | null> {
     const viewer = (await this.request(ops.Me, {})).me;
     if (viewer) await this.claimCache(viewer.id);
+    // The server no longer knows the session (expired, revoked): its token, and what was cached for it, go.
+    else if (this.currentToken) this.setToken(null);
     return viewer;
   }
 
@@ -218,11 +223,27 @@ export class ChatClient {
     return this.options.messageStore;
   }
 
+  /**
+   * Changes when the cache changes hands (a sign-out, or another user's sign-in): a ChannelView writes only while it
+   * is the one it opened with, so a write still pending then never lands in the cache of the next user.
+   */
+  get cacheGeneration(): number {
+    return this.generation;
+  }
+
   /** Keeps the cache to `userId`; a cache that cannot be changed is cleared instead, or left (it is only a cache). */
   private async claimCache(userId: string): Promise<void> {
     const store = this.options.messageStore;
     if (!store) return;
+    if (userId !== this.cacheUser) this.generation++;
+    this.cacheUser = userId;
     await store.claim(userId).catch(() => store.clear().catch(() => undefined));
+  }
+
+  private clearCache(): Promise<void> {
+    this.generation++;
+    this.cacheUser = undefined;
+    return this.options.messageStore?.clear().catch(() => undefined) ?? Promise.resolve();
   }
 
   async updateDisplayName(displayName: string): Promise<Viewer> {
@@ -329,14 +350,18 @@ export class ChatClient {
     const socket = this.socket;
     this.socket = undefined;
     this.changeState('idle');
-    await socket?.dispose();
+    try {
+      await socket?.dispose();
+    } catch {
+      // The socket had already failed (closed 4403 by a session that ended, say): there is nothing left to close.
+    }
   }
 
   private setToken(token: string | null): void {
     if (token === this.currentToken) return;
     this.currentToken = token;
     // Signed out: nobody's messages stay on the device.
-    if (token === null) void this.options.messageStore?.clear().catch(() => undefined);
+    if (token === null) void this.clearCache();
     // A socket authenticates once, at connection_init: the next subscription opens a socket with the new token.
     void this.dispose();
     this.options.onTokenChange?.(token);

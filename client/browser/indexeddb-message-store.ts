@@ -39,6 +39,11 @@ export class IndexedDbMessageStore implements MessageStore {
         messages.createIndex('byAge', ['createdAt', 'seq']);
         db.createObjectStore('channels', { keyPath: ['userId', 'channelId'] });
       },
+      // A newer version of the page (in another tab) needs the database: this one lets go of it.
+      blocking: () => {
+        // close() is IDBDatabase's (the DOM's types, which Node-side type checks of this file do not load).
+        void this.db.then((open) => (open as unknown as { close(): void }).close());
+      },
     });
   }
 

@@ -274,6 +274,88 @@ describe.each(eachProfile)('ChannelView with a message cache (%s)', (_name, prof
     second.close();
   });
 
+  it('shows only the newest unbroken run of a cache with a seq missing, then pages back without a gap', async () => {
+    const store = new MemoryMessageStore();
+    const { client, userId } = await connect('broken-run', store);
+    const id = await room(client);
+    for (let i = 1; i <= 4; i++) await say(id, `run ${i}`);
+    const page = await client.history(id, { last: 100 });
+    const all = page.edges.map((edge) => edge.node);
+    const missing = all[all.length - 3].seq;
+    await store.write(userId, id, { messages: all.filter((m) => m.seq !== missing), lastRev: page.lastRev });
+
+    const view = new ChannelView(client, id, { userId, pageSize: 2 });
+    await view.open();
+    const seqs = () => view.messages.map((m) => m.seq);
+    expect(isContiguous(seqs())).toBe(true);
+    while (view.hasOlder) await view.loadOlder();
+    expect(seqs()).toEqual(all.map((m) => m.seq));
+    view.close();
+  });
+
+  it('drops a cache whose changes since are more than the server replays, for the newest page as it is', async () => {
+    const store = new MemoryMessageStore();
+    const { client, userId } = await connect('far-behind', store);
+    const id = await room(client);
+    const gone = await say(id, 'deleted long ago');
+    await owner.delete(gone.id);
+    const page = await client.history(id, { last: 100 });
+    // As cached more than 1,000 changes ago: the body still there, the cache's lastRev far behind the channel's.
+    const stale = page.edges.map((edge) => (edge.node.id === gone.id ? { ...gone } : edge.node));
+    await store.write(userId, id, { messages: stale, lastRev: page.lastRev - 1001 });
+
+    const view = new ChannelView(client, id, { userId });
+    await view.open();
+    expect(view.messages.find((m) => m.id === gone.id)).toMatchObject({ body: '', deletedAt: expect.any(String) });
+    const d = await say(id, 'after the drop');
+    await until(view, () => view.messages.some((m) => m.id === d.id), 'a live message');
+    expect(view.error).toBeUndefined();
+    view.close();
+  });
+
+  it('forgets a cached channel the viewer may no longer read, and says why', async () => {
+    const store = new MemoryMessageStore();
+    const { client, userId } = await connect('leaver', store);
+    const id = await room(client);
+    await say(id, 'members only');
+    const first = new ChannelView(client, id, { userId });
+    await first.open();
+    expect(await closeAndRead(first, store, userId)).toBeDefined();
+    await client.leaveChannel(id);
+
+    const again = new ChannelView(client, id, { userId });
+    await expect(again.open()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(again.messages).toEqual([]);
+    expect(await store.read(userId, id)).toBeUndefined();
+  });
+
+  it('writes nothing for a user once they signed out, even a change still waiting to be written', async () => {
+    const store = new MemoryMessageStore();
+    const { client, userId } = await connect('late-writer', store);
+    const id = await room(client);
+    const view = new ChannelView(client, id, { userId, cacheDelayMs: 60_000 });
+    await view.open();
+    await client.logout();
+    view.close();
+    await view.saved();
+    expect(await store.read(userId, id)).toBeUndefined();
+  });
+
+  it('forgets the token and the cache when the server no longer knows the session', async () => {
+    const store = new MemoryMessageStore();
+    const { client, userId } = await connect('revoked', store);
+    const id = await room(client);
+    const view = new ChannelView(client, id, { userId });
+    await view.open();
+    expect(await closeAndRead(view, store, userId)).toBeDefined();
+    // The same session ended elsewhere (another device of theirs logged it out).
+    const elsewhere = new ChatClient({ url: chat.server.url, token: client.token });
+    await elsewhere.logout();
+    expect(await client.me()).toBeNull();
+    expect(client.token).toBeNull();
+    expect(await store.read(userId, id)).toBeUndefined();
+  });
+
   it("never shows a user another user's cache: a sign-in on the device claims it, a logout clears it", async () => {
     const store = new MemoryMessageStore();
     const { client, userId } = await connect('first-user', store);

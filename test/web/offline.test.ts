@@ -133,6 +133,15 @@ describeWithBrowser('the web page without a server', () => {
       }
       const stored = (await friend.history(general, { last: 100 })).data!.messages.edges;
       expect(stored.filter((e) => e.node.body === 'typed without a server')).toHaveLength(1);
+
+      // Signing out leaves nothing of the user on the device: no cached message, no saved viewer or channels.
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('button', { name: 'Send me a code' }).waitFor();
+      expect(await cacheHolds(page, 'said before the outage')).toBe(false);
+      const saved = await page.evaluate(() =>
+        ['chat.viewer', 'chat.channels', 'chat.token'].map((key) => (globalThis as any).localStorage.getItem(key)),
+      );
+      expect(saved).toEqual([null, null, null]);
     });
 
     it('draws the first message sooner from the cache (measured, printed; not asserted)', async () => {

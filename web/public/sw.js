@@ -4,12 +4,22 @@
 const CACHE = 'chat-app-v1';
 const PAGE = '/app/';
 
-/** The page and the assets it names, fetched and kept together. */
+/**
+ * The page and the assets it names, fetched and kept together; assets of earlier versions of the page are dropped.
+ * Only an HTML page is kept (any path under /app/ answers the page; files such as /app/sw.js are not pages).
+ */
 async function keepPage(cache, response) {
+  if (!(response.headers.get('content-type') ?? '').startsWith('text/html')) return;
   const html = await response.clone().text();
   const assets = [...html.matchAll(/(?:src|href)="(\/app\/assets\/[^"]+)"/g)].map((match) => match[1]);
   await cache.addAll(assets);
   await cache.put(PAGE, response);
+  const current = new Set(assets.map((path) => new URL(path, self.location.origin).href));
+  for (const request of await cache.keys()) {
+    if (new URL(request.url).pathname.startsWith(`${PAGE}assets/`) && !current.has(request.url)) {
+      await cache.delete(request);
+    }
+  }
 }
 
 self.addEventListener('install', (event) => {
@@ -41,7 +51,12 @@ self.addEventListener('fetch', (event) => {
         const cache = await caches.open(CACHE);
         try {
           const response = await fetch(event.request);
-          if (response.ok) event.waitUntil(keepPage(cache, response.clone()).catch(() => undefined));
+          if (response.ok) {
+            event.waitUntil(keepPage(cache, response.clone()).catch(() => undefined));
+            return response;
+          }
+          // A proxy's 502 or 503 while the server is away: the kept page, which says it is offline.
+          if (response.status >= 500) return (await cache.match(PAGE)) ?? response;
           return response;
         } catch (error) {
           const kept = await cache.match(PAGE);

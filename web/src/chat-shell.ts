@@ -23,6 +23,7 @@ export class ChatShell {
     'Offline: showing what this device saved. Messages you send go out when the connection is back.',
   );
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private destroyed = false;
   private readonly alert = h('p', { class: 'alert', role: 'alert' });
   private queue: SendQueue | undefined;
   private screen: ChannelScreen | undefined;
@@ -65,6 +66,7 @@ export class ChatShell {
   }
 
   destroy(): void {
+    this.destroyed = true;
     clearTimeout(this.retryTimer);
     this.screen?.destroy();
     this.stopWatching?.();
@@ -109,11 +111,15 @@ export class ChatShell {
   private async refreshChannels(): Promise<Channel[]> {
     clearTimeout(this.retryTimer);
     try {
-      this.channels = await this.client.channels();
+      const channels = await this.client.channels();
+      // Signed out (or another user in) meanwhile: nothing of this page is kept.
+      if (this.destroyed) return channels;
+      this.channels = channels;
       savedSession.saveChannels(this.viewer.id, this.channels);
       this.offlineBanner.hidden = true;
     } catch (error) {
       if (!(error instanceof ChatError) || !error.transient) throw error;
+      if (this.destroyed) return this.channels;
       if (!this.channels.length) this.channels = savedSession.channels(this.viewer.id) ?? [];
       this.offlineBanner.hidden = false;
       this.retryTimer = setTimeout(() => void this.refreshChannels().catch(() => undefined), 5000);
