@@ -12,6 +12,7 @@ import { DAY, TestClock } from '../support/clock';
 import { describeReal } from '../support/profiles';
 import { eventually } from '../support/eventually';
 import { describeLeavers } from '../support/leavers';
+import { itLetsASecondConnectionTakeOver } from '../support/takeover';
 import { signedInUser, useChatServer } from '../support/chat-server';
 import { startTestServer, type TestServer } from '../support/test-server';
 
@@ -233,25 +234,7 @@ describeReal('direct MQTT clients on Mosquitto with dynamic security (%s)', (_na
     }
   });
 
-  it("lets a second connection with the session's credentials take the first one's place, and its persistent session", async () => {
-    const user = await chat.user('two-phones');
-    const general = defaultChannelId('general');
-    const first = await connect(user, { clean: false });
-    await first.subscribeAsync(topicOf(general), { qos: 1 });
-    const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
-    const second = await connect(user, { clean: false });
-    try {
-      await firstClosed;
-      // No SUBSCRIBE on the second connection: the subscription is the persistent session's.
-      const got = new Promise<string>((resolve) => second.once('message', (_t, p) => resolve(p.toString())));
-      const sent = (await owner.send(general, 'to the session')).data!.sendMessage;
-      expect(JSON.parse(await got).message.id).toBe(sent.id);
-      expect(second.connected).toBe(true);
-    } finally {
-      await first.endAsync(true);
-      await second.endAsync(true);
-    }
-  });
+  itLetsASecondConnectionTakeOver(() => ({ chat, owner, connect }));
 
   it('closes the connection of a client whose packet is over max_packet_size (MQTT 5: after a DISCONNECT 0x95)', async () => {
     const user = await chat.user('big-packet');

@@ -9,6 +9,7 @@ import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, LEAVE, type TestUser } from '../support/chat';
 import { codesOf, gql } from '../support/graphql';
 import { describeLeavers } from '../support/leavers';
+import { itLetsASecondConnectionTakeOver } from '../support/takeover';
 import { connectWith, MqttListener } from '../support/mqtt-listener';
 import { eachProfile } from '../support/profiles';
 import type { TestServer } from '../support/test-server';
@@ -170,25 +171,7 @@ describe('direct MQTT clients on the embedded broker', () => {
     await client.endAsync(true);
   });
 
-  it("lets a second connection with the session's credentials take the first one's place, and its persistent session", async () => {
-    const user = await chat.user('two-phones');
-    const general = defaultChannelId('general');
-    const first = await connect(user, { clean: false });
-    await first.subscribeAsync(topicOf(general), { qos: 1 });
-    const firstClosed = new Promise<void>((resolve) => first.once('close', () => resolve()));
-    const second = await connect(user, { clean: false });
-    try {
-      await firstClosed;
-      // No SUBSCRIBE on the second connection: the subscription is the persistent session's.
-      const got = new Promise<string>((resolve) => second.once('message', (_t, p) => resolve(p.toString())));
-      const sent = (await owner.send(general, 'to the session')).data!.sendMessage;
-      expect(JSON.parse(await got).message.id).toBe(sent.id);
-      expect(second.connected).toBe(true);
-    } finally {
-      await first.endAsync(true);
-      await second.endAsync(true);
-    }
-  });
+  itLetsASecondConnectionTakeOver(() => ({ chat, owner, connect }));
 
   it('stops accepting the credentials after logout, and disconnects the clients using them', async () => {
     const user = await chat.user('leaving');
