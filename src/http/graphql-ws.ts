@@ -7,7 +7,8 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { Metrics } from '../metrics';
 import { buildContext, bearerToken, type Context, type ContextBase } from '../schema/context';
 import { tooManyOperations } from '../errors';
-import { checkOperation, costError } from '../schema/operation-limits';
+import { checkedDocuments } from '../schema/checked-documents';
+import { costError } from '../schema/operation-limits';
 import type { Quota } from '../quota';
 import { sharedSubscribe, subscriptionKey } from './shared-subscribe';
 import { type DocumentNode, execute, getOperationAST, GraphQLError, OperationTypeNode } from 'graphql';
@@ -67,6 +68,8 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
   const sockets = new Map<WebSocket, SocketState>();
   /** Each checked document's source text: subscribers of the same text share executions (shared-subscribe.ts). */
   const sources = new WeakMap<DocumentNode, string>();
+  /** Documents parsed and validated once per source text (a socket's sends repeat one mutation). */
+  const check = checkedDocuments(options.schema, options.validationRules);
 
   const cleanup = useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
@@ -156,7 +159,7 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
           return errors;
         };
         try {
-          const checked = checkOperation(options.schema, payload.query, options.validationRules);
+          const checked = check(payload.query);
           if (!('kind' in checked)) return refuse(checked);
           const tooCostly = costError(options.schema, checked, payload.variables ?? undefined, payload.operationName);
           if (tooCostly) return refuse([tooCostly]);
