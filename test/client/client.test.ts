@@ -6,7 +6,6 @@ import {
   ChannelView,
   ChatClient,
   ChatError,
-  type ConnectionState,
   DELETED_TEXT,
   displayRows,
   type Message,
@@ -16,42 +15,13 @@ import { FileQueueStorage } from '../../client/node';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { TestUser, uniqueEmail, uniqueId } from '../support/chat';
-import { FlakyNetwork, signInClient } from '../support/client';
+import { FlakyNetwork, signInClient, socketState, until } from '../support/client';
 import { eventually } from '../support/eventually';
 import { markUntilHeard } from '../support/viewer-events';
 import { eachProfile } from '../support/profiles';
 import { codeIn } from '../support/smtp-sink';
 import { anotherSession, useChatServer } from '../support/chat-server';
 import type { TestServer } from '../support/test-server';
-
-/** Resolves once `check` holds, re-checked on every change `subscribe` reports (an event, not a sleep). */
-function until(subscribe: (listener: () => void) => () => void, check: () => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`timed out waiting for ${what}`));
-    }, 20_000);
-    const stop = subscribe(() => {
-      if (!check()) return;
-      clearTimeout(timer);
-      stop();
-      resolve();
-    });
-    if (check()) {
-      clearTimeout(timer);
-      stop();
-      resolve();
-    }
-  });
-}
-
-/** Resolves once the client's socket is in `state`. */
-const socketState = (client: ChatClient, state: ConnectionState) =>
-  until(
-    (listener) => client.onConnectionChange(listener),
-    () => client.connectionState === state,
-    `the socket ${state}`,
-  );
 
 const seqsOf = (messages: readonly Message[]) => messages.map((m) => m.seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

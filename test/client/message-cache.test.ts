@@ -15,7 +15,7 @@ import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { TestUser, uniqueId } from '../support/chat';
 import { anotherSession, useChatServer } from '../support/chat-server';
-import { FlakyNetwork, signInClient } from '../support/client';
+import { FlakyNetwork, signInClient, socketState, until } from '../support/client';
 import { eachProfile } from '../support/profiles';
 
 const dirs: string[] = [];
@@ -108,21 +108,8 @@ describe('SqliteMessageStore', () => {
 });
 
 /** Resolves once `check` holds, re-checked on every change of the view (an event, not a sleep). */
-function until(view: ChannelView, check: () => boolean, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (check()) return resolve();
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`timed out waiting for ${what}; held ${JSON.stringify(view.messages.map((m) => m.seq))}`));
-    }, 20_000);
-    const stop = view.onChange(() => {
-      if (!check()) return;
-      clearTimeout(timer);
-      stop();
-      resolve();
-    });
-  });
-}
+const viewUntil = (view: ChannelView, check: () => boolean, what: string) =>
+  until((listener) => view.onChange(listener), check, what);
 
 /** Closes `view` (which writes its cache) and reads what `store` then holds of its channel. */
 async function closeAndRead(
@@ -134,17 +121,6 @@ async function closeAndRead(
   await view.saved();
   return store.read(userId, view.channelId);
 }
-
-/** Resolves once the client's socket is connected (a socket still opening when the test ends would fail it). */
-const connected = (client: ChatClient) =>
-  new Promise<void>((resolve) => {
-    if (client.connectionState === 'connected') return resolve();
-    const stop = client.onConnectionChange((state) => {
-      if (state !== 'connected') return;
-      stop();
-      resolve();
-    });
-  });
 
 const isContiguous = (seqs: number[]) => seqs.every((seq, i) => i === 0 || seq === seqs[i - 1] + 1);
 
@@ -202,7 +178,7 @@ describe.each(eachProfile)('ChannelView with a message cache (%s)', (_name, prof
     const second = new ChannelView(client, id, { userId, pageSize: 3 });
     const opened = second.open();
     // Before any answer: the cache is on screen.
-    await until(second, () => second.messages.length === count, 'the cached messages');
+    await viewUntil(second, () => second.messages.length === count, 'the cached messages');
     expect(second.messages.map((m) => m.body)).toContain('b');
     await opened;
     expect(second.offline).toBe(true);
@@ -210,7 +186,7 @@ describe.each(eachProfile)('ChannelView with a message cache (%s)', (_name, prof
     net.restore();
     second.reconnect();
     const shown = (m: Message) => second.messages.find((held) => held.id === m.id);
-    await until(
+    await viewUntil(
       second,
       () => shown(c) !== undefined && shown(a)?.body === 'a, edited while away' && shown(b)?.deletedAt != null,
       'the new message, the edit and the deletion',
@@ -223,7 +199,7 @@ describe.each(eachProfile)('ChannelView with a message cache (%s)', (_name, prof
     expect(seqs.at(-1)).toBe(c.seq);
     // Live from there: a message stored now arrives once.
     const d = await say(id, 'd');
-    await until(second, () => shown(d) !== undefined, 'a live message');
+    await viewUntil(second, () => shown(d) !== undefined, 'a live message');
     expect(second.messages.filter((m) => m.id === d.id)).toHaveLength(1);
     // The cache now holds the reconciled channel.
     const after = (await closeAndRead(second, store, userId))!;
@@ -258,7 +234,7 @@ describe.each(eachProfile)('ChannelView with a message cache (%s)', (_name, prof
     await first.open();
     const live: Message[] = [];
     for (let i = 1; i <= 6; i++) live.push(await say(id, `live ${i}`));
-    await until(first, () => first.messages.some((m) => m.id === live[5].id), 'the live messages');
+    await viewUntil(first, () => first.messages.some((m) => m.id === live[5].id), 'the live messages');
     expect((await closeAndRead(first, store, userId))!.messages.map((m) => m.body)).toEqual(
       live.slice(2).map((m) => m.body),
     );
@@ -308,7 +284,7 @@ describe.each(eachProfile)('ChannelView with a message cache (%s)', (_name, prof
     await view.open();
     expect(view.messages.find((m) => m.id === gone.id)).toMatchObject({ body: '', deletedAt: expect.any(String) });
     const d = await say(id, 'after the drop');
-    await until(view, () => view.messages.some((m) => m.id === d.id), 'a live message');
+    await viewUntil(view, () => view.messages.some((m) => m.id === d.id), 'a live message');
     expect(view.error).toBeUndefined();
     view.close();
   });
@@ -375,7 +351,7 @@ describe.each(eachProfile)('ChannelView with a message cache (%s)', (_name, prof
     const general = defaultChannelId('general');
     const view2 = new ChannelView(other.client, general, { userId: other.userId });
     await view2.open();
-    await connected(other.client);
+    await socketState(other.client, 'connected');
     expect(await closeAndRead(view2, store, other.userId)).toBeDefined();
     await other.client.logout();
     expect(await store.read(other.userId, general)).toBeUndefined();

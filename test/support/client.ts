@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { ChatClient, type ChatClientOptions } from '../../client';
+import { ChatClient, type ChatClientOptions, type ConnectionState } from '../../client';
 import { uniqueEmail } from './chat';
 import { codeIn, type SmtpSink } from './smtp-sink';
 import type { TestServer } from './test-server';
@@ -57,3 +57,36 @@ export class FlakyNetwork {
     this.online = true;
   }
 }
+
+/** Resolves once `check` holds, re-checked on every change `subscribe` reports (an event, not a sleep). */
+export function until(
+  subscribe: (listener: () => void) => () => void,
+  check: () => boolean,
+  what: string,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`timed out waiting for ${what}`));
+    }, 20_000);
+    const stop = subscribe(() => {
+      if (!check()) return;
+      clearTimeout(timer);
+      stop();
+      resolve();
+    });
+    if (check()) {
+      clearTimeout(timer);
+      stop();
+      resolve();
+    }
+  });
+}
+
+/** Resolves once the client's socket is in `state`. */
+export const socketState = (client: ChatClient, state: ConnectionState) =>
+  until(
+    (listener) => client.onConnectionChange(listener),
+    () => client.connectionState === state,
+    `the socket ${state}`,
+  );
