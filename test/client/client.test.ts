@@ -2,15 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import {
-  ChannelView,
-  ChatClient,
-  ChatError,
-  DELETED_TEXT,
-  displayRows,
-  type Message,
-  SendQueue,
-} from '../../client';
+import { ChannelView, ChatClient, ChatError, DELETED_TEXT, displayRows, type Message, SendQueue } from '../../client';
 import { FileQueueStorage } from '../../client/node';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
