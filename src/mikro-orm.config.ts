@@ -49,21 +49,33 @@ export function ormOptions(database: Config['database'], log: (message: string) 
     // The send path's transaction goes as two multi-statement queries (PlainSql.transaction). Every parameter is
     // escaped by the ORM before it reaches the text, as in any of its queries.
     multipleStatements: true,
-    pool: { min: 0, max: 16, afterCreate: readCommitted },
+    pool: { min: 0, max: 16, afterCreate: sessionSettings },
   });
 }
 
 /**
- * Every transaction on MySQL runs READ COMMITTED. Under the default REPEATABLE READ, `SELECT … FOR UPDATE` of a row
- * that does not exist yet takes a gap lock, and two transactions inserting different keys into one gap deadlock;
- * with READ COMMITTED the second insert of the same key waits, then fails as a unique-key violation the caller can
- * answer. Set once per pooled connection (a pool hook), so a transaction costs no extra round trip for it.
+ * Settings of every pooled MySQL connection, made once when the pool opens it (a transaction costs no extra round
+ * trip for them):
+ * - Every transaction runs READ COMMITTED. Under the default REPEATABLE READ, `SELECT … FOR UPDATE` of a row that
+ *   does not exist yet takes a gap lock, and two transactions inserting different keys into one gap deadlock; with
+ *   READ COMMITTED the second insert of the same key waits, then fails as a unique-key violation the caller can answer.
+ * - On a Galera node (`wsrep_on` is ON), reads are causal (`wsrep_sync_wait = 1`): a read, and a transaction's start,
+ *   first wait until this node has applied every write the cluster had committed, so what a client wrote through
+ *   one instance (on one node) is what it reads through another (README, "Running more than one of everything").
  */
-function readCommitted(
-  connection: { query(sql: string, done: (error: Error | null) => void): void },
+function sessionSettings(
+  connection: { query(sql: string, done: (error: Error | null, rows?: unknown) => void): void },
   done: (error: Error | null, connection: unknown) => void,
 ): void {
-  connection.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED', (error) => done(error, connection));
+  connection.query(
+    "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED; SHOW VARIABLES LIKE 'wsrep_on'",
+    (error, results) => {
+      if (error) return done(error, connection);
+      const [, wsrep] = results as [unknown, { Value?: string }[]];
+      if (wsrep[0]?.Value !== 'ON') return done(null, connection);
+      connection.query('SET SESSION wsrep_sync_wait = 1', (syncError) => done(syncError, connection));
+    },
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeadlockException, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { notFound, rateLimited } from '../errors';
+import { DomainError, ErrorCode, notFound, rateLimited } from '../errors';
 import { accessRefusal, isChannelId } from './channel-access';
 import type { Step } from './store/plain-sql';
 import { ChannelSequence, lockedChannels, memberKeys, sendTimes, type MessageStore } from './store/message.store';
@@ -19,6 +19,9 @@ export interface SendRate {
   sends: number;
   windowMs: number;
 }
+
+/** How often a batch rolled back as a deadlock (or a lost Galera certification) runs before its sends are refused. */
+const MAX_ATTEMPTS = 10;
 
 interface Waiting extends PendingSend {
   channelId: string;
@@ -84,11 +87,23 @@ export class GroupCommit {
         else send.resolve(outcome);
       });
     } catch (error) {
-      // Multi-row inserts of two instances' batches can deadlock on the shared secondary indexes (sender,
-      // clientMessageId): MySQL rolls one back, which is then simply run again.
-      if (error instanceof DeadlockException && attempt < 5) {
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      // Rolled back as a deadlock: multi-row inserts of two instances' batches can deadlock on the shared secondary
+      // indexes (sender, clientMessageId), and on a Galera cluster a batch that lost certification to another node's
+      // commit (on the same channel rows) fails the same way. Nothing of it stayed: the whole batch runs again, and
+      // takes its seqs again after the winner's.
+      if (error instanceof DeadlockException && attempt < MAX_ATTEMPTS) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
         await this.commit(batch, attempt + 1);
+        return;
+      }
+      if (error instanceof DeadlockException) {
+        const busy = new DomainError(
+          ErrorCode.UNAVAILABLE,
+          'The channel is too busy right now; send again.',
+          { retryAfterSeconds: 1 },
+          error,
+        );
+        for (const send of batch) send.reject(busy);
         return;
       }
       // One duplicate clientMessageId fails the whole shared transaction: store the others one by one.
