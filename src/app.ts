@@ -149,6 +149,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
           resolverTimeoutMs: options.resolverTimeoutMs ?? OPERATION_LIMITS.resolverTimeoutMs,
         },
         sessionCheckMs: options.sessionCheckMs,
+        brokerAccess: realtime.brokerAccess,
       }),
       (http) => http.close(),
     );
@@ -167,7 +168,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       logger.warn(
         { mqttUrl: config.mqtt.url },
         'MQTT_ACCESS_CONTROL=none with an external broker: the broker checks none of the credentials mqttCredentials hands out, ' +
-          'so anyone who can reach it reads every channel and publishes on its topics; set MQTT_ACCESS_CONTROL=dynsec ' +
+          'so anyone who can reach it reads every channel and publishes on its topics; set MQTT_ACCESS_CONTROL=dynsec or http ' +
           '(production refuses to start like this)',
       );
     }

@@ -85,10 +85,26 @@ const env = z.object({
     }),
   MIGRATE_ON_START: flag(true),
   ALLOW_EMBEDDED: flag(false),
-  MQTT_URL: optional(url(['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'])),
+  MQTT_URL: optional(
+    z
+      .string()
+      .transform((v) => v.split(',').map((u) => u.trim()))
+      .refine(
+        (urls) =>
+          urls.every(
+            (u) => URL.canParse(u) && ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'].includes(new URL(u).protocol),
+          ),
+        {
+          message:
+            'must be a URL starting with mqtt:// or mqtts:// or tcp:// or ssl:// or ws:// or wss://, or a comma-separated list of them (nodes of one cluster)',
+        },
+      ),
+  ),
   MQTT_USERNAME: optional(z.string()),
   MQTT_PASSWORD: optional(z.string()),
-  MQTT_ACCESS_CONTROL: z.enum(['none', 'dynsec'], { message: 'must be none or dynsec' }).default('none'),
+  MQTT_ACCESS_CONTROL: z.enum(['none', 'dynsec', 'http'], { message: 'must be none, dynsec or http' }).default('none'),
+  MQTT_AUTH_TOKEN: optional(z.string().min(32, 'must be at least 32 characters')),
+  MQTT_MANAGEMENT_URL: optional(url(['http:', 'https:'])),
   MQTT_TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_.-]+$/, 'must be one topic level of letters, digits, dot, dash or underscore')
@@ -178,6 +194,15 @@ function parse(raw: z.infer<typeof env>) {
         `"${raw.MQTT_USERNAME}" is a name the server gives its own broker accounts; name the admin account otherwise`,
       );
   }
+  if (!embeddedBroker && raw.MQTT_ACCESS_CONTROL === 'http') {
+    if (!raw.MQTT_AUTH_TOKEN)
+      refuse('MQTT_AUTH_TOKEN', "required for http: the broker's callbacks must present it, so nobody else can ask");
+    if (!raw.MQTT_MANAGEMENT_URL)
+      refuse(
+        'MQTT_MANAGEMENT_URL',
+        "required for http: the management API (with an administrator's credentials) through which access that ends disconnects its clients",
+      );
+  }
   if (production) {
     if (embeddedDatabase && !raw.ALLOW_EMBEDDED)
       refuse(
@@ -187,13 +212,15 @@ function parse(raw: z.infer<typeof env>) {
     if (embeddedBroker && !raw.ALLOW_EMBEDDED)
       refuse('MQTT_URL', 'the embedded broker is refused in production; set the broker URL (or ALLOW_EMBEDDED=1)');
     if (!embeddedBroker && raw.MQTT_ACCESS_CONTROL === 'none')
-      refuse('MQTT_ACCESS_CONTROL', '"none" is refused in production; use dynsec');
+      refuse('MQTT_ACCESS_CONTROL', '"none" is refused in production; use dynsec or http');
     if (raw.SMTP_URL === undefined) refuse('SMTP_URL', 'required in production (codes are only logged in development)');
     if (raw.AUTH_SECRET === undefined) refuse('AUTH_SECRET', 'required in production');
     const weakAuth = weakSecret(raw.AUTH_SECRET!);
     if (weakAuth) refuse('AUTH_SECRET', weakAuth);
     const weakBroker = raw.MQTT_PASSWORD === undefined ? undefined : weakSecret(raw.MQTT_PASSWORD);
     if (weakBroker) refuse('MQTT_PASSWORD', weakBroker);
+    const weakCallback = raw.MQTT_AUTH_TOKEN === undefined ? undefined : weakSecret(raw.MQTT_AUTH_TOKEN);
+    if (weakCallback) refuse('MQTT_AUTH_TOKEN', weakCallback);
   }
 
   return {
@@ -207,10 +234,17 @@ function parse(raw: z.infer<typeof env>) {
     },
     database: { url: raw.DATABASE_URL, embedded: embeddedDatabase, migrateOnStart: raw.MIGRATE_ON_START },
     mqtt: {
-      url: raw.MQTT_URL,
+      /** The broker's address (the first node of a cluster); undefined for the embedded broker. */
+      url: raw.MQTT_URL?.[0],
+      /** Every node of the broker's cluster, in the order the server tries them; empty for the embedded broker. */
+      urls: raw.MQTT_URL ?? [],
       username: raw.MQTT_USERNAME,
       password: raw.MQTT_PASSWORD,
       accessControl: raw.MQTT_ACCESS_CONTROL,
+      /** With http: the token the broker's callbacks present (as the password of HTTP basic authentication). */
+      authToken: raw.MQTT_AUTH_TOKEN,
+      /** With http: the broker's management API, with an administrator's credentials in the URL. */
+      managementUrl: raw.MQTT_MANAGEMENT_URL,
       topicPrefix: raw.MQTT_TOPIC_PREFIX,
       embeddedPort: raw.MQTT_EMBEDDED_PORT,
       /** Where the embedded broker's TCP port listens: loopback unless configured (MQTT over WebSockets is at /mqtt). */

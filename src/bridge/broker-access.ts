@@ -102,6 +102,22 @@ export class BrokerAccess {
     return userId ? { kind: 'user', userId, sessionId } : null;
   }
 
+  /** The first level of every topic the server publishes on. */
+  get topicPrefix(): string {
+    return this.topics.prefix;
+  }
+
+  /**
+   * Who a broker user name is, when the broker has authenticated it already (it asks about its subscriptions later):
+   * the user of a session in force, or null for any other name or a session that has ended.
+   */
+  async sessionIdentity(username: string): Promise<BrokerIdentity | null> {
+    if (!username.startsWith(USER_PREFIX)) return null;
+    const sessionId = username.slice(USER_PREFIX.length);
+    const userId = (await this.auth.activeSessions([sessionId])).get(sessionId);
+    return userId ? { kind: 'user', userId, sessionId } : null;
+  }
+
   /** Whether a user may subscribe to a topic: exactly one channel topic (no wildcards) of a channel they can read. */
   async maySubscribe(identity: BrokerIdentity, topic: string): Promise<boolean> {
     if (identity.kind === 'server') return true;
@@ -140,6 +156,11 @@ export class BrokerAccess {
   /** The one client id a session's credentials connect with. */
   clientIdOf(sessionId: string): string {
     return `c-${sessionId}`;
+  }
+
+  /** The session a client id belongs to, or undefined for one no session connects with. */
+  sessionOfClientId(clientId: string): string | undefined {
+    return clientId.startsWith('c-') ? clientId.slice(2) : undefined;
   }
 
   private passwordOf(sessionId: string): string {

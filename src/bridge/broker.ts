@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { Quota } from '../quota';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 
-/** The server's connection to its MQTT broker: Mosquitto at MQTT_URL, or the embedded Aedes broker. */
+/** The server's connection to its MQTT broker: the broker (or cluster) at MQTT_URL, or the embedded Aedes broker. */
 export interface BrokerConnection {
   readonly client: MqttClient;
   /** Set when the broker runs inside this process. */
@@ -54,6 +54,8 @@ export async function connectBroker(
       });
   const url = config.mqtt.url ?? `mqtt://${localAddress(config.mqtt.embeddedHost)}:${embedded!.port}`;
   const client = mqtt.connect(url, {
+    // The nodes of a clustered broker (MQTT_URL a list): a lost connection is made again to the next node.
+    ...(config.mqtt.urls.length > 1 ? { servers: config.mqtt.urls.map(serverOf) } : {}),
     clientId: `chat-server-${randomUUID()}`,
     username: embedded ? embedded.serverCredentials.username : (options.account?.username ?? config.mqtt.username),
     password: embedded ? embedded.serverCredentials.password : (options.account?.password ?? config.mqtt.password),
@@ -104,6 +106,18 @@ export function disableNagle(client: MqttClient): MqttClient {
     if (packet.cmd === 'connect') apply();
   });
   return client;
+}
+
+/** One node of a clustered broker, as mqtt.js takes it. */
+function serverOf(url: string): {
+  host: string;
+  port: number;
+  protocol: 'mqtt' | 'mqtts' | 'ws' | 'wss' | 'tcp' | 'ssl';
+} {
+  const parsed = new URL(url);
+  const protocol = parsed.protocol.slice(0, -1) as 'mqtt' | 'mqtts' | 'ws' | 'wss' | 'tcp' | 'ssl';
+  const defaults = { mqtt: 1883, tcp: 1883, mqtts: 8883, ssl: 8883, ws: 80, wss: 443 };
+  return { host: parsed.hostname, port: Number(parsed.port) || defaults[protocol], protocol };
 }
 
 /** An address this process reaches a listener on `host` by (the loopback address for a wildcard). */

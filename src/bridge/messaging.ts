@@ -17,6 +17,8 @@ export interface Messaging {
   readonly dynsec: DynamicSecurity | undefined;
   /** Signs and checks what the instances tell each other through the broker. */
   readonly signer: PayloadSigner;
+  /** The server's own account on an external broker, when the server keeps it (dynsec and http access control). */
+  readonly serverAccount: { username: string; password: string } | undefined;
   /** Ends the broker connection (and the embedded broker), then the admin connection. */
   close(): Promise<void>;
 }
@@ -62,6 +64,9 @@ export async function connectMessaging(config: Config, options: MessagingOptions
       { serverAccount: account, ...options.dynsec },
     );
     await dynsec.prepare();
+  } else if (config.mqtt.url && config.mqtt.accessControl === 'http') {
+    // The broker asks the server's own callbacks about this account too (src/http/broker-callbacks.routes.ts).
+    account = serverAccount(config.mqtt.topicPrefix, config.auth.secret);
   }
   let broker: BrokerConnection;
   try {
@@ -82,6 +87,7 @@ export async function connectMessaging(config: Config, options: MessagingOptions
     broker,
     dynsec,
     signer: new PayloadSigner(config.auth.secret),
+    serverAccount: account,
     close: async () => {
       await broker.close();
       await dynsec?.close();
@@ -90,13 +96,14 @@ export async function connectMessaging(config: Config, options: MessagingOptions
 }
 
 /**
- * The server's own publishing account on a dynsec broker. Its password is derived from the admin password
- * (MQTT_PASSWORD), which whoever holds could administer the broker anyway, and never from AUTH_SECRET.
+ * The server's own publishing account on an external broker. On a dynsec broker its password is derived from the
+ * admin password (MQTT_PASSWORD), which whoever holds could administer the broker anyway, never from AUTH_SECRET; with
+ * http access control, where only the server's callbacks check it, from AUTH_SECRET.
  */
-export function serverAccount(topicPrefix: string, adminPassword: string): { username: string; password: string } {
+export function serverAccount(topicPrefix: string, key: string): { username: string; password: string } {
   return {
     username: `${topicPrefix}-server`,
-    password: createHmac('sha256', adminPassword).update(`mqtt-server-account:${topicPrefix}`).digest('base64url'),
+    password: createHmac('sha256', key).update(`mqtt-server-account:${topicPrefix}`).digest('base64url'),
   };
 }
 

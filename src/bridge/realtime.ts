@@ -9,6 +9,7 @@ import { BrokerAccess } from './broker-access';
 import { LiveMessages, type LiveMessagesOptions } from './live-messages';
 import { ViewerEvents } from './viewer-events';
 import type { Messaging } from './messaging';
+import { RabbitMqRevocation } from './rabbitmq-revocation';
 import { Relay, type RelayOptions } from './relay';
 import { SessionBroadcast } from './session-broadcast';
 import type { StoredMessages } from './stored-messages';
@@ -103,6 +104,28 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
     dynsec && ((sessionId) => dynsec.sessionEnded(sessionId)),
   );
   broker.embedded?.enforce(brokerAccess, options.sessionCheckMs ?? 15_000);
+  const revocation =
+    config.mqtt.accessControl === 'http' && config.mqtt.managementUrl
+      ? new RabbitMqRevocation(
+          brokerAccess,
+          {
+            sessionsOf: (userId) => services.auth.sessionsOf(userId),
+            readableChannelIds: (userId) => services.channels.readableChannelIds(userId),
+            sessionsExpired: (since) => services.auth.sessionsExpired(since),
+          },
+          logger,
+          { managementUrl: config.mqtt.managementUrl, expiryCheckMs: options.sessionCheckMs },
+        )
+      : undefined;
+  if (revocation) {
+    // The instance where access ended tells the broker; the others hear of it through the broker too, and leave it.
+    accessEvents.on({
+      sessionEnded: (sessionId, origin) => origin === 'local' && revocation.sessionEnded(sessionId),
+      accessChanged: (userId, origin) => origin === 'local' && revocation.accessChanged(userId),
+      channelDeleted: (channelId, origin) => origin === 'local' && revocation.channelDeleted(channelId),
+    });
+    await revocation.start();
+  }
   await dynsec?.start({
     everyoneChannelIds: () => services.channels.defaultChannelIds(),
     personalChannelIds: (userId) => services.channels.personalChannelIds(userId),
@@ -120,6 +143,7 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
       await live.close();
       viewerEvents.close();
       sessionBroadcast.close();
+      revocation?.close();
       await relay.stop();
     },
   };

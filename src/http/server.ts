@@ -11,6 +11,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import proxyaddr from 'proxy-addr';
 import { WebSocketServer } from 'ws';
+import type { BrokerAccess } from '../bridge/broker-access';
 import type { Messaging } from '../bridge/messaging';
 import type { Config } from '../config';
 import { formatError } from '../errors';
@@ -21,6 +22,7 @@ import { bearerToken, buildContext, type Context, type ContextBase } from '../sc
 import { holdUserPlace, httpOperationPlugin, overQuotaPlugin } from '../schema/operation-guards';
 import { OPERATION_LIMITS, operationRules, withoutSuggestions } from '../schema/operation-limits';
 import type { AccessEvents } from '../services/access-events';
+import { brokerCallbackRoutes } from './broker-callbacks.routes';
 import { checkoutPageRoutes } from './checkout-pages.routes';
 import { serveGraphqlWs, type GraphqlWsServer } from './graphql-ws';
 import { healthRoutes, takesWrites } from './health.routes';
@@ -56,6 +58,8 @@ export interface HttpOptions {
   development: DevelopmentCheckout | undefined;
   /** How often sockets are checked for ended sessions (default 15 s). */
   sessionCheckMs?: number;
+  /** The rules of direct MQTT access, which the broker's callbacks ask (MQTT_ACCESS_CONTROL=http). */
+  brokerAccess: BrokerAccess;
 }
 
 /**
@@ -148,6 +152,16 @@ export async function startHttp(options: HttpOptions): Promise<HttpServer> {
       directMqtt: dynsec && (() => dynsec.healthy),
     }),
   );
+  if (!broker.embedded && config.mqtt.accessControl === 'http') {
+    app.use(
+      brokerCallbackRoutes({
+        access: options.brokerAccess,
+        token: config.mqtt.authToken!,
+        serverAccount: messaging.serverAccount!,
+        logger,
+      }),
+    );
+  }
   app.use(metricsRoutes(metrics, { token: config.metrics.token, production: config.production }));
   if (config.production && !config.metrics.token) logger.warn('GET /metrics is not served: set METRICS_TOKEN');
   const { checkout } = context.services;

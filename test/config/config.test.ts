@@ -142,6 +142,18 @@ describe('config', () => {
     );
   });
 
+  it('needs the callback token and the management API for http access control, and takes a broker cluster', () => {
+    const http = { MQTT_URL: 'mqtt://a:1883,mqtt://b:1883', MQTT_ACCESS_CONTROL: 'http' };
+    const token = 'a-token-of-at-least-thirty-two-characters';
+    expect(() => loadConfig(http)).toThrow(/^MQTT_AUTH_TOKEN: /);
+    expect(() => loadConfig({ ...http, MQTT_AUTH_TOKEN: 'short' })).toThrow(/^MQTT_AUTH_TOKEN: .*32/);
+    expect(() => loadConfig({ ...http, MQTT_AUTH_TOKEN: token })).toThrow(/^MQTT_MANAGEMENT_URL: /);
+    const config = loadConfig({ ...http, MQTT_AUTH_TOKEN: token, MQTT_MANAGEMENT_URL: 'http://admin:pw@a:15672' });
+    expect(config.mqtt).toMatchObject({ url: 'mqtt://a:1883', urls: ['mqtt://a:1883', 'mqtt://b:1883'] });
+    expect(config.mqtt).toMatchObject({ accessControl: 'http', authToken: token });
+    expect(() => loadConfig({ MQTT_URL: 'mqtt://a:1883,http://b' })).toThrow(/^MQTT_URL: .*comma-separated/);
+  });
+
   it.each([
     ['DATABASE_URL', { DATABASE_URL: undefined, MQTT_ACCESS_CONTROL: 'none' }],
     ['MQTT_URL', { MQTT_URL: undefined, MQTT_ACCESS_CONTROL: undefined }],

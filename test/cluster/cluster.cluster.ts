@@ -1,0 +1,238 @@
+import mqtt from 'mqtt';
+import { ChannelView, type ChatClient, ChatError, type Message } from '../../client';
+import { MqttCredentials } from '../../client/operations';
+import { defaultChannelId } from '../../src/services/channel.service';
+import { signInClient } from '../support/client';
+import { eventuallyPasses } from '../support/eventually';
+import { TestGalera } from '../support/galera';
+import { freePort } from '../support/mosquitto';
+import { TestRabbitCluster } from '../support/rabbitmq-cluster';
+import { ServerProcess } from '../support/server-process';
+import { SmtpSink } from '../support/smtp-sink';
+
+const PREFIX = 'cluster';
+const CHANNELS = [defaultChannelId('general'), defaultChannelId('random')];
+const SENDERS_PER_INSTANCE = 2;
+const MESSAGES_EACH = 20;
+const TOKEN = 'broker-callback-token-for-the-cluster-test';
+const KILLED_BROKER = 1;
+const KILLED_DATABASE = 2;
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The topology of README "Running more than one of everything": three server instances, each attached to a
+ * different node of a 3-node RabbitMQ cluster (MQTT_ACCESS_CONTROL=http: the broker asks the instances) and of a
+ * 3-node MariaDB Galera cluster (every node takes writes). Senders on every instance, graphql-ws subscribers on every
+ * instance, persistent MQTT clients on every broker node; one broker node and one database node are SIGKILLed under
+ * load and started again.
+ */
+describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with nodes failing', () => {
+  const sink = new SmtpSink();
+  let galera: TestGalera;
+  let rabbit: TestRabbitCluster;
+  const servers: ServerProcess[] = [];
+  const clients: ChatClient[] = [];
+  const mqttClients: mqtt.MqttClient[] = [];
+
+  beforeAll(async () => {
+    await sink.start();
+    galera = await TestGalera.start(3);
+    await galera.query(0, 'CREATE DATABASE chat_cluster CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+    const ports = [await freePort(), await freePort(), await freePort()];
+    // Broker node i asks instance i; the token travels as the password of HTTP basic authentication.
+    rabbit = await TestRabbitCluster.start(
+      ports.map((port) => `http://broker:${TOKEN}@127.0.0.1:${port}/mqtt/auth/rabbitmq`),
+    );
+    for (const [i, port] of ports.entries()) {
+      const server = new ServerProcess(port, {
+        NODE_ENV: 'test',
+        DATABASE_URL: galera.url(i, 'chat_cluster'),
+        // Its own broker node first, the others after it (the next one is tried when a node is lost).
+        MQTT_URL: [0, 1, 2].map((k) => rabbit.mqttUrl((i + k) % 3)).join(','),
+        MQTT_ACCESS_CONTROL: 'http',
+        MQTT_AUTH_TOKEN: TOKEN,
+        MQTT_MANAGEMENT_URL: rabbit.managementUrl(i),
+        MQTT_TOPIC_PREFIX: PREFIX,
+        SMTP_URL: sink.url,
+        LOGIN_CODES_PER_ADDRESS_PER_HOUR: '10000',
+        DEFAULT_CHANNELS: 'general,random',
+        WEB_APP: '0',
+        LOG_LEVEL: 'info',
+      });
+      await server.start(); // the first one migrates the new database
+      servers.push(server);
+    }
+  }, 600_000);
+
+  afterAll(async () => {
+    await Promise.all(mqttClients.map((c) => c.endAsync(true)));
+    await Promise.all(clients.map((c) => c.dispose()));
+    for (const server of servers) await server.stop();
+    await rabbit?.stop();
+    await galera?.stop();
+    await sink.stop();
+  }, 300_000);
+
+  const signIn = async (server: ServerProcess, tag: string) => {
+    const client = await signInClient(server, sink, tag, { reconnectDelayMs: () => 100 });
+    clients.push(client);
+    return client;
+  };
+
+  /** A persistent MQTT session (QoS 1, clean false) of the client's session, through broker node `first` first. */
+  const persistentMqtt = async (client: ChatClient, first: number, seen: Map<string, Message>) => {
+    const { mqttCredentials: credentials } = await client.request(MqttCredentials, {});
+    const connection = mqtt.connect({
+      servers: [0, 1, 2].map((k) => ({
+        host: '127.0.0.1',
+        port: Number(new URL(rabbit.mqttUrl((first + k) % 3)).port),
+      })),
+      clientId: credentials.clientId,
+      username: credentials.username,
+      password: credentials.password,
+      clean: false,
+      reconnectPeriod: 200,
+    });
+    mqttClients.push(connection);
+    connection.on('message', (_topic, payload) => {
+      const { message } = JSON.parse(payload.toString()) as { message: Message };
+      seen.set(message.id, message);
+    });
+    await new Promise((resolve) => connection.once('connect', resolve));
+    await connection.subscribeAsync(
+      CHANNELS.map((id) => `${PREFIX}/channel/${id}`),
+      { qos: 1 },
+    );
+    return connection;
+  };
+
+  it('stores every acknowledged send once, gap-free, and every subscriber gets every message once', async () => {
+    // Subscribers: a graphql-ws ChannelView per channel on every instance, a persistent MQTT client per broker node.
+    const observers = await Promise.all(servers.map((server, i) => signIn(server, `observer${i}`)));
+    const views = observers.flatMap((client) => CHANNELS.map((id) => new ChannelView(client, id)));
+    await Promise.all(views.map((view) => view.open()));
+    const mqttSeen = observers.map(() => new Map<string, Message>());
+    await Promise.all(observers.map((client, i) => persistentMqtt(client, i, mqttSeen[i])));
+
+    // Senders: each its own user on one instance, retrying each message with its clientMessageId until acknowledged.
+    const acknowledged: Message[] = [];
+    const waiters: { count: number; resolve: () => void }[] = [];
+    const acknowledgedAtLeast = (count: number) =>
+      acknowledged.length >= count
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => waiters.push({ count, resolve }));
+    const senders = await Promise.all(
+      servers.flatMap((server, i) =>
+        Array.from({ length: SENDERS_PER_INSTANCE }, (_, k) => signIn(server, `sender${i}-${k}`)),
+      ),
+    );
+    const retries = { count: 0 };
+    const sendUntilAcknowledged = async (client: ChatClient, channelId: string, body: string, id: string) => {
+      for (;;) {
+        try {
+          return await client.sendMessage({ channelId, body, clientMessageId: id });
+        } catch (error) {
+          if (!(error instanceof ChatError) || !error.transient) throw error;
+          retries.count++;
+          await pause(error.retryAfterSeconds ? error.retryAfterSeconds * 1000 : 200);
+        }
+      }
+    };
+    const total = senders.length * MESSAGES_EACH;
+    const sending = Promise.all(
+      senders.map(async (client, i) => {
+        for (let n = 1; n <= MESSAGES_EACH; n++) {
+          // Every sender writes to both channels: the instances' batches contend for the same channel rows.
+          const message = await sendUntilAcknowledged(client, CHANNELS[n % 2], `s${i} #${n}`, `s${i}-${n}`);
+          acknowledged.push(message);
+          for (const w of waiters.filter((w) => acknowledged.length >= w.count)) w.resolve();
+          await pause(150);
+        }
+      }),
+    );
+
+    // The faults, triggered by progress (not by the clock), while the senders go on.
+    const timeline: string[] = [];
+    await acknowledgedAtLeast(Math.round(total * 0.2));
+    await rabbit.kill(KILLED_BROKER);
+    timeline.push(`broker node ${KILLED_BROKER} killed at ${acknowledged.length} acks`);
+    await acknowledgedAtLeast(Math.round(total * 0.35));
+    await galera.kill(KILLED_DATABASE);
+    timeline.push(`database node ${KILLED_DATABASE} killed at ${acknowledged.length} acks`);
+    const ackedWhenDatabaseDied = acknowledged.length;
+    await acknowledgedAtLeast(Math.round(total * 0.6));
+    await rabbit.startNode(KILLED_BROKER);
+    timeline.push(`broker node back at ${acknowledged.length} acks`);
+    await galera.startNode(KILLED_DATABASE);
+    timeline.push(`database node back at ${acknowledged.length} acks`);
+    const ackedWhenBack = acknowledged.length;
+    await sending;
+
+    // 0. The faults happened mid-load.
+    expect(ackedWhenDatabaseDied).toBeLessThan(total);
+    expect(ackedWhenBack).toBeLessThan(total);
+
+    // 1. Every acknowledged send is stored exactly once (read on a node that never failed).
+    const stored = (await galera.query(
+      0,
+      'SELECT id, channel_id AS channelId, seq, client_message_id AS clientMessageId FROM chat_cluster.messages ORDER BY channel_id, seq',
+    )) as { id: string; channelId: string; seq: number; clientMessageId: string | null }[];
+    const userMessages = stored.filter((m) => m.clientMessageId?.startsWith('s'));
+    expect(userMessages).toHaveLength(total);
+    expect(new Set(userMessages.map((m) => m.clientMessageId)).size).toBe(total);
+    expect(new Set(acknowledged.map((m) => m.id))).toEqual(new Set(userMessages.map((m) => m.id)));
+
+    // 2. seq per channel is 1..N without a gap, on every node (the one that failed caught up).
+    for (let node = 0; node < galera.size; node++) {
+      const rows = (await galera.query(
+        node,
+        'SELECT channel_id AS channelId, seq FROM chat_cluster.messages ORDER BY channel_id, seq',
+      )) as { channelId: string; seq: number }[];
+      for (const id of CHANNELS) {
+        const seqs = rows.filter((m) => m.channelId === id).map((m) => m.seq);
+        expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+      }
+    }
+
+    // 3. Nothing stored stays unpublished; every instance is ready again, none was restarted.
+    await eventuallyPasses(async () => {
+      const [{ unpublished }] = await galera.query(
+        0,
+        'SELECT COUNT(*) AS unpublished FROM chat_cluster.messages WHERE published_at IS NULL',
+      );
+      expect(Number(unpublished)).toBe(0);
+    }, 60_000);
+    for (const server of servers) {
+      expect(server.running).toBe(true);
+      await eventuallyPasses(async () => expect((await fetch(`${server.url}/readyz`)).status).toBe(200), 60_000);
+    }
+
+    // 4. Every live graphql-ws subscriber holds exactly the stored messages, in seq order.
+    const expected = (channelId: string) => stored.filter((m) => m.channelId === channelId).map((m) => m.id);
+    await eventuallyPasses(() => {
+      for (const view of views) expect(view.messages.map((m) => m.id)).toEqual(expected(view.channelId));
+    }, 60_000).catch((error: unknown) => {
+      throw new Error(`${timeline.join('\n')}\n${String(error)}`);
+    });
+    for (const view of views) expect(view.error).toBeUndefined();
+
+    // 5. Every persistent MQTT client got every stored message (after de-duplication by id), from its session's
+    //    queue on the cluster, without reading any history: the one on the killed node too.
+    await eventuallyPasses(() => {
+      for (const seen of mqttSeen) {
+        for (const id of CHANNELS) {
+          const got = [...seen.values()].filter((m) => m.channelId === id).sort((x, y) => x.seq - y.seq);
+          expect(got.map((m) => m.id)).toEqual(expected(id));
+        }
+      }
+    }, 60_000);
+
+    // 6. The failed nodes are members again.
+    expect(await galera.clusterSize(0)).toBe(3);
+    console.log(
+      `cluster: ${total} messages from ${senders.length} senders on 3 instances, ${retries.count} retried sends; ${timeline.join('; ')}`,
+    );
+    for (const view of views) view.close();
+  });
+});
