@@ -154,6 +154,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
       (http) => http.close(),
     );
     publicUrl.listening(http.port);
+    messaging.broker.connect();
     if (
       messaging.broker.embedded &&
       isLoopback(config.mqtt.embeddedHost) &&

@@ -1,3 +1,4 @@
+import { DeadlockException } from '@mikro-orm/core';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /**
@@ -17,8 +18,9 @@ export const ErrorCode = {
   /** Added to the contract's list: a subscription whose client read too slowly was ended; resume with afterSeq. */
   SLOW_CONSUMER: 'SLOW_CONSUMER',
   /**
-   * Added to the contract's list: a part the operation needs is down for now (direct MQTT access control on the
-   * broker); nothing changed, ask again after `retryAfterSeconds`.
+   * Added to the contract's list: a part the operation needs is down or busy for now (direct MQTT access control on
+   * the broker; a transaction rolled back as a deadlock, which on a Galera cluster is a write that lost to another
+   * node's); nothing changed, ask again after `retryAfterSeconds`.
    */
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
@@ -86,6 +88,14 @@ export function formatError(
     // A refusal caused by a failure underneath (a payment provider's error) is answered by code, and logged.
     if (original.cause !== undefined) onInternal(original.cause);
     return { ...base, message: original.message, extensions: { ...original.extensions, code: original.code } };
+  }
+  // Rolled back whole (a deadlock, or a lost Galera certification): nothing changed, and the same request may pass.
+  if (original instanceof DeadlockException) {
+    return {
+      ...base,
+      message: 'The server was busy with a conflicting change; try again.',
+      extensions: { code: ErrorCode.UNAVAILABLE, retryAfterSeconds: 1 },
+    };
   }
   if (original instanceof GraphQLError && original.extensions?.code === ErrorCode.UNAUTHENTICATED) {
     return { ...base, message: original.message, extensions: { code: ErrorCode.UNAUTHENTICATED } };

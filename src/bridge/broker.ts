@@ -15,6 +15,8 @@ export interface BrokerConnection {
   readonly url: string;
   /** Whether the broker answers now (the client is connected). */
   isReady(): boolean;
+  /** Starts connecting, when `connectBroker` was told to `defer` (a no-op otherwise, or when called again). */
+  connect(): void;
   /**
    * Ends the client at once, then stops the embedded broker if there is one. Publications still queued are dropped:
    * their messages stay unpublished in the database, and a sweeper republishes them.
@@ -29,6 +31,12 @@ export interface BrokerOptions {
   connectTimeoutMs?: number;
   /** Connections per client address, which the embedded broker's TCP port counts too. */
   addresses?: Quota;
+  /**
+   * Make no connection until `connect()` is called: for a broker that asks this server's own HTTP callbacks about
+   * the server's account (MQTT_ACCESS_CONTROL=http), which answer only once the server listens. What is subscribed
+   * or published meanwhile waits, as while a broker is down.
+   */
+  defer?: boolean;
 }
 
 /**
@@ -57,6 +65,7 @@ export async function connectBroker(
     // The nodes of a clustered broker (MQTT_URL a list): a lost connection is made again to the next node.
     ...(config.mqtt.urls.length > 1 ? { servers: config.mqtt.urls.map(serverOf) } : {}),
     clientId: `chat-server-${randomUUID()}`,
+    manualConnect: options.defer === true,
     username: embedded ? embedded.serverCredentials.username : (options.account?.username ?? config.mqtt.username),
     password: embedded ? embedded.serverCredentials.password : (options.account?.password ?? config.mqtt.password),
     clean: true,
@@ -71,24 +80,35 @@ export async function connectBroker(
   client.on('offline', () => logger.warn({ url }, 'MQTT broker unreachable; reconnecting'));
   client.on('connect', () => logger.info({ url, embedded: Boolean(embedded) }, 'MQTT broker connected'));
 
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, options.connectTimeoutMs ?? 5000);
-    client.once('connect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+  let started = options.defer !== true;
+  if (started) await firstConnection(client, options.connectTimeoutMs ?? 5000);
 
   return {
     client,
     embedded,
     url,
     isReady: () => client.connected,
+    connect: () => {
+      if (started) return;
+      started = true;
+      client.connect();
+    },
     close: async () => {
       await client.endAsync(true);
       await embedded?.close();
     },
   };
+}
+
+/** Resolves on the client's first connection, or after `ms` (the client keeps trying on its own). */
+export function firstConnection(client: MqttClient, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    client.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /**

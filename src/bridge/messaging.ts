@@ -3,7 +3,7 @@ import mqtt from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Quota } from '../quota';
-import { connectBroker, disableNagle, type BrokerConnection } from './broker';
+import { connectBroker, disableNagle, firstConnection, type BrokerConnection } from './broker';
 import { DynamicSecurity, type DynamicSecurityOptions } from './dynamic-security';
 import { DynsecAdmin } from './dynsec-admin';
 import { PayloadSigner } from './payload';
@@ -70,7 +70,13 @@ export async function connectMessaging(config: Config, options: MessagingOptions
   }
   let broker: BrokerConnection;
   try {
-    broker = await connectBroker(config, logger, { account, addresses: options.addresses });
+    // With http access control the broker asks this server's callbacks about its account: it connects once they
+    // listen (startApp calls broker.connect()).
+    broker = await connectBroker(config, logger, {
+      account,
+      addresses: options.addresses,
+      defer: config.mqtt.accessControl === 'http',
+    });
   } catch (error) {
     await dynsec?.close();
     throw error;
@@ -105,15 +111,4 @@ export function serverAccount(topicPrefix: string, key: string): { username: str
     username: `${topicPrefix}-server`,
     password: createHmac('sha256', key).update(`mqtt-server-account:${topicPrefix}`).digest('base64url'),
   };
-}
-
-/** Resolves on the client's first connection, or after `ms` (the client keeps trying on its own). */
-function firstConnection(client: mqtt.MqttClient, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    client.once('connect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

@@ -4,11 +4,14 @@
  */
 
 /**
- * The MQTT topic of a routing key: the plugin swaps `/` and `.` between the two, and writes MQTT's wildcards `+` and
- * `#` as `*` and `#`.
+ * The MQTT topic of a routing key under the topic prefix, or undefined for a key outside it. RabbitMQ's MQTT plugin
+ * writes a topic's `/` as `.` and MQTT's wildcard `+` as `*` (`#` stays), and leaves dots inside a level as they are:
+ * so the prefix (one level, which may hold dots) is matched as it is, and the levels after it are read back.
  */
-export function mqttTopicOf(routingKey: string): string {
-  return routingKey.replace(/[./*]/g, (c) => (c === '.' ? '/' : c === '/' ? '.' : '+'));
+export function mqttTopicOf(routingKey: string, prefix: string): string | undefined {
+  const head = `${prefix}.`;
+  if (!routingKey.startsWith(head)) return undefined;
+  return `${prefix}/${routingKey.slice(head.length).replace(/[.*]/g, (c) => (c === '.' ? '/' : '+'))}`;
 }
 
 /** The queues that hold an MQTT client's subscriptions: one for QoS 0, one for QoS 1 (a persistent session's). */

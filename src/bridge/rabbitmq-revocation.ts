@@ -61,7 +61,7 @@ export class RabbitMqRevocation implements AccessListener {
   constructor(
     private readonly access: Pick<
       BrokerAccess,
-      'clientIdOf' | 'sessionOfClientId' | 'channelOfTopic' | 'credentialsOf'
+      'clientIdOf' | 'sessionOfClientId' | 'channelOfTopic' | 'credentialsOf' | 'topicPrefix'
     >,
     private readonly facts: RevocationFacts,
     private readonly logger: Logger,
@@ -116,7 +116,8 @@ export class RabbitMqRevocation implements AccessListener {
       const owners = new Set<string>();
       for (const binding of bindings) {
         if (binding.destination_type !== 'queue') continue;
-        if (this.access.channelOfTopic(mqttTopicOf(binding.routing_key)) !== channelId) continue;
+        if (this.access.channelOfTopic(mqttTopicOf(binding.routing_key, this.access.topicPrefix) ?? '') !== channelId)
+          continue;
         const sessionId = this.access.sessionOfClientId(clientIdOfQueue(binding.destination) ?? '');
         if (sessionId) owners.add(sessionId);
       }
@@ -127,12 +128,10 @@ export class RabbitMqRevocation implements AccessListener {
   /** Closes the sessions' connections and deletes their subscription queues (both kinds, whichever exist). */
   async drop(sessionIds: string[]): Promise<void> {
     if (sessionIds.length === 0) return;
-    const usernames = new Set(sessionIds.map((id) => this.access.credentialsOf(id).username));
-    const connections = await this.call<{ name: string; user: string }[]>('GET', '/api/connections?columns=name,user');
-    for (const connection of connections.filter((c) => usernames.has(c.user))) {
-      await this.call('DELETE', `/api/connections/${encodeURIComponent(connection.name)}`, 'access ended');
-    }
     for (const sessionId of sessionIds) {
+      // Every connection of the session's one broker user, on whichever node (RabbitMQ closes them cluster-wide).
+      const { username } = this.access.credentialsOf(sessionId);
+      await this.call('DELETE', `/api/connections/username/${encodeURIComponent(username)}`, 'access ended');
       for (const queue of this.queuesOf(sessionId)) {
         await this.call('DELETE', `/api/queues/${this.vhost}/${encodeURIComponent(queue)}`);
       }
@@ -149,7 +148,7 @@ export class RabbitMqRevocation implements AccessListener {
       );
       for (const binding of bindings) {
         if (binding.source === '') continue; // the default exchange's implicit binding
-        const channelId = this.access.channelOfTopic(mqttTopicOf(binding.routing_key));
+        const channelId = this.access.channelOfTopic(mqttTopicOf(binding.routing_key, this.access.topicPrefix) ?? '');
         // A binding to anything but one channel's topic is no access a user may hold: it goes too.
         channels.push(channelId ?? '');
       }

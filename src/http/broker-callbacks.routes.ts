@@ -104,9 +104,10 @@ export function brokerCallbackRoutes(options: BrokerCallbackOptions): Router {
     '/mqtt/auth/rabbitmq/topic',
     form,
     decide(async (req) => {
-      const [username, topic] = [field(req, 'username'), mqttTopicOf(field(req, 'routing_key'))];
+      const [username, topic] = [field(req, 'username'), mqttTopicOf(field(req, 'routing_key'), access.topicPrefix)];
+      if (topic === undefined) return false;
       // The server subscribes with wildcards (`{prefix}/channel/+`); users name one channel's topic.
-      if (username === server.username) return topic.startsWith(prefix);
+      if (username === server.username) return true;
       if (/[+#]/.test(topic)) return false;
       return field(req, 'permission') === 'write' ? mayPublish(username, topic) : mayReceive(username, topic);
     }, text),

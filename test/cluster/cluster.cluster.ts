@@ -19,6 +19,8 @@ const KILLED_BROKER = 1;
 const KILLED_DATABASE = 2;
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Progress on stderr as it happens (jest holds console output until the test ends). */
+const progress = (line: string) => process.stderr.write(`cluster: ${line}\n`);
 
 /**
  * The topology of README "Running more than one of everything": three server instances, each attached to a
@@ -63,7 +65,16 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
       await server.start(); // the first one migrates the new database
       servers.push(server);
     }
+    progress('3 Galera nodes, 3 RabbitMQ nodes and 3 instances are up');
   }, 600_000);
+
+  afterEach(() => {
+    // What went wrong inside the instances, when something did.
+    for (const [i, server] of servers.entries()) {
+      const problems = server.logs.filter((line) => /"level":(40|50|60)/.test(line)).slice(-8);
+      if (problems.length > 0) progress(`instance ${i}:\n${problems.map((l) => l.slice(0, 500)).join('\n')}`);
+    }
+  });
 
   afterAll(async () => {
     await Promise.all(mqttClients.map((c) => c.endAsync(true)));
@@ -113,7 +124,9 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
     const views = observers.flatMap((client) => CHANNELS.map((id) => new ChannelView(client, id)));
     await Promise.all(views.map((view) => view.open()));
     const mqttSeen = observers.map(() => new Map<string, Message>());
+    progress('graphql-ws subscribers open');
     await Promise.all(observers.map((client, i) => persistentMqtt(client, i, mqttSeen[i])));
+    progress('persistent MQTT clients subscribed');
 
     // Senders: each its own user on one instance, retrying each message with its clientMessageId until acknowledged.
     const acknowledged: Message[] = [];
@@ -157,17 +170,22 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
     await acknowledgedAtLeast(Math.round(total * 0.2));
     await rabbit.kill(KILLED_BROKER);
     timeline.push(`broker node ${KILLED_BROKER} killed at ${acknowledged.length} acks`);
+    progress(timeline.at(-1)!);
     await acknowledgedAtLeast(Math.round(total * 0.35));
     await galera.kill(KILLED_DATABASE);
     timeline.push(`database node ${KILLED_DATABASE} killed at ${acknowledged.length} acks`);
+    progress(timeline.at(-1)!);
     const ackedWhenDatabaseDied = acknowledged.length;
     await acknowledgedAtLeast(Math.round(total * 0.6));
     await rabbit.startNode(KILLED_BROKER);
     timeline.push(`broker node back at ${acknowledged.length} acks`);
+    progress(timeline.at(-1)!);
     await galera.startNode(KILLED_DATABASE);
     timeline.push(`database node back at ${acknowledged.length} acks`);
+    progress(timeline.at(-1)!);
     const ackedWhenBack = acknowledged.length;
     await sending;
+    progress(`all ${total} sends acknowledged`);
 
     // 0. The faults happened mid-load.
     expect(ackedWhenDatabaseDied).toBeLessThan(total);
@@ -219,11 +237,13 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
 
     // 5. Every persistent MQTT client got every stored message (after de-duplication by id), from its session's
     //    queue on the cluster, without reading any history: the one on the killed node too.
+    //    (Every send began after they subscribed; what was stored before, they never subscribed to.)
+    const sent = (channelId: string) => userMessages.filter((m) => m.channelId === channelId).map((m) => m.id);
     await eventuallyPasses(() => {
       for (const seen of mqttSeen) {
         for (const id of CHANNELS) {
-          const got = [...seen.values()].filter((m) => m.channelId === id).sort((x, y) => x.seq - y.seq);
-          expect(got.map((m) => m.id)).toEqual(expected(id));
+          const got = [...seen.values()].filter((m) => m.channelId === id && m.clientMessageId?.startsWith('s'));
+          expect(got.sort((x, y) => x.seq - y.seq).map((m) => m.id)).toEqual(sent(id));
         }
       }
     }, 60_000);
@@ -234,5 +254,92 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
       `cluster: ${total} messages from ${senders.length} senders on 3 instances, ${retries.count} retried sends; ${timeline.join('; ')}`,
     );
     for (const view of views) view.close();
+  });
+  /** Connects once (no reconnection): resolves with the connection, or with the refusal's error. */
+  const connectOnce = (options: mqtt.IClientOptions) =>
+    new Promise<{ connection: mqtt.MqttClient; refused?: Error }>((resolve) => {
+      const connection = mqtt.connect({ ...options, reconnectPeriod: 0 });
+      mqttClients.push(connection);
+      connection.once('connect', () => resolve({ connection }));
+      connection.once('error', (refused) => resolve({ connection, refused }));
+      connection.once('close', () => resolve({ connection, refused: new Error('closed') }));
+    });
+  const closed = (connection: mqtt.MqttClient) =>
+    connection.connected
+      ? new Promise<void>((resolve) => connection.once('close', () => resolve()))
+      : Promise.resolve();
+  const queueExists = async (name: string) => {
+    const management = new URL(rabbit.managementUrl(0));
+    const response = await fetch(`http://${management.host}/api/queues/%2F/${encodeURIComponent(name)}`, {
+      headers: { authorization: `Basic ${btoa(`${management.username}:${management.password}`)}` },
+    });
+    return response.status === 200;
+  };
+
+  it("holds the rules of direct access on the cluster: the broker's callbacks, client ids, and access that ends", async () => {
+    const [server] = servers;
+    const node = (i: number) => ({ host: '127.0.0.1', port: Number(new URL(rabbit.mqttUrl(i)).port) });
+
+    // Only the broker may ask: without the token, or with another one, the callbacks answer 401 and look nothing up.
+    for (const authorization of [undefined, `Basic ${btoa('broker:not-the-token-not-the-token-not-the')}`]) {
+      const response = await fetch(`${server.url}/mqtt/auth/rabbitmq/user`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) },
+        body: 'username=cluster-server&password=x&client_id=x',
+      });
+      expect(response.status).toBe(401);
+    }
+
+    const user = await signIn(server, 'rules');
+    const { mqttCredentials: credentials } = await user.request(MqttCredentials, {});
+    const account = { username: credentials.username, password: credentials.password };
+
+    // Client ids are bound to sessions: the right credentials with another client id are refused, on any node.
+    for (const i of [0, 1, 2]) {
+      const { refused } = await connectOnce({ ...node(i), ...account, clientId: `c-someone-else-${i}` });
+      expect(refused).toBeDefined();
+    }
+    expect(
+      (await connectOnce({ ...node(1), ...account, password: 'wrong', clientId: credentials.clientId })).refused,
+    ).toBeDefined();
+
+    // A wildcard subscription is refused (RabbitMQ closes the connection), and a user's PUBLISH reaches nobody.
+    const watcher = await persistentMqtt(await signIn(server, 'watcher'), 2, new Map());
+    const heard: string[] = [];
+    watcher.on('message', (_topic, payload) => heard.push(payload.toString()));
+    const wildcard = await connectOnce({ ...node(0), ...account, clientId: credentials.clientId, clean: true });
+    expect(wildcard.refused).toBeUndefined();
+    const wildcardClosed = closed(wildcard.connection);
+    wildcard.connection.subscribe(`${PREFIX}/channel/+`, { qos: 0 });
+    await wildcardClosed;
+    const publisher = await connectOnce({ ...node(0), ...account, clientId: credentials.clientId, clean: true });
+    const publisherClosed = closed(publisher.connection);
+    publisher.connection.publish(`${PREFIX}/channel/${CHANNELS[0]}`, '{"forged":true}', { qos: 1 });
+    await publisherClosed;
+    const probe = await user.sendMessage({
+      channelId: CHANNELS[0],
+      body: 'after the forgery',
+      clientMessageId: 'probe',
+    });
+    await eventuallyPasses(() => expect(heard.some((p) => p.includes(probe.id))).toBe(true));
+    expect(heard.filter((p) => p.includes('forged'))).toEqual([]);
+
+    // A persistent session does not outlive its session: logout closes the connection within seconds and deletes
+    // the session's queue, with what waited in it; the credentials are refused from then on.
+    const persistent = await connectOnce({ ...node(1), ...account, clientId: credentials.clientId, clean: false });
+    expect(persistent.refused).toBeUndefined();
+    await persistent.connection.subscribeAsync(`${PREFIX}/channel/${CHANNELS[0]}`, { qos: 1 });
+    const queue = `mqtt-subscription-${credentials.clientId}qos1`;
+    expect(await queueExists(queue)).toBe(true);
+    const loggedOutAt = Date.now();
+    const persistentClosed = closed(persistent.connection);
+    await user.logout();
+    await persistentClosed;
+    const revokedWithinMs = Date.now() - loggedOutAt;
+    await eventuallyPasses(async () => expect(await queueExists(queue)).toBe(false));
+    expect(
+      (await connectOnce({ ...node(2), ...account, clientId: credentials.clientId, clean: false })).refused,
+    ).toBeDefined();
+    console.log(`cluster: logout closed the persistent MQTT connection after ${revokedWithinMs} ms`);
   });
 });

@@ -67,8 +67,13 @@ export class TestGalera {
       });
     }
     const cluster = new TestGalera(nodes, dir);
-    await cluster.startNode(0, { bootstrap: true });
-    for (let i = 1; i < size; i++) await cluster.startNode(i);
+    try {
+      await cluster.startNode(0, { bootstrap: true });
+      for (let i = 1; i < size; i++) await cluster.startNode(i);
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
     return cluster;
   }
 
@@ -108,9 +113,7 @@ export class TestGalera {
     const deadline = Date.now() + 120_000;
     for (;;) {
       try {
-        const [[status]] = (await this.query(i, "SHOW STATUS LIKE 'wsrep_local_state_comment'")) as [
-          { Value: string }[],
-        ];
+        const [status] = (await this.query(i, "SHOW STATUS LIKE 'wsrep_local_state_comment'")) as { Value: string }[];
         if (status?.Value === 'Synced') return;
       } catch (error) {
         if (node.process.exitCode !== null || Date.now() > deadline) throw error;

@@ -7,13 +7,20 @@ import { promisify } from 'node:util';
 const SCRIPTS = join(__dirname, '..', '..', 'deploy', 'cluster', 'rabbitmq');
 const run = promisify(execFile);
 
-/** The port bases of deploy/cluster/rabbitmq (node n listens on base + n). */
-const MQTT_BASE = 1890;
-const MGMT_BASE = 15690;
+/** The port bases the test's nodes use (node n listens on base + n), away from the scripts' defaults. */
+const MQTT_BASE = 1990;
+const MGMT_BASE = 15790;
+const PORT_BASES = {
+  AMQP_BASE: '5790',
+  DIST_BASE: '25790',
+  MQTT_BASE: String(MQTT_BASE),
+  MGMT_BASE: String(MGMT_BASE),
+  WSMQTT_BASE: '15780',
+};
 
 /**
  * A RabbitMQ cluster of the test's own, through deploy/cluster/rabbitmq's scripts: three nodes on loopback
- * (`chat1..3@localhost`), MQTT on ports 1891–1893, management on 15691–15693, every MQTT login asked of the server's
+ * (`chattest1..3@localhost`), MQTT on ports 1991–1993, management on 15791–15793, every MQTT login asked of the server's
  * HTTP callbacks (node n asks `authUrls[n - 1]`), and an administrator `admin` of the broker's own. Nodes can be
  * SIGKILLed and started again; they rejoin the cluster from their own data.
  */
@@ -27,6 +34,7 @@ export class TestRabbitCluster {
     const env: Record<string, string> = {
       BASE: mkdtempSync(join(tmpdir(), 'rabbitmq-')),
       NODE_PREFIX: 'chattest',
+      ...PORT_BASES,
       ADMIN_USER: TestRabbitCluster.admin.username,
       ADMIN_PASS: TestRabbitCluster.admin.password,
       ...Object.fromEntries(authUrls.map((url, i) => [`AUTH_URL_${i + 1}`, url])),

@@ -14,6 +14,9 @@
 #   ADMIN_USER / ADMIN_PASS  internal administrator      (default admin / admin)
 #   QUEUE_TYPE      mqtt.durable_queue_type classic|quorum (default quorum)
 #   NODE_PREFIX     node names ${NODE_PREFIX}N@localhost (default chat)
+#   JOIN_MODE       ctl: boot 3 blank nodes in parallel, then stop_app/join_cluster/start_app on 2 and 3
+#                   discovery: boot node 1, then 2 and 3 in parallel with classic_config peer discovery
+#                   (they join node 1 while booting: no second boot)   (default ctl)
 #   STATS_INTERVAL  collect_statistics_interval in ms    (default 1000; RabbitMQ's own default is 5000)
 #   Ports for node N (1..3): AMQP 569N, dist 2569N, MQTT 189N, management 1569N, web-mqtt 1568N
 #   (override bases: AMQP_BASE=5690 DIST_BASE=25690 MQTT_BASE=1890 MGMT_BASE=15690 WSMQTT_BASE=15680)
@@ -27,6 +30,7 @@ ADMIN_PASS="${ADMIN_PASS:-admin}"
 QUEUE_TYPE="${QUEUE_TYPE:-quorum}"
 NODE_PREFIX="${NODE_PREFIX:-chat}"
 STATS_INTERVAL="${STATS_INTERVAL:-1000}"
+JOIN_MODE="${JOIN_MODE:-ctl}"
 AMQP_BASE="${AMQP_BASE:-5690}"
 DIST_BASE="${DIST_BASE:-25690}"
 MQTT_BASE="${MQTT_BASE:-1890}"
@@ -102,9 +106,17 @@ management.tcp.port = $((MGMT_BASE + n))
 # GET /api/connections only lists a new connection after its first stats emission
 collect_statistics_interval = $STATS_INTERVAL
 
+$(if [ "$JOIN_MODE" = discovery ]; then
+  echo "cluster_formation.peer_discovery_backend = classic_config"
+  # only node 1 as the seed: node 1 then starts blank at once (no 10 x 500 ms retries for absent peers)
+  echo "cluster_formation.classic_config.nodes.1 = $(node_name 1)"
+fi)
 log.console = false
 log.file.level = info
 EOF
+  # The chat server's MQTT user names are `session:{id}`: without this, RabbitMQ reads the part before a colon as
+  # a virtual host (3.10 has no rabbitmq.conf key for it).
+  echo '[{rabbitmq_mqtt, [{ignore_colons_in_username, true}]}].' >"$d/advanced.config"
   echo '[rabbitmq_mqtt,rabbitmq_web_mqtt,rabbitmq_management,rabbitmq_auth_backend_http].' >"$d/enabled_plugins"
 }
 
