@@ -13,9 +13,28 @@ import WebSocket from 'ws';
 import { disableNagle } from '../src/bridge/broker';
 
 export type Job =
-  | { kind: 'send'; url: string; tokens: string[]; channelIds: string[]; concurrency: number; total: number }
+  | {
+      kind: 'send';
+      url: string;
+      tokens: string[];
+      channelIds: string[];
+      concurrency: number;
+      total: number;
+      /** How many sends the subscriber waits for (default `total`): all of them, when several jobs send at once. */
+      expectDelivered?: number;
+      /** Once warm, answer `ready` and send only on `go` (so jobs on several instances start together). */
+      startOnSignal?: boolean;
+    }
   | { kind: 'floor'; url: string; concurrency: number; total: number }
-  | { kind: 'raw-insert'; databaseUrl: string; channelIds: string[]; concurrency: number; total: number }
+  | {
+      kind: 'raw-insert';
+      databaseUrl: string;
+      channelIds: string[];
+      concurrency: number;
+      total: number;
+      /** Added to each row's seq, so that jobs writing at once write different rows (default 0). */
+      offset?: number;
+    }
   | { kind: 'history'; url: string; token: string; channelId: string; before: string | null; rounds: number }
   | {
       kind: 'latency';
@@ -194,6 +213,13 @@ async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
     );
     await Promise.race([arrived, pause(1000)]);
   }
+  if (job.startOnSignal) {
+    const go = new Promise<void>((resolve) =>
+      process.on('message', (message: { type?: string }) => message.type === 'go' && resolve()),
+    );
+    process.send!({ type: 'ready' });
+    await go;
+  }
 
   let next = 0;
   const latenciesMs: number[] = [];
@@ -208,7 +234,7 @@ async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
     }),
   );
   const seconds = (performance.now() - start) / 1000;
-  await until(() => delivered >= job.total);
+  await until(() => delivered >= (job.expectDelivered ?? job.total));
   await subscriber.dispose();
   return { count: job.total, seconds, latenciesMs, deliveredSeconds: (lastDelivery - start) / 1000 };
 }
@@ -277,7 +303,8 @@ async function rawInsert(job: Extract<Job, { kind: 'raw-insert' }>): Promise<Res
       Array.from({ length: job.concurrency }, async () => {
         for (let i = next++; i < job.total; i = next++) {
           const t = performance.now();
-          await raw.insert(job.channelIds[i % job.channelIds.length], i, `bench ${i}`, `b-${i}`);
+          const seq = (job.offset ?? 0) + i;
+          await raw.insert(job.channelIds[i % job.channelIds.length], seq, `bench ${seq}`, `b-${seq}`);
           latenciesMs.push(performance.now() - t);
         }
       }),

@@ -10,7 +10,6 @@
  * newest end and deep in a long channel; 6 afterSeq replay of 1,000 messages vs paging them.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +24,8 @@ import { loadConfig } from '../src/config';
 import { Message, MessageKind, Session, User } from '../src/entities';
 import { defaultChannelId } from '../src/services/channel.service';
 import { encodeCursor } from '../src/services/cursor';
-import { type Job, now, postGraphql, type Result } from './load-worker';
+import { cpuMicros, fanout, fanoutShares, median, percentile, round, runWorker } from './harness';
+import { postGraphql, type Result } from './load-worker';
 
 const env = process.env;
 const SERVER_URL = env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
@@ -45,92 +45,6 @@ const SCENARIOS = new Set(
     .filter((n) => PROFILE === 'real' || EMBEDDED_SCENARIOS.includes(n)),
 );
 const FANOUT = (env.BENCH_FANOUT ?? '1000,10000').split(',').map(Number);
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-};
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-const median = (values: number[]) => percentile(values, 50);
-/** This process's CPU time (user + system) since `start`, in microseconds. */
-const cpuMicros = (start: NodeJS.CpuUsage) => {
-  const used = process.cpuUsage(start);
-  return used.user + used.system;
-};
-
-/** A long-lived worker holding subscribers; resolves once they are all open. */
-async function startFanoutWorker(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt' }>) {
-  const child = fork(join(__dirname, 'load-worker.js'));
-  const received = new Map<string, number>();
-  const waiters = new Map<string, () => void>();
-  child.on('message', (message: { type: string; key?: string; last?: number }) => {
-    if (message.type !== 'all-received') return;
-    received.set(message.key!, message.last!);
-    waiters.get(message.key!)?.();
-  });
-  const opened = new Promise<void>((resolve) =>
-    child.on('message', (message: { type: string }) => message.type === 'opened' && resolve()),
-  );
-  child.send(job);
-  await opened;
-  return {
-    /** When the last of this worker's subscribers had `key` (epoch ms), or undefined after `timeoutMs`. */
-    lastArrival: (key: string, timeoutMs: number) =>
-      received.has(key)
-        ? Promise.resolve(received.get(key))
-        : new Promise<number | undefined>((resolve) => {
-            const timer = setTimeout(() => resolve(undefined), timeoutMs);
-            waiters.set(key, () => {
-              clearTimeout(timer);
-              resolve(received.get(key));
-            });
-          }),
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.send({ type: 'stop' });
-      }),
-  };
-}
-
-/**
- * Scenario 3 (and 4): `count` subscribers on one channel split over two worker processes; a message is sent (a
- * mutation, or a raw publish) and timed until the last subscriber has it; the median of 5 rounds.
- */
-async function fanout(
-  count: number,
-  open: (share: number) => Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt' }>,
-  send: (key: string) => Promise<unknown>,
-  afterOpen?: () => Promise<void>,
-): Promise<{ medianMs: number; roundsMs: number[] }> {
-  const shares = count >= 2000 ? [count / 2, count / 2] : [count];
-  const workers = await Promise.all(shares.map((share) => startFanoutWorker(open(share))));
-  try {
-    // Subscriptions become live a moment after the sockets open: warm up until one message reaches everyone.
-    for (let warm = 0; ; warm++) {
-      const key = `warm-${count}-${warm}-${randomUUID()}`;
-      await send(key);
-      const arrivals = await Promise.all(workers.map((w) => w.lastArrival(key, 15_000)));
-      if (arrivals.every((a) => a !== undefined)) break;
-      if (warm > 20) throw new Error(`fan-out to ${count}: subscribers never all became live`);
-    }
-    await afterOpen?.();
-    const roundsMs: number[] = [];
-    for (let turn = 0; turn < 5; turn++) {
-      const key = `round-${count}-${turn}-${randomUUID()}`;
-      const t0 = now();
-      await send(key);
-      const arrivals = await Promise.all(workers.map((w) => w.lastArrival(key, 60_000)));
-      if (arrivals.some((a) => a === undefined))
-        throw new Error(`fan-out to ${count}: a message did not reach everyone`);
-      roundsMs.push(Math.max(...(arrivals as number[])) - t0);
-    }
-    return { medianMs: round(median(roundsMs)), roundsMs: roundsMs.map((ms) => round(ms)) };
-  } finally {
-    await Promise.all(workers.map((w) => w.stop()));
-  }
-}
 
 /** Where the bench server keeps its messages, and how the raw baseline reaches the same database. */
 interface BenchStore {
@@ -204,17 +118,6 @@ function sqliteStore(): BenchStore {
     },
     drop: async () => rmSync(dir, { recursive: true, force: true }),
   };
-}
-
-function runWorker(job: Job): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, 'load-worker.js'));
-    child.once('message', (message: { ok: boolean; result?: Result; error?: string }) =>
-      message.ok ? resolve(message.result!) : reject(new Error(message.error)),
-    );
-    child.once('error', reject);
-    child.send(job);
-  });
 }
 
 async function main(): Promise<void> {
@@ -397,7 +300,13 @@ async function main(): Promise<void> {
         const before = settledRss();
         const graphql = await fanout(
           count,
-          (share) => ({ kind: 'fanout-graphql', url: app.url, tokens, channelId: channelIds[2], count: share }),
+          fanoutShares(count).map((share) => ({
+            kind: 'fanout-graphql',
+            url: app.url,
+            tokens,
+            channelId: channelIds[2],
+            count: share,
+          })),
           (key) => sendVia(channelIds[2], key),
           async () => {
             rss = { beforeBytes: before, afterBytes: settledRss() };
@@ -405,7 +314,12 @@ async function main(): Promise<void> {
         );
         const raw = await fanout(
           count,
-          (share) => ({ kind: 'fanout-mqtt', mqttUrl: MQTT_URL, topic: rawTopic, count: share }),
+          fanoutShares(count).map((share) => ({
+            kind: 'fanout-mqtt',
+            mqttUrl: MQTT_URL,
+            topic: rawTopic,
+            count: share,
+          })),
           (key) =>
             publisher.publishAsync(rawTopic, JSON.stringify({ body: key, pad: ''.padEnd(300, ' ') }), { qos: 1 }),
         );

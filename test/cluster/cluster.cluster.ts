@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { ChannelView, type ChatClient, ChatError, type Message } from '../../client';
-import { MqttCredentials } from '../../client/operations';
+import { CreateChannel, DeleteChannel, JoinChannel, MqttCredentials, RemoveMember } from '../../client/operations';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { signInClient } from '../support/client';
 import { eventuallyPasses } from '../support/eventually';
@@ -68,10 +68,15 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
     progress('3 Galera nodes, 3 RabbitMQ nodes and 3 instances are up');
   }, 600_000);
 
+  const logsShown = [0, 0, 0];
   afterEach(() => {
-    // What went wrong inside the instances, when something did.
+    // What went wrong inside the instances during the test, when something did (the last 8 warnings or errors).
     for (const [i, server] of servers.entries()) {
-      const problems = server.logs.filter((line) => /"level":(40|50|60)/.test(line)).slice(-8);
+      const problems = server.logs
+        .slice(logsShown[i])
+        .filter((line) => /"level":(40|50|60)/.test(line))
+        .slice(-8);
+      logsShown[i] = server.logs.length;
       if (problems.length > 0) progress(`instance ${i}:\n${problems.map((l) => l.slice(0, 500)).join('\n')}`);
     }
   });
@@ -276,9 +281,10 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
     return response.status === 200;
   };
 
+  const node = (i: number) => ({ host: '127.0.0.1', port: Number(new URL(rabbit.mqttUrl(i)).port) });
+
   it("holds the rules of direct access on the cluster: the broker's callbacks, client ids, and access that ends", async () => {
     const [server] = servers;
-    const node = (i: number) => ({ host: '127.0.0.1', port: Number(new URL(rabbit.mqttUrl(i)).port) });
 
     // Only the broker may ask: without the token, or with another one, the callbacks answer 401 and look nothing up.
     for (const authorization of [undefined, `Basic ${btoa('broker:not-the-token-not-the-token-not-the')}`]) {
@@ -341,5 +347,99 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
       (await connectOnce({ ...node(2), ...account, clientId: credentials.clientId, clean: false })).refused,
     ).toBeDefined();
     console.log(`cluster: logout closed the persistent MQTT connection after ${revokedWithinMs} ms`);
+  });
+  /** A call of the EMQX-shaped JSON callbacks, as the broker makes it: its answer's `result`. */
+  const emqx = async (server: ServerProcess, path: 'connect' | 'acl', body: Record<string, string>) => {
+    const response = await fetch(`${server.url}/mqtt/auth/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${btoa(`broker:${TOKEN}`)}` },
+      body: JSON.stringify(body),
+    });
+    return ((await response.json()) as { result: string }).result;
+  };
+
+  it('ends direct access when a member is removed or a channel deleted, for those it touches and nobody else', async () => {
+    const owner = await signIn(servers[1], 'owner');
+    // A PRO pass, stored as a paid checkout would store it (the instances are other processes; times are UTC).
+    await galera.query(
+      0,
+      `INSERT INTO chat_cluster.passes (id, user_id, tier, starts_at, ends_at, created_at)
+       VALUES (UUID(), ?, 'PRO', UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE, UTC_TIMESTAMP(3) + INTERVAL 30 DAY, UTC_TIMESTAMP(3))`,
+      [(await owner.me())!.id],
+    );
+    const { createChannel: room } = await owner.request(CreateChannel, {
+      input: { name: 'cluster-room', kind: 'PASSWORD', password: 'secret12' },
+    });
+    const roomTopic = `${PREFIX}/channel/${room.id}`;
+    const generalTopic = `${PREFIX}/channel/${CHANNELS[0]}`;
+
+    // Two members, each with a persistent MQTT session bound to the room and to a default channel.
+    const member = async (server: ServerProcess, tag: string, brokerNode: number) => {
+      const client = await signIn(server, tag);
+      await client.request(JoinChannel, { id: room.id, password: 'secret12' });
+      const { mqttCredentials: credentials } = await client.request(MqttCredentials, {});
+      const options = {
+        ...node(brokerNode),
+        clientId: credentials.clientId,
+        username: credentials.username,
+        password: credentials.password,
+        clean: false,
+      };
+      const { connection, refused } = await connectOnce(options);
+      expect(refused).toBeUndefined();
+      await connection.subscribeAsync([roomTopic, generalTopic], { qos: 1 });
+      const heard: string[] = [];
+      connection.on('message', (_topic, payload) => heard.push(payload.toString()));
+      return {
+        client,
+        credentials,
+        options,
+        connection,
+        heard,
+        queue: `mqtt-subscription-${credentials.clientId}qos1`,
+      };
+    };
+    const removed = await member(servers[2], 'removed', 0);
+    const stays = await member(servers[0], 'stays', 2);
+    expect(await queueExists(removed.queue)).toBe(true);
+
+    // The EMQX-shaped callbacks answer from the same rules.
+    const { credentials } = stays;
+    const login = { username: credentials.username, password: credentials.password, clientid: credentials.clientId };
+    expect(await emqx(servers[0], 'connect', login)).toBe('allow');
+    expect(await emqx(servers[0], 'connect', { ...login, clientid: 'c-someone-else' })).toBe('deny');
+    expect(await emqx(servers[0], 'connect', { ...login, password: 'wrong' })).toBe('deny');
+    const acl = (topic: string, action: string) =>
+      emqx(servers[0], 'acl', { username: credentials.username, clientid: credentials.clientId, topic, action });
+    expect(await acl(roomTopic, 'subscribe')).toBe('allow');
+    expect(await acl(`${PREFIX}/channel/#`, 'subscribe')).toBe('deny');
+    expect(await acl(roomTopic, 'publish')).toBe('deny');
+
+    // A member removed: their connection closes and their session's queue goes; the other member keeps theirs.
+    const removedClosed = closed(removed.connection);
+    await owner.request(RemoveMember, { channelId: room.id, userId: (await removed.client.me())!.id });
+    await removedClosed;
+    await eventuallyPasses(async () => expect(await queueExists(removed.queue)).toBe(false));
+    expect(stays.connection.connected).toBe(true);
+    expect(await queueExists(stays.queue)).toBe(true);
+    const said = await owner.sendMessage({ channelId: room.id, body: 'still here?', clientMessageId: 'room-1' });
+    await eventuallyPasses(() => expect(stays.heard.some((p) => p.includes(said.id))).toBe(true));
+
+    // The removed member may connect again (their session is in force) and read a default channel, not the room.
+    const again = await connectOnce(removed.options);
+    expect(again.refused).toBeUndefined();
+    await again.connection.subscribeAsync(generalTopic, { qos: 1 });
+    const againClosed = closed(again.connection);
+    again.connection.subscribe(roomTopic, { qos: 1 });
+    await againClosed;
+    expect(
+      await emqx(servers[0], 'acl', { username: removed.credentials.username, topic: roomTopic, action: 'subscribe' }),
+    ).toBe('deny');
+
+    // The channel deleted: every session bound to it is dropped from the broker.
+    const staysClosed = closed(stays.connection);
+    await owner.request(DeleteChannel, { id: room.id });
+    await staysClosed;
+    await eventuallyPasses(async () => expect(await queueExists(stays.queue)).toBe(false));
   });
 });

@@ -3,8 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { repoRoot } from './repo-root';
 
-const SCRIPTS = join(__dirname, '..', '..', 'deploy', 'cluster', 'rabbitmq');
+const SCRIPTS = join(repoRoot, 'deploy', 'cluster', 'rabbitmq');
 const run = promisify(execFile);
 
 /** The port bases the test's nodes use (node n listens on base + n), away from the scripts' defaults. */

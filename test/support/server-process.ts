@@ -3,11 +3,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { signalAndWait } from './processes';
+import { compiled, repoRoot } from './repo-root';
 
-const root = join(__dirname, '..', '..');
+/** How node runs the server: the build's main.js (the benches), or main.ts through ts-register (the tests). */
+const entry = compiled
+  ? [join(repoRoot, 'dist', 'src', 'main.js')]
+  : ['-r', join(repoRoot, 'test', 'support', 'ts-register.js'), join(repoRoot, 'src', 'main.ts')];
 
 /**
- * The server as a process of its own (src/main.ts, as `npm start` runs it), so a test can SIGKILL it and start it
+ * The server as a process of its own (src/main, as `npm start` runs it), so a test can SIGKILL it and start it
  * again on the same port. Its log lines (JSON) are kept.
  */
 export class ServerProcess {
@@ -61,20 +65,11 @@ export class ServerProcess {
 
   /** Starts the process and resolves once it logs that it is listening (rejects if it exits first). */
   async start(): Promise<void> {
-    const child = spawn(
-      process.execPath,
-      [
-        ...(this.inspect ? ['--inspect=127.0.0.1:0'] : []),
-        '-r',
-        join(root, 'test', 'support', 'ts-register.js'),
-        join(root, 'src', 'main.ts'),
-      ],
-      {
-        cwd: root,
-        env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...(this.inspect ? ['--inspect=127.0.0.1:0'] : []), ...entry], {
+      cwd: repoRoot,
+      env: { ...process.env, ...this.env, PORT: String(this.port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.process = child;
     let buffered = '';
     const listening = new Promise<void>((resolve, reject) => {

@@ -172,4 +172,19 @@ await_running() {
   return 1
 }
 
+# SIGKILL a node named like node N that an earlier, interrupted run left running under another $BASE: it still holds
+# its name in epmd and its ports, and a new node of that name would not start ("dist_port_already_used").
+kill_stale_node() {
+  local n=$1 name p env
+  name=$(node_name "$n")
+  for p in $(pgrep -x beam.smp); do
+    env=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null) || continue
+    grep -qx "RABBITMQ_NODENAME=$name" <<<"$env" || continue
+    grep -q "^RABBITMQ_MNESIA_BASE=$(node_dir "$n")/" <<<"$env" && continue
+    echo "killing node $name left by an earlier run (pid $p)"
+    kill -KILL "$p" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  done
+}
+
 now_ms() { date +%s%3N; }

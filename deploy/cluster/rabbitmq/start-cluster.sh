@@ -9,6 +9,7 @@ t0=$(now_ms)
 for n in 1 2 3; do
   if node_alive "$n"; then echo "node $n already running (pid $(node_pid "$n")); run stop-cluster.sh first" >&2; exit 1; fi
 done
+for n in 1 2 3; do kill_stale_node "$n"; done
 write_common_files
 for n in 1 2 3; do write_node_config "$n"; done
 

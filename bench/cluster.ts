@@ -1,0 +1,250 @@
+/**
+ * `npm run bench:cluster`: send throughput and fan-out on the 3×3×3 cluster of README "Running more than one of
+ * everything" (3 MariaDB Galera nodes, 3 RabbitMQ nodes, 3 server instances, each instance on its own node of each,
+ * MQTT_ACCESS_CONTROL=http), beside the single-node real profile (one instance on the MariaDB at BENCH_DATABASE_URL
+ * and the Mosquitto at BENCH_MQTT_URL), in the same run, with the same load, and each beside its raw INSERT rate.
+ *
+ * Every instance is a process of its own (dist/src/main.js), in both topologies; load comes from other processes.
+ * On one host, the cluster's nine servers share the cores one instance and two services had: the ratios show what
+ * the cluster costs per message, not what it carries on nine hosts.
+ *
+ * BENCH_SENDS (3000) sends by 32 closed-loop senders over HTTP on 8 channels, spread over the instances, each with a
+ * graphql-ws subscriber on every channel that must receive every send; BENCH_FANOUT (1000) graphql-ws subscribers
+ * of one channel, spread over the instances, one message sent through the first instance, timed to the last receipt.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { cpus, totalmem } from 'node:os';
+import { MikroORM } from '@mikro-orm/mysql';
+import { createConnection } from 'mysql2/promise';
+import { loadConfig } from '../src/config';
+import { Session, User } from '../src/entities';
+import { ormOptions } from '../src/mikro-orm.config';
+import { defaultChannelId } from '../src/services/channel.service';
+import { TestGalera } from '../test/support/galera';
+import { freePort } from '../test/support/mosquitto';
+import { TestRabbitCluster } from '../test/support/rabbitmq-cluster';
+import { ServerProcess } from '../test/support/server-process';
+import { fanout, fanoutShares, percentile, round, runTogether } from './harness';
+import { postGraphql } from './load-worker';
+
+const env = process.env;
+const SERVER_URL = env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
+const MQTT_URL = env.BENCH_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
+const SENDS = Number(env.BENCH_SENDS ?? 3000);
+const FANOUT = Number(env.BENCH_FANOUT ?? 1000);
+const CONCURRENCY = 32;
+const USERS = 1000;
+const CHANNEL_NAMES = Array.from({ length: 8 }, (_, i) => `bench-${i}`);
+const CHANNEL_IDS = CHANNEL_NAMES.map(defaultChannelId);
+const TOKEN = randomBytes(24).toString('hex');
+const progress = (line: string) => process.stderr.write(`bench:cluster: ${line}\n`);
+
+interface Topology {
+  name: string;
+  instances: ServerProcess[];
+  /** The database as each instance reaches it (for the raw baseline: one writer per instance's node). */
+  databaseUrls: string[];
+  stop(): Promise<void>;
+}
+
+/** What every instance runs with, in both topologies. */
+const instanceEnv = (extra: Record<string, string>) => ({
+  NODE_ENV: 'development',
+  LOG_LEVEL: 'warn',
+  WEB_APP: '0',
+  DEFAULT_CHANNELS: CHANNEL_NAMES.join(','),
+  MQTT_TOPIC_PREFIX: 'bench',
+  ...extra,
+});
+
+async function single(): Promise<Topology> {
+  const database = `chat_bench_${Date.now().toString(36)}`;
+  const admin = await createConnection({ uri: SERVER_URL });
+  await admin.query(`create database ${database} character set utf8mb4 collate utf8mb4_unicode_ci`);
+  const server = new ServerProcess(
+    await freePort(),
+    instanceEnv({ DATABASE_URL: `${SERVER_URL}${database}`, MQTT_URL }),
+  );
+  await server.start();
+  return {
+    name: 'single node (MariaDB + Mosquitto, 1 instance)',
+    instances: [server],
+    databaseUrls: [`${SERVER_URL}${database}`],
+    stop: async () => {
+      await server.stop();
+      await admin.query(`drop database ${database}`);
+      await admin.end();
+    },
+  };
+}
+
+async function cluster(): Promise<Topology> {
+  const galera = await TestGalera.start(3);
+  await galera.query(0, 'CREATE DATABASE chat_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const rabbit = await TestRabbitCluster.start(
+    ports.map((port) => `http://broker:${TOKEN}@127.0.0.1:${port}/mqtt/auth/rabbitmq`),
+  );
+  const instances: ServerProcess[] = [];
+  for (const [i, port] of ports.entries()) {
+    const server = new ServerProcess(
+      port,
+      instanceEnv({
+        DATABASE_URL: galera.url(i, 'chat_bench'),
+        MQTT_URL: [0, 1, 2].map((k) => rabbit.mqttUrl((i + k) % 3)).join(','),
+        MQTT_ACCESS_CONTROL: 'http',
+        MQTT_AUTH_TOKEN: TOKEN,
+        MQTT_MANAGEMENT_URL: rabbit.managementUrl(i),
+      }),
+    );
+    await server.start(); // the first one migrates
+    instances.push(server);
+  }
+  return {
+    name: 'cluster (3 Galera nodes, 3 RabbitMQ nodes, 3 instances)',
+    instances,
+    databaseUrls: [0, 1, 2].map((i) => galera.url(i, 'chat_bench')),
+    stop: async () => {
+      for (const server of instances) await server.stop();
+      await rabbit.stop();
+      await galera.stop();
+    },
+  };
+}
+
+/** Signed-in users for the load, written straight to the database (through the first instance's node). */
+async function seedSessions(databaseUrl: string): Promise<string[]> {
+  const orm = await MikroORM.init(ormOptions(loadConfig({ DATABASE_URL: databaseUrl }).database));
+  try {
+    const em = orm.em.fork();
+    const now = new Date();
+    const tokens: string[] = [];
+    for (let i = 0; i < USERS; i++) {
+      const token = randomBytes(32).toString('base64url');
+      tokens.push(token);
+      const user = em.create(User, { email: `bench-${i}@example.com`, displayName: `bench${i}`, createdAt: now });
+      em.create(Session, {
+        user,
+        tokenHash: createHash('sha256').update(token).digest('hex'),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + 86_400_000),
+      });
+    }
+    await em.flush();
+    return tokens;
+  } finally {
+    await orm.close();
+  }
+}
+
+/** `total` split into `parts` whole shares. */
+const split = (total: number, parts: number) =>
+  Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+
+async function measure(topology: Topology) {
+  const { instances } = topology;
+  const tokens = await seedSessions(topology.databaseUrls[0]);
+  const k = instances.length;
+
+  // Send throughput: the senders spread over the instances (each with its own users), starting together; every
+  // instance's subscriber must receive every send, whichever instance stored it.
+  const shares = split(SENDS, k);
+  const concurrency = split(CONCURRENCY, k);
+  const perInstance = Math.floor(USERS / k);
+  const sent = await runTogether(
+    instances.map((server, i) => ({
+      kind: 'send' as const,
+      url: server.url,
+      tokens: tokens.slice(i * perInstance, (i + 1) * perInstance),
+      channelIds: CHANNEL_IDS,
+      concurrency: concurrency[i],
+      total: shares[i],
+      expectDelivered: SENDS,
+      startOnSignal: true,
+    })),
+  );
+  const seconds = Math.max(...sent.map((r) => r.seconds));
+  const latencies = sent.flatMap((r) => r.latenciesMs);
+  const send = {
+    messages: SENDS,
+    storedPerSecond: round(SENDS / seconds),
+    deliveredToEverySubscriberPerSecond: round(SENDS / Math.max(...sent.map((r) => r.deliveredSeconds!))),
+    sendP50Ms: round(percentile(latencies, 50), 2),
+    sendP99Ms: round(percentile(latencies, 99), 2),
+  };
+  progress(`${topology.name}: send ${JSON.stringify(send)}`);
+
+  // The raw baseline: autocommit INSERTs of the same rows straight through mysql2, 32 connections spread over the
+  // nodes the instances use (one database in the single topology).
+  const raw = await createConnection({ uri: topology.databaseUrls[0] });
+  await raw.query('create table bench_raw_messages like messages');
+  await raw.end();
+  const rawResults = await runTogether(
+    topology.databaseUrls.map((databaseUrl, i) => ({
+      kind: 'raw-insert' as const,
+      databaseUrl,
+      channelIds: CHANNEL_IDS,
+      concurrency: concurrency[i],
+      total: shares[i],
+      offset: i * SENDS,
+    })),
+  );
+  const rawPerSecond = SENDS / Math.max(...rawResults.map((r) => r.seconds));
+  progress(`${topology.name}: raw INSERT ${round(rawPerSecond)}/s`);
+
+  // Fan-out: FANOUT subscribers of one channel spread over the instances, the message sent through the first.
+  const channelId = CHANNEL_IDS[2];
+  const jobs = instances.flatMap((server, i) =>
+    fanoutShares(split(FANOUT, k)[i]).map((count) => ({
+      kind: 'fanout-graphql' as const,
+      url: server.url,
+      tokens,
+      channelId,
+      count,
+    })),
+  );
+  let turn = 0;
+  const fan = await fanout(FANOUT, jobs, async (key) => {
+    const answer = await postGraphql(
+      instances[0].url,
+      tokens[turn++ % tokens.length],
+      'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }',
+      { input: { channelId, body: key, clientMessageId: randomUUID() } },
+    );
+    if (answer.errors) throw new Error(JSON.stringify(answer.errors));
+  });
+  progress(`${topology.name}: fan-out to ${FANOUT} ${JSON.stringify(fan)}`);
+  return { send, rawInsertPerSecond: round(rawPerSecond), fanout: { subscribers: FANOUT, ...fan } };
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
+  for (const start of [single, cluster]) {
+    const topology = await start();
+    progress(`${topology.name} is up`);
+    try {
+      results[topology.name] = await measure(topology);
+    } finally {
+      await topology.stop();
+    }
+  }
+  const [one, three] = Object.values(results);
+  const summary = {
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30) },
+    node: process.version,
+    results,
+    clusterToSingle: {
+      storedPerSecond: round(three.send.storedPerSecond / one.send.storedPerSecond, 2),
+      sendP50: round(three.send.sendP50Ms / one.send.sendP50Ms, 2),
+      rawInsertPerSecond: round(three.rawInsertPerSecond / one.rawInsertPerSecond, 2),
+      fanoutMedian: round(three.fanout.medianMs / one.fanout.medianMs, 2),
+    },
+    note: 'one host: the cluster shares the cores of the single topology; these ratios are its cost, not its capacity',
+  };
+  process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,130 @@
+/** What the benches share: load processes (bench/load-worker.ts) started and awaited, fan-out rounds, statistics. */
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { type Job, now, type Result } from './load-worker';
+
+export type FanoutJob = Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt' }>;
+
+export const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+};
+export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export const median = (values: number[]) => percentile(values, 50);
+/** This process's CPU time (user + system) since `start`, in microseconds. */
+export const cpuMicros = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+};
+
+/** A long-lived worker holding subscribers; resolves once they are all open. */
+export async function startFanoutWorker(job: FanoutJob) {
+  const child = fork(join(__dirname, 'load-worker.js'));
+  const received = new Map<string, number>();
+  const waiters = new Map<string, () => void>();
+  child.on('message', (message: { type: string; key?: string; last?: number }) => {
+    if (message.type !== 'all-received') return;
+    received.set(message.key!, message.last!);
+    waiters.get(message.key!)?.();
+  });
+  const opened = new Promise<void>((resolve) =>
+    child.on('message', (message: { type: string }) => message.type === 'opened' && resolve()),
+  );
+  child.send(job);
+  await opened;
+  return {
+    /** When the last of this worker's subscribers had `key` (epoch ms), or undefined after `timeoutMs`. */
+    lastArrival: (key: string, timeoutMs: number) =>
+      received.has(key)
+        ? Promise.resolve(received.get(key))
+        : new Promise<number | undefined>((resolve) => {
+            const timer = setTimeout(() => resolve(undefined), timeoutMs);
+            waiters.set(key, () => {
+              clearTimeout(timer);
+              resolve(received.get(key));
+            });
+          }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.send({ type: 'stop' });
+      }),
+  };
+}
+
+/** How `count` fan-out subscribers are split over load processes: two from 2,000 on, so no one process is the bound. */
+export const fanoutShares = (count: number) => (count >= 2000 ? [count / 2, count / 2] : [count]);
+
+/**
+ * Fan-out: the subscribers of `jobs` (one load process each, all on one channel or topic, `count` in all) are opened;
+ * a message is sent (a mutation, or a raw publish) and timed until the last subscriber has it; the median of 5
+ * rounds. `afterOpen` runs once every subscriber is live, before the rounds.
+ *
+ * @throws Error when the subscribers never all become live, or a round's message does not reach everyone in 60 s.
+ */
+export async function fanout(
+  count: number,
+  jobs: FanoutJob[],
+  send: (key: string) => Promise<unknown>,
+  afterOpen?: () => Promise<void>,
+): Promise<{ medianMs: number; roundsMs: number[] }> {
+  const workers = await Promise.all(jobs.map((job) => startFanoutWorker(job)));
+  try {
+    // Subscriptions become live a moment after the sockets open: warm up until one message reaches everyone.
+    for (let warm = 0; ; warm++) {
+      const key = `warm-${count}-${warm}-${randomUUID()}`;
+      await send(key);
+      const arrivals = await Promise.all(workers.map((w) => w.lastArrival(key, 15_000)));
+      if (arrivals.every((a) => a !== undefined)) break;
+      if (warm > 20) throw new Error(`fan-out to ${count}: subscribers never all became live`);
+    }
+    await afterOpen?.();
+    const roundsMs: number[] = [];
+    for (let turn = 0; turn < 5; turn++) {
+      const key = `round-${count}-${turn}-${randomUUID()}`;
+      const t0 = now();
+      await send(key);
+      const arrivals = await Promise.all(workers.map((w) => w.lastArrival(key, 60_000)));
+      if (arrivals.some((a) => a === undefined))
+        throw new Error(`fan-out to ${count}: a message did not reach everyone`);
+      roundsMs.push(Math.max(...(arrivals as number[])) - t0);
+    }
+    return { medianMs: round(median(roundsMs)), roundsMs: roundsMs.map((ms) => round(ms)) };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+}
+
+/** Runs one job in a load process of its own and resolves with its result. */
+export async function runWorker(job: Job): Promise<Result> {
+  const [result] = await runTogether([job]);
+  return result;
+}
+
+/**
+ * Runs jobs in load processes of their own at once and resolves with their results, in order. Jobs that wait for a
+ * signal (`startOnSignal`) are told to go together, once every one of them is ready.
+ *
+ * @throws Error (rejects) with the first job's failure.
+ */
+export function runTogether(jobs: Job[]): Promise<Result[]> {
+  const children = jobs.map(() => fork(join(__dirname, 'load-worker.js')));
+  const waiting = jobs.filter((job) => job.kind === 'send' && job.startOnSignal).length;
+  let ready = 0;
+  return Promise.all(
+    children.map(
+      (child, i) =>
+        new Promise<Result>((resolve, reject) => {
+          child.on('message', (message: { type?: string; ok?: boolean; result?: Result; error?: string }) => {
+            if (message.type === 'ready' && ++ready === waiting) for (const c of children) c.send({ type: 'go' });
+            else if (message.ok === true) resolve(message.result!);
+            else if (message.ok === false) reject(new Error(message.error));
+          });
+          child.once('error', reject);
+          child.send(jobs[i]);
+        }),
+    ),
+  );
+}
