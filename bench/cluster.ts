@@ -50,7 +50,7 @@ interface Topology {
 /** What every instance runs with, in both topologies. */
 const instanceEnv = (extra: Record<string, string>) => ({
   NODE_ENV: 'development',
-  LOG_LEVEL: 'warn',
+  LOG_LEVEL: 'info', // ServerProcess waits for the "listening" line
   WEB_APP: '0',
   DEFAULT_CHANNELS: CHANNEL_NAMES.join(','),
   MQTT_TOPIC_PREFIX: 'bench',
@@ -163,6 +163,13 @@ async function measure(topology: Topology) {
       startOnSignal: true,
     })),
   );
+  // Every acknowledged send must be stored: a bench that counted lost sends as throughput would measure a bug.
+  const check = await createConnection({ uri: topology.databaseUrls[0] });
+  const [[{ stored }]] = (await check.query(
+    "select count(*) as stored from messages where client_message_id like 'b-%'",
+  )) as unknown as [[{ stored: number }]];
+  await check.end();
+  if (Number(stored) !== SENDS) throw new Error(`${topology.name}: ${SENDS} sends acknowledged, ${stored} stored`);
   const seconds = Math.max(...sent.map((r) => r.seconds));
   const latencies = sent.flatMap((r) => r.latenciesMs);
   const send = {

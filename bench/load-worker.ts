@@ -174,7 +174,7 @@ async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
     postGraphql(job.url, job.tokens[i % job.tokens.length], query, {
       input: { channelId: job.channelIds[i % job.channelIds.length], body, clientMessageId },
     }).then((answer) => {
-      if (answer.errors) throw new Error(JSON.stringify(answer.errors));
+      if (answer.errors || !answer.data) throw new Error(JSON.stringify(answer));
     });
 
   const subscriber = wsClient(job.url, job.tokens[0]);
@@ -234,7 +234,13 @@ async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
     }),
   );
   const seconds = (performance.now() - start) / 1000;
-  await until(() => delivered >= (job.expectDelivered ?? job.total));
+  const expected = job.expectDelivered ?? job.total;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    const report = () => reject(new Error(`the subscriber got ${delivered} of ${expected} acknowledged sends in 60 s`));
+    timer = setTimeout(report, 60_000);
+  });
+  await Promise.race([until(() => delivered >= expected), late]).finally(() => clearTimeout(timer));
   await subscriber.dispose();
   return { count: job.total, seconds, latenciesMs, deliveredSeconds: (lastDelivery - start) / 1000 };
 }

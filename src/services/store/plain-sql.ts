@@ -1,4 +1,10 @@
-import { DriverException, type EntityManager, type MikroORM, type Transaction } from '@mikro-orm/core';
+import {
+  DeadlockException,
+  DriverException,
+  type EntityManager,
+  type MikroORM,
+  type Transaction,
+} from '@mikro-orm/core';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import { dialectOf, type Dialect } from './dialect';
 
@@ -128,9 +134,10 @@ export class PlainSql {
       ];
       open = true;
       const results = await send(script.join(';\n'));
-      committed = commit;
       // A single statement answers with its own result, several with a list of one result each.
       const each = script.length === 1 ? [results] : (results as unknown[]);
+      if (each.slice(0, commit ? -1 : undefined).some(ranOutsideTransaction)) throw transactionLost();
+      committed = commit;
       return each.slice(first, first + statements.length).map(asRows);
     };
     try {
@@ -158,6 +165,39 @@ interface KnexPool {
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<unknown>;
 }
+
+/** MySQL's SERVER_STATUS_IN_TRANS: the status flag of a statement that ran inside a transaction. */
+const IN_TRANSACTION = 1;
+
+/**
+ * Whether a statement's summary (an insert's, update's or `start transaction`'s; rows carry none) says it ran
+ * outside any transaction. On a MariaDB Galera node, a transaction that a replicated write aborts (a brute-force
+ * abort) while its connection waits between two queries is rolled back, and the statements of the next
+ * multi-statement query can then run as if no transaction were open, without the deadlock error a single statement
+ * gets, down to a `commit` that answers OK for nothing (measured on MariaDB 10.11 with three writers: a few lost in
+ * a thousand contended commits). Their summaries lack the flag.
+ */
+const ranOutsideTransaction = (result: unknown): boolean =>
+  !Array.isArray(result) &&
+  typeof (result as { serverStatus?: unknown } | null)?.serverStatus === 'number' &&
+  ((result as { serverStatus: number }).serverStatus & IN_TRANSACTION) === 0;
+
+/**
+ * The transaction was lost under the step (see {@link ranOutsideTransaction}): reported as the deadlock the server
+ * would have reported for one statement, so callers run the transaction again (the unique keys of what it writes
+ * keep a write that did stay from being written twice) or answer UNAVAILABLE.
+ */
+const transactionLost = () =>
+  new DeadlockException(
+    Object.assign(
+      new Error('The transaction was rolled back under a multi-statement query (wsrep brute-force abort).'),
+      {
+        code: 'ER_LOCK_DEADLOCK',
+        errno: 1213,
+        sqlState: '40001',
+      },
+    ),
+  );
 
 /** A statement's rows: the result when it is a list of rows, none otherwise (an insert's or update's summary). */
 const asRows = (result: unknown): unknown[] => (Array.isArray(result) ? result : []);
