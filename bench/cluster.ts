@@ -11,6 +11,7 @@
  * BENCH_SENDS (3000) sends by 32 closed-loop senders over HTTP on 8 channels, spread over the instances, each with a
  * graphql-ws subscriber on every channel that must receive every send; BENCH_FANOUT (1000) graphql-ws subscribers
  * of one channel, spread over the instances, one message sent through the first instance, timed to the last receipt.
+ * BENCH_TOPOLOGIES=single or =cluster runs one of the two.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
@@ -54,6 +55,8 @@ const instanceEnv = (extra: Record<string, string>) => ({
   WEB_APP: '0',
   DEFAULT_CHANNELS: CHANNEL_NAMES.join(','),
   MQTT_TOPIC_PREFIX: 'bench',
+  // All the load comes from 127.0.0.1: the per-address limits would refuse the fan-out's sockets.
+  MAX_SOCKETS_PER_ADDRESS: String(FANOUT + 100),
   ...extra,
 });
 
@@ -141,6 +144,27 @@ async function seedSessions(databaseUrl: string): Promise<string[]> {
 const split = (total: number, parts: number) =>
   Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 
+/** What the database and the instances' metrics say about the sends, for a failure's message. */
+async function state(topology: Topology): Promise<string> {
+  const lines: string[] = [];
+  const db = await createConnection({ uri: topology.databaseUrls[0] });
+  const [rows] = await db.query(
+    "select count(*) as stored, sum(published_at is null) as unpublished from messages where client_message_id like 'b-%'",
+  );
+  await db.end();
+  lines.push(`database: ${JSON.stringify(rows)}`);
+  for (const [i, server] of topology.instances.entries()) {
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const wanted = metrics
+      .split('\n')
+      .filter((l) =>
+        /^chat_(messages_published|relay_lag|subscription_deliveries|active_subscriptions|websocket)/.test(l),
+      );
+    lines.push(`instance ${i}: ${wanted.join('; ')}`);
+  }
+  return lines.join('\n');
+}
+
 async function measure(topology: Topology) {
   const { instances } = topology;
   const tokens = await seedSessions(topology.databaseUrls[0]);
@@ -162,7 +186,10 @@ async function measure(topology: Topology) {
       expectDelivered: SENDS,
       startOnSignal: true,
     })),
-  );
+  ).catch(async (error: unknown) => {
+    throw new Error(`${String(error)}\n${await state(topology)}`);
+  });
+
   // Every acknowledged send must be stored: a bench that counted lost sends as throughput would measure a bug.
   const check = await createConnection({ uri: topology.databaseUrls[0] });
   const [[{ stored }]] = (await check.query(
@@ -178,6 +205,7 @@ async function measure(topology: Topology) {
     deliveredToEverySubscriberPerSecond: round(SENDS / Math.max(...sent.map((r) => r.deliveredSeconds!))),
     sendP50Ms: round(percentile(latencies, 50), 2),
     sendP99Ms: round(percentile(latencies, 99), 2),
+    retriedAfterUnavailable: sent.reduce((n, r) => n + (r.retries ?? 0), 0),
   };
   progress(`${topology.name}: send ${JSON.stringify(send)}`);
 
@@ -226,25 +254,34 @@ async function measure(topology: Topology) {
 
 async function main(): Promise<void> {
   const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
-  for (const start of [single, cluster]) {
+  const topologies = (env.BENCH_TOPOLOGIES ?? 'single,cluster').split(',');
+  for (const start of [single, cluster].filter((t) => topologies.includes(t.name))) {
     const topology = await start();
     progress(`${topology.name} is up`);
     try {
       results[topology.name] = await measure(topology);
+    } catch (error) {
+      for (const [i, server] of topology.instances.entries()) {
+        const problems = server.logs.filter((line) => /"level":(40|50|60)|MQTT broker/.test(line)).slice(-12);
+        if (problems.length > 0)
+          progress(`instance ${i}'s last warnings:\n${problems.map((l) => l.slice(0, 400)).join('\n')}`);
+      }
+      throw error;
     } finally {
       await topology.stop();
     }
   }
   const [one, three] = Object.values(results);
+  const ratio = (of: (r: typeof one) => number) => (one && three ? round(of(three) / of(one), 2) : undefined);
   const summary = {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30) },
     node: process.version,
     results,
     clusterToSingle: {
-      storedPerSecond: round(three.send.storedPerSecond / one.send.storedPerSecond, 2),
-      sendP50: round(three.send.sendP50Ms / one.send.sendP50Ms, 2),
-      rawInsertPerSecond: round(three.rawInsertPerSecond / one.rawInsertPerSecond, 2),
-      fanoutMedian: round(three.fanout.medianMs / one.fanout.medianMs, 2),
+      storedPerSecond: ratio((r) => r.send.storedPerSecond),
+      sendP50: ratio((r) => r.send.sendP50Ms),
+      rawInsertPerSecond: ratio((r) => r.rawInsertPerSecond),
+      fanoutMedian: ratio((r) => r.fanout.medianMs),
     },
     note: 'one host: the cluster shares the cores of the single topology; these ratios are its cost, not its capacity',
   };

@@ -113,7 +113,7 @@ export function runTogether(jobs: Job[]): Promise<Result[]> {
   const children = jobs.map(() => fork(join(__dirname, 'load-worker.js')));
   const waiting = jobs.filter((job) => job.kind === 'send' && job.startOnSignal).length;
   let ready = 0;
-  return Promise.all(
+  const all = Promise.all(
     children.map(
       (child, i) =>
         new Promise<Result>((resolve, reject) => {
@@ -127,4 +127,7 @@ export function runTogether(jobs: Job[]): Promise<Result[]> {
         }),
     ),
   );
+  // One job failed: the others are stopped, not left running.
+  all.catch(() => children.forEach((child) => child.kill()));
+  return all;
 }

@@ -124,6 +124,8 @@ export interface Result {
   remoteLatenciesMs?: number[];
   /** For `send`: from the first send until the subscriber had the last message. */
   deliveredSeconds?: number;
+  /** For `send`: the sends refused with UNAVAILABLE and sent again. */
+  retries?: number;
 }
 
 /** A graphql-ws client of the server at `url` (http://…), signed in with `token`. */
@@ -170,12 +172,20 @@ async function paced(
  */
 async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
   const query = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
-  const post = (i: number, body: string, clientMessageId: string) =>
-    postGraphql(job.url, job.tokens[i % job.tokens.length], query, {
-      input: { channelId: job.channelIds[i % job.channelIds.length], body, clientMessageId },
-    }).then((answer) => {
-      if (answer.errors || !answer.data) throw new Error(JSON.stringify(answer));
-    });
+  let retries = 0;
+  /** Sends until acknowledged: a refusal that says to send again (UNAVAILABLE) is retried, as clients do. */
+  const post = async (i: number, body: string, clientMessageId: string): Promise<void> => {
+    for (;;) {
+      const answer = await postGraphql(job.url, job.tokens[i % job.tokens.length], query, {
+        input: { channelId: job.channelIds[i % job.channelIds.length], body, clientMessageId },
+      });
+      const error = answer.errors?.[0] as { extensions?: { code?: string; retryAfterSeconds?: number } } | undefined;
+      if (!error && answer.data) return;
+      if (error?.extensions?.code !== 'UNAVAILABLE') throw new Error(JSON.stringify(answer));
+      retries++;
+      await pause((error.extensions.retryAfterSeconds ?? 1) * 1000);
+    }
+  };
 
   const subscriber = wsClient(job.url, job.tokens[0]);
   const warmed = new Set<string>();
@@ -242,7 +252,7 @@ async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
   });
   await Promise.race([until(() => delivered >= expected), late]).finally(() => clearTimeout(timer));
   await subscriber.dispose();
-  return { count: job.total, seconds, latenciesMs, deliveredSeconds: (lastDelivery - start) / 1000 };
+  return { count: job.total, seconds, latenciesMs, deliveredSeconds: (lastDelivery - start) / 1000, retries };
 }
 
 /** Scenario 1's floor: the same closed-loop load on an operation that touches no database (`{ __typename }`). */

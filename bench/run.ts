@@ -135,6 +135,8 @@ async function main(): Promise<void> {
         ...(PROFILE === 'real' ? { MQTT_URL } : { MQTT_EMBEDDED_PORT: '0' }),
         MQTT_TOPIC_PREFIX: topicPrefix,
         DEFAULT_CHANNELS: channelNames.join(','),
+        // All the load comes from 127.0.0.1: the per-address limit would refuse the fan-out's sockets.
+        MAX_SOCKETS_PER_ADDRESS: String(Math.max(...FANOUT) + 100),
         ...extra,
       }),
       { logger: pino({ level: 'warn' }) },

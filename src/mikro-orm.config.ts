@@ -5,6 +5,7 @@ import { defineConfig as defineMySql } from '@mikro-orm/mysql';
 import type { Config } from './config';
 import { entities } from './entities';
 import { migrationsList } from './migrations';
+import { markGaleraConnection } from './services/store/galera-connections';
 
 /** How long a SQLite statement waits for another process's lock on the file before it fails (SQLITE_BUSY). */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -62,6 +63,7 @@ export function ormOptions(database: Config['database'], log: (message: string) 
  * - On a Galera node (`wsrep_on` is ON), reads are causal (`wsrep_sync_wait = 1`): a read, and a transaction's start,
  *   first wait until this node has applied every write the cluster had committed, so what a client wrote through
  *   one instance (on one node) is what it reads through another (README, "Running more than one of everything").
+ *   The connection is marked as a Galera one: PlainSql sends its transactions one statement per query.
  */
 function sessionSettings(
   connection: { query(sql: string, done: (error: Error | null, rows?: unknown) => void): void },
@@ -73,6 +75,7 @@ function sessionSettings(
       if (error) return done(error, connection);
       const [, wsrep] = results as [unknown, { Value?: string }[]];
       if (wsrep[0]?.Value !== 'ON') return done(null, connection);
+      markGaleraConnection(connection);
       connection.query('SET SESSION wsrep_sync_wait = 1', (syncError) => done(syncError, connection));
     },
   );

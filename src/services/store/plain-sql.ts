@@ -7,6 +7,7 @@ import {
 } from '@mikro-orm/core';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import { dialectOf, type Dialect } from './dialect';
+import { isGaleraConnection } from './galera-connections';
 
 /** One statement of a pipelined transaction. */
 export interface Statement {
@@ -54,7 +55,8 @@ export class PlainSql {
   /**
    * Runs `work` in a transaction that costs as few round trips as the database allows. On MySQL each step is one
    * multi-statement query on one pooled connection: the first also opens the transaction, a step with `commit` also
-   * commits it, and `BEGIN` and `COMMIT` cost no round trip of their own. On SQLite, in the server's process, the
+   * commits it, and `BEGIN` and `COMMIT` cost no round trip of their own; on a Galera node each statement is a
+   * query of its own (see {@link ranOutsideTransaction}). On SQLite, in the server's process, the
    * statements run one by one in an ordinary transaction, which commits when `work` returns. When `work` returns
    * without a committing step, the transaction commits then. A step after the committing one is a programming error:
    * it is refused, and what the committing step wrote stays on MySQL but is rolled back on SQLite.
@@ -113,6 +115,7 @@ export class PlainSql {
     const knex = (this.orm.em.getConnection() as AbstractSqlConnection).getKnex();
     const pool = knex.client as KnexPool;
     const connection = (await pool.acquireConnection()) as { destroy(): void };
+    const oneByOne = isGaleraConnection(connection);
     let open = false;
     let committed = false;
     const send = async (sql: string): Promise<unknown> => {
@@ -122,6 +125,24 @@ export class PlainSql {
       } catch (error) {
         throw this.orm.em.getDriver().convertException(error as Error);
       }
+    };
+    /** The statements as one query: one round trip. */
+    const sendAll = async (script: string[], commit: boolean): Promise<unknown[]> => {
+      const results = await send(script.join(';\n'));
+      // A single statement answers with its own result, several with a list of one result each.
+      const each = script.length === 1 ? [results] : (results as unknown[]);
+      if (each.slice(0, commit ? -1 : undefined).some(ranOutsideTransaction)) throw transactionLost();
+      return each;
+    };
+    /** The statements one query each (on a Galera node), stopping at the first that ran outside the transaction. */
+    const sendEach = async (script: string[], commit: boolean): Promise<unknown[]> => {
+      const each: unknown[] = [];
+      for (const [i, sql] of script.entries()) {
+        const result = await send(sql);
+        if (!(commit && i === script.length - 1) && ranOutsideTransaction(result)) throw transactionLost();
+        each.push(result);
+      }
+      return each;
     };
     const step: Step = async (statements, { commit = false } = {}) => {
       if (committed) throw new Error('PlainSql.transaction: a step after the commit');
@@ -133,10 +154,7 @@ export class PlainSql {
         ...(commit ? ['commit'] : []),
       ];
       open = true;
-      const results = await send(script.join(';\n'));
-      // A single statement answers with its own result, several with a list of one result each.
-      const each = script.length === 1 ? [results] : (results as unknown[]);
-      if (each.slice(0, commit ? -1 : undefined).some(ranOutsideTransaction)) throw transactionLost();
+      const each = oneByOne ? await sendEach(script, commit) : await sendAll(script, commit);
       committed = commit;
       return each.slice(first, first + statements.length).map(asRows);
     };
@@ -172,10 +190,12 @@ const IN_TRANSACTION = 1;
 /**
  * Whether a statement's summary (an insert's, update's or `start transaction`'s; rows carry none) says it ran
  * outside any transaction. On a MariaDB Galera node, a transaction that a replicated write aborts (a brute-force
- * abort) while its connection waits between two queries is rolled back, and the statements of the next
- * multi-statement query can then run as if no transaction were open, without the deadlock error a single statement
- * gets, down to a `commit` that answers OK for nothing (measured on MariaDB 10.11 with three writers: a few lost in
- * a thousand contended commits). Their summaries lack the flag.
+ * abort) while its connection waits between two queries is rolled back; a single statement sent next fails with the
+ * deadlock error, but the statements of a multi-statement query can run as if no transaction were open, some of
+ * their writes staying and some not, down to a `commit` that answers OK (measured on MariaDB 10.11 with three
+ * writers: a few in a thousand contended commits answered OK and stored nothing, and the group commit once left a
+ * channel's `last_seq` behind its messages). So on a Galera node each statement goes alone, and everywhere a
+ * statement whose summary lacks the in-transaction flag ends the transaction as lost.
  */
 const ranOutsideTransaction = (result: unknown): boolean =>
   !Array.isArray(result) &&
