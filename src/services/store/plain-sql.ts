@@ -191,10 +191,10 @@ const IN_TRANSACTION = 1;
  * Whether a statement's summary (an insert's, update's or `start transaction`'s; rows carry none) says it ran
  * outside any transaction. On a MariaDB Galera node, a transaction that a replicated write aborts (a brute-force
  * abort) while its connection waits between two queries is rolled back; a single statement sent next fails with the
- * deadlock error, but the statements of a multi-statement query can run as if no transaction were open, some of
- * their writes staying and some not, down to a `commit` that answers OK (measured on MariaDB 10.11 with three
- * writers: a few in a thousand contended commits answered OK and stored nothing, and the group commit once left a
- * channel's `last_seq` behind its messages). So on a Galera node each statement goes alone, and everywhere a
+ * deadlock error, but the statements of a multi-statement query can run as if no transaction were open, down to a
+ * `commit` that answers OK (measured on MariaDB 10.11 with three writers: a few in a thousand contended commits
+ * answered OK and stored nothing; with this check alone, a channel's later sends failed and its feeds stalled on a
+ * seq never stored, so some of those writes stay). So on a Galera node each statement goes alone, and everywhere a
  * statement whose summary lacks the in-transaction flag ends the transaction as lost.
  */
 const ranOutsideTransaction = (result: unknown): boolean =>
