@@ -45,6 +45,8 @@ interface Topology {
   instances: ServerProcess[];
   /** The database as each instance reaches it (for the raw baseline: one writer per instance's node). */
   databaseUrls: string[];
+  /** Runs a query on `messages` that sees every acknowledged write (on Galera: a causal read). */
+  read(sql: string): Promise<any[]>;
   stop(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ async function single(): Promise<Topology> {
     name: 'single node (MariaDB + Mosquitto, 1 instance)',
     instances: [server],
     databaseUrls: [`${SERVER_URL}${database}`],
+    read: async (sql) => (await admin.query(sql.replace(/\bmessages\b/, `${database}.messages`)))[0] as any[],
     stop: async () => {
       await server.stop();
       await admin.query(`drop database ${database}`);
@@ -83,12 +86,40 @@ async function single(): Promise<Topology> {
 
 async function cluster(): Promise<Topology> {
   const galera = await TestGalera.start(3);
-  await galera.query(0, 'CREATE DATABASE chat_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
-  const ports = [await freePort(), await freePort(), await freePort()];
-  const rabbit = await TestRabbitCluster.start(
-    ports.map((port) => `http://broker:${TOKEN}@127.0.0.1:${port}/mqtt/auth/rabbitmq`),
-  );
+  let rabbit: TestRabbitCluster | undefined;
   const instances: ServerProcess[] = [];
+  const stop = async () => {
+    for (const server of instances) await server.stop();
+    await rabbit?.stop();
+    await galera.stop();
+  };
+  try {
+    await galera.query(0, 'CREATE DATABASE chat_bench CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
+    const ports = [await freePort(), await freePort(), await freePort()];
+    rabbit = await TestRabbitCluster.start(
+      ports.map((port) => `http://broker:${TOKEN}@127.0.0.1:${port}/mqtt/auth/rabbitmq`),
+    );
+    await startInstances(rabbit, galera, ports, instances);
+  } catch (error) {
+    await stop(); // nothing started is left running
+    throw error;
+  }
+  return {
+    name: 'cluster (3 Galera nodes, 3 RabbitMQ nodes, 3 instances)',
+    instances,
+    databaseUrls: [0, 1, 2].map((i) => galera.url(i, 'chat_bench')),
+    read: (sql) => galera.readCausally(0, `${sql}`.replace(/\bmessages\b/, 'chat_bench.messages')),
+    stop,
+  };
+}
+
+/** Instance i on Galera node i and RabbitMQ node i first (the first one migrates); pushed to `instances` as they start. */
+async function startInstances(
+  rabbit: TestRabbitCluster,
+  galera: TestGalera,
+  ports: number[],
+  instances: ServerProcess[],
+) {
   for (const [i, port] of ports.entries()) {
     const server = new ServerProcess(
       port,
@@ -100,19 +131,9 @@ async function cluster(): Promise<Topology> {
         MQTT_MANAGEMENT_URL: rabbit.managementUrl(i),
       }),
     );
-    await server.start(); // the first one migrates
+    await server.start();
     instances.push(server);
   }
-  return {
-    name: 'cluster (3 Galera nodes, 3 RabbitMQ nodes, 3 instances)',
-    instances,
-    databaseUrls: [0, 1, 2].map((i) => galera.url(i, 'chat_bench')),
-    stop: async () => {
-      for (const server of instances) await server.stop();
-      await rabbit.stop();
-      await galera.stop();
-    },
-  };
 }
 
 /** Signed-in users for the load, written straight to the database (through the first instance's node). */
@@ -147,11 +168,9 @@ const split = (total: number, parts: number) =>
 /** What the database and the instances' metrics say about the sends, for a failure's message. */
 async function state(topology: Topology): Promise<string> {
   const lines: string[] = [];
-  const db = await createConnection({ uri: topology.databaseUrls[0] });
-  const [rows] = await db.query(
+  const rows = await topology.read(
     "select count(*) as stored, sum(published_at is null) as unpublished from messages where client_message_id like 'b-%'",
   );
-  await db.end();
   lines.push(`database: ${JSON.stringify(rows)}`);
   for (const [i, server] of topology.instances.entries()) {
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
@@ -191,11 +210,9 @@ async function measure(topology: Topology) {
   });
 
   // Every acknowledged send must be stored: a bench that counted lost sends as throughput would measure a bug.
-  const check = await createConnection({ uri: topology.databaseUrls[0] });
-  const [[{ stored }]] = (await check.query(
+  const [{ stored }] = (await topology.read(
     "select count(*) as stored from messages where client_message_id like 'b-%'",
-  )) as unknown as [[{ stored: number }]];
-  await check.end();
+  )) as { stored: number }[];
   if (Number(stored) !== SENDS) throw new Error(`${topology.name}: ${SENDS} sends acknowledged, ${stored} stored`);
   const seconds = Math.max(...sent.map((r) => r.seconds));
   const latencies = sent.flatMap((r) => r.latenciesMs);

@@ -123,6 +123,9 @@ export function runTogether(jobs: Job[]): Promise<Result[]> {
             else if (message.ok === false) reject(new Error(message.error));
           });
           child.once('error', reject);
+          // A worker that dies without a word fails the run instead of leaving it waiting (one that answered
+          // exits with 0 after its answer).
+          child.once('exit', (code) => code !== 0 && reject(new Error(`a load worker exited (${code})`)));
           child.send(jobs[i]);
         }),
     ),

@@ -189,17 +189,20 @@ async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
 
   const subscriber = wsClient(job.url, job.tokens[0]);
   const warmed = new Set<string>();
+  /** Deliveries counted once per message id: a duplicate must not stand in for a message that never came. */
+  const seen = new Set<string>();
   let delivered = 0;
   let lastDelivery = 0;
   let onEvent = () => undefined as void;
   for (const channelId of job.channelIds) {
-    subscriber.subscribe<{ messageAdded: { clientMessageId: string } }>(
+    subscriber.subscribe<{ messageAdded: { id: string; clientMessageId: string } }>(
       { query: MESSAGE_ADDED, variables: { id: channelId } },
       {
         next: ({ data }) => {
           const id = data!.messageAdded.clientMessageId;
           if (id.startsWith('warm-')) warmed.add(channelId);
-          else if (id.startsWith('b-')) {
+          else if (id.startsWith('b-') && !seen.has(data!.messageAdded.id)) {
+            seen.add(data!.messageAdded.id);
             delivered++;
             lastDelivery = performance.now();
           }

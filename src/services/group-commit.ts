@@ -90,7 +90,10 @@ export class GroupCommit {
       // Rolled back as a deadlock: multi-row inserts of two instances' batches can deadlock on the shared secondary
       // indexes (sender, clientMessageId), and on a Galera cluster a batch that lost certification to another node's
       // commit (on the same channel rows) fails the same way. Nothing of it stayed: the whole batch runs again, and
-      // takes its seqs again after the winner's.
+      // takes its seqs again after the winner's. (PlainSql also reports a transaction found lost under a step as a
+      // deadlock; on a Galera node, where each statement goes alone, the first statement after the loss fails
+      // instead, so none of the batch ran outside it. The unique keys on (channel, seq) and (sender,
+      // clientMessageId) refuse a second copy of anything that did stay.)
       if (error instanceof DeadlockException && attempt < MAX_ATTEMPTS) {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
         await this.commit(batch, attempt + 1);

@@ -207,7 +207,7 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
     expect(ackedWhenBack).toBeLessThan(total);
 
     // 1. Every acknowledged send is stored exactly once (read on a node that never failed).
-    const stored = (await galera.query(
+    const stored = (await galera.readCausally(
       0,
       'SELECT id, channel_id AS channelId, seq, client_message_id AS clientMessageId FROM chat_cluster.messages ORDER BY channel_id, seq',
     )) as { id: string; channelId: string; seq: number; clientMessageId: string | null }[];
@@ -218,7 +218,7 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
 
     // 2. seq per channel is 1..N without a gap, on every node (the one that failed caught up).
     for (let node = 0; node < galera.size; node++) {
-      const rows = (await galera.query(
+      const rows = (await galera.readCausally(
         node,
         'SELECT channel_id AS channelId, seq FROM chat_cluster.messages ORDER BY channel_id, seq',
       )) as { channelId: string; seq: number }[];
@@ -275,7 +275,7 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
     // node's at certification and is run again. On MariaDB 10.11, a transaction aborted between two of the group
     // commit's queries once came back as an OK commit that stored nothing (1 batch in 600 sends in bench:cluster).
     const channelId = CHANNELS[1];
-    const [before] = (await galera.query(0, 'SELECT last_seq FROM chat_cluster.channels WHERE id = ?', [
+    const [before] = (await galera.readCausally(0, 'SELECT last_seq FROM chat_cluster.channels WHERE id = ?', [
       channelId,
     ])) as {
       last_seq: number;
@@ -298,7 +298,7 @@ describe('cluster: 3 RabbitMQ nodes, 3 Galera nodes, 3 server instances, with no
       )
     ).flat();
 
-    const stored = (await galera.query(
+    const stored = (await galera.readCausally(
       0,
       'SELECT id, seq FROM chat_cluster.messages WHERE channel_id = ? AND seq > ? ORDER BY seq',
       [channelId, before.last_seq],

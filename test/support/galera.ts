@@ -141,6 +141,15 @@ export class TestGalera {
     }
   }
 
+  /**
+   * Runs one statement on node i as a causal read (`wsrep_sync_wait = 1`): it first waits until node i has applied
+   * everything the cluster committed, so what was acknowledged through another node is there.
+   */
+  async readCausally(i: number, sql: string, values: unknown[] = []): Promise<any[]> {
+    const [, rows] = await this.query(i, `SET SESSION wsrep_sync_wait = 1; ${sql}`, values);
+    return rows as any[];
+  }
+
   /** The cluster's size as node i sees it. */
   async clusterSize(i: number): Promise<number> {
     const [status] = (await this.query(i, "SHOW STATUS LIKE 'wsrep_cluster_size'")) as { Value: string }[];

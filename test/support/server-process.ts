@@ -89,10 +89,10 @@ export class ServerProcess {
         reject(new Error(`the server exited (${code}):\n${this.logs.slice(-20).join('\n')}`)),
       );
       // It logs the line at level info: a LOG_LEVEL above that, or a start that hangs, fails here.
-      setTimeout(
-        () => reject(new Error(`the server did not log "listening" in 120 s:\n${this.logs.slice(-20).join('\n')}`)),
-        120_000,
-      ).unref();
+      setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`the server did not log "listening" in 120 s:\n${this.logs.slice(-20).join('\n')}`));
+      }, 120_000).unref();
     });
     await listening;
   }

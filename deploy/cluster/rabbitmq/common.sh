@@ -178,9 +178,9 @@ kill_stale_node() {
   local n=$1 name p env
   name=$(node_name "$n")
   for p in $(pgrep -x beam.smp); do
-    env=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null) || continue
-    grep -qx "RABBITMQ_NODENAME=$name" <<<"$env" || continue
-    grep -q "^RABBITMQ_MNESIA_BASE=$(node_dir "$n")/" <<<"$env" && continue
+    env=$(tr '\0' '\n' 2>/dev/null <"/proc/$p/environ") || continue
+    grep -qxF "RABBITMQ_NODENAME=$name" <<<"$env" || continue
+    grep -qF "RABBITMQ_MNESIA_BASE=$(node_dir "$n")/" <<<"$env" && continue
     echo "killing node $name left by an earlier run (pid $p)"
     kill -KILL "$p" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
