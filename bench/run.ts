@@ -137,6 +137,8 @@ async function main(): Promise<void> {
         DEFAULT_CHANNELS: channelNames.join(','),
         // All the load comes from 127.0.0.1: the per-address limit would refuse the fan-out's sockets.
         MAX_SOCKETS_PER_ADDRESS: String(Math.max(...FANOUT) + 100),
+        // BENCH_SESSION_CACHE_SECONDS=0 measures without the session cache.
+        ...(env.BENCH_SESSION_CACHE_SECONDS ? { SESSION_CACHE_SECONDS: env.BENCH_SESSION_CACHE_SECONDS } : {}),
         ...extra,
       }),
       { logger: pino({ level: 'warn' }) },

@@ -54,6 +54,13 @@ const positiveInt = (fallback: number) =>
     .positive('must be greater than 0')
     .default(fallback);
 
+const nonNegativeInt = (fallback: number) =>
+  z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .default(fallback);
+
 const url = (protocols: string[]) =>
   z.string().refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol), {
     message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
@@ -130,6 +137,7 @@ const env = z.object({
   // At most ten years, a policy limit well inside MySQL's DATETIME (up to the year 9999), where a session's end must
   // fit or signing in fails.
   SESSION_TTL_DAYS: positiveInt(30).pipe(z.number().max(3650, 'must be at most 3650 (ten years)')),
+  SESSION_CACHE_SECONDS: nonNegativeInt(30).pipe(z.number().max(3600, 'must be at most 3600 (an hour)')),
   LOGIN_CODES_PER_ADDRESS_PER_HOUR: positiveInt(30),
   AUTH_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
   TRUST_PROXY: trustProxy,
@@ -266,6 +274,7 @@ function parse(raw: z.infer<typeof env>) {
     },
     auth: {
       sessionTtlDays: raw.SESSION_TTL_DAYS,
+      sessionCacheSeconds: raw.SESSION_CACHE_SECONDS,
       loginCodesPerAddressPerHour: raw.LOGIN_CODES_PER_ADDRESS_PER_HOUR,
       secret: raw.AUTH_SECRET ?? DEVELOPMENT_AUTH_SECRET,
     },

@@ -76,7 +76,10 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
 
   accessEvents.on({ channelDeleted: (channelId) => live.channelDeleted(channelId) });
   const viewerEvents = new ViewerEvents(accessEvents, config.limits.subscriptionsPerUser);
-  const sessionBroadcast = new SessionBroadcast(broker, topics, signer, accessEvents, logger);
+  const sessionCache = services.auth.sessionCache;
+  const sessionBroadcast = new SessionBroadcast(broker, topics, signer, accessEvents, logger, (listening) =>
+    listening ? sessionCache.resume() : sessionCache.suspend(),
+  );
   if (broker.embedded) accessEvents.on(broker.embedded);
   if (dynsec) {
     // Failures degrade direct MQTT (DynamicSecurity logs them); the next reconcile repairs what was missed.

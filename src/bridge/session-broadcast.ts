@@ -23,12 +23,19 @@ export class SessionBroadcast {
     private readonly signer: PayloadSigner,
     events: AccessEvents,
     private readonly logger: Logger,
+    /**
+     * Told true once the other instances' notices can arrive (subscribed), false when they may be missed (the broker
+     * connection closed): what relies on them (the session cache) stops trusting itself until true again.
+     */
+    onListening: (listening: boolean) => void = () => undefined,
   ) {
     const subscribe = () =>
       void broker.client
         .subscribeAsync([topics.sessionsEnded, topics.readMoved, topics.channelDeleted], { qos: 1 })
+        .then(() => onListening(true))
         .catch((err: unknown) => logger.warn({ err }, 'could not subscribe to session notices'));
     broker.client.on('connect', subscribe);
+    broker.client.on('close', () => onListening(false));
     if (broker.client.connected) subscribe();
     broker.client.on('message', (topic, payload) => {
       if (topic !== topics.sessionsEnded && topic !== topics.readMoved && topic !== topics.channelDeleted) return;

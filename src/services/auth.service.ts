@@ -5,6 +5,7 @@ import { isBanned, LoginCode, LoginCodeRequest, Session, User } from '../entitie
 import type { CodeDelivery, Mailer } from '../mail/mailer';
 import type { Clock } from './clock';
 import type { ActivityLog } from './activity-log';
+import { SessionCache } from './session-cache';
 import { SessionStore } from './store/session.store';
 import { lockingTransaction } from './transaction';
 import { displayNameSchema, emailSchema, loginCodeSchema, parseField } from './validation';
@@ -24,7 +25,12 @@ export interface AuthOptions {
   secret: string;
   sessionTtlDays: number;
   loginCodesPerAddressPerHour: number;
+  /** How long a looked-up session is served from memory (SESSION_CACHE_SECONDS; 0: never). */
+  sessionCacheSeconds: number;
 }
+
+/** The most sessions one instance holds in memory (about 300 bytes each). */
+export const SESSION_CACHE_MAX = 10_000;
 
 /** Who is making a request: the user and the session their token opened. */
 export interface Viewer {
@@ -66,9 +72,16 @@ export class AuthService {
     private readonly activity?: Pick<ActivityLog, 'seen'>,
   ) {
     this.sessions = new SessionStore(orm);
+    this.sessionCache = new SessionCache({
+      ttlMs: options.sessionCacheSeconds * 1000,
+      max: SESSION_CACHE_MAX,
+      now: () => clock().getTime(),
+    });
   }
 
   private readonly sessions: SessionStore;
+  /** Sessions looked up lately (see SessionCache): it must be told of ended sessions and of the broker's state. */
+  readonly sessionCache: SessionCache;
 
   /**
    * Mails a new code to `email`, replacing any earlier one.
@@ -176,13 +189,19 @@ export class AuthService {
 
   /**
    * The viewer a bearer token stands for, or null when it is unknown, revoked or expired. Every request with a token
-   * asks this, so it is one plain query (SessionStore), and one more on the user's first request of the day on this
-   * instance (ActivityLog).
+   * asks this: from the SessionCache when it holds the session, else one plain query (SessionStore); and one more
+   * on the user's first request of the day on this instance (ActivityLog).
    */
   async authenticate(token: string): Promise<Viewer | null> {
     if (token.length === 0 || token.length > 512) return null;
-    const found = await this.sessions.live(sha256(token), this.clock());
-    if (!found) return null;
+    const tokenHash = sha256(token);
+    const now = this.clock();
+    let found = this.sessionCache.get(tokenHash, now);
+    if (!found) {
+      found = await this.sessions.live(tokenHash, now);
+      if (!found) return null;
+      this.sessionCache.set(tokenHash, found);
+    }
     await this.activity?.seen(found.user.id);
     return { user: found.user, session: { id: found.sessionId, expiresAt: found.expiresAt } };
   }
@@ -207,6 +226,7 @@ export class AuthService {
     const user = await em.findOneOrFail(User, viewer.user.id);
     user.displayName = displayName;
     await em.flush();
+    this.sessionCache.forgetUser(user.id);
     return user;
   }
 

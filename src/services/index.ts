@@ -79,23 +79,27 @@ export function createServices(config: Config, parts: ServiceParts): Services {
     { owned: config.limits.channelsPerUser, memberships: config.limits.membershipsPerUser },
     passwords,
   );
+  const auth = new AuthService(
+    orm,
+    parts.mailer,
+    clock,
+    {
+      secret: config.auth.secret,
+      sessionTtlDays: config.auth.sessionTtlDays,
+      loginCodesPerAddressPerHour: config.auth.loginCodesPerAddressPerHour,
+      sessionCacheSeconds: config.auth.sessionCacheSeconds,
+    },
+    (sessionId) => accessEvents.sessionEnded(sessionId),
+    new ActivityLog(new StatsStore(orm), clock, (err) =>
+      parts.logger.warn({ err }, 'could not record an active user (daily active users)'),
+    ),
+  );
+  // Logout and bans, here or on another instance: the session's token is looked up (and refused) from now on.
+  accessEvents.on({ sessionEnded: (sessionId) => auth.sessionCache.endSession(sessionId) });
   return {
     adminLookup: new AdminLookupService(orm, clock, moderation),
     adminStats: new AdminStatsService(orm, clock, moderation, parts.instanceLoad),
-    auth: new AuthService(
-      orm,
-      parts.mailer,
-      clock,
-      {
-        secret: config.auth.secret,
-        sessionTtlDays: config.auth.sessionTtlDays,
-        loginCodesPerAddressPerHour: config.auth.loginCodesPerAddressPerHour,
-      },
-      (sessionId) => accessEvents.sessionEnded(sessionId),
-      new ActivityLog(new StatsStore(orm), clock, (err) =>
-        parts.logger.warn({ err }, 'could not record an active user (daily active users)'),
-      ),
-    ),
+    auth,
     passes,
     channels,
     channelModeration: new ChannelModerationService(orm, clock, passwords, moderation, channels, {

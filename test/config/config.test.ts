@@ -47,6 +47,8 @@ describe('config', () => {
     ['SMTP_URL', 'mail.example.com'],
     ['SESSION_TTL_DAYS', '0'],
     ['SESSION_TTL_DAYS', '3651'],
+    ['SESSION_CACHE_SECONDS', '-1'],
+    ['SESSION_CACHE_SECONDS', '3601'],
     ['LOGIN_CODES_PER_ADDRESS_PER_HOUR', '1.5'],
     ['LOG_LEVEL', 'loud'],
     ['MIGRATE_ON_START', 'maybe'],
@@ -59,6 +61,12 @@ describe('config', () => {
 
   it('takes SESSION_TTL_DAYS up to ten years', () => {
     expect(loadConfig({ SESSION_TTL_DAYS: '3650' }).auth.sessionTtlDays).toBe(3650);
+  });
+
+  it('caches sessions for 30 s by default, for up to an hour, or not at all with SESSION_CACHE_SECONDS=0', () => {
+    expect(loadConfig({}).auth.sessionCacheSeconds).toBe(30);
+    expect(loadConfig({ SESSION_CACHE_SECONDS: '0' }).auth.sessionCacheSeconds).toBe(0);
+    expect(loadConfig({ SESSION_CACHE_SECONDS: '3600' }).auth.sessionCacheSeconds).toBe(3600);
   });
 
   it('reads DEFAULT_CHANNELS as a comma-separated list, general by default', () => {

@@ -15,6 +15,8 @@ describe.each(eachProfile)('graphql-ws while the database is unreachable (%s)', 
 
   it('ends only the operation (INTERNAL_SERVER_ERROR) on an open socket, and answers a new one with 1013', async () => {
     const user = await chat.user('outage');
+    // A session this instance has not served yet, so not in its session cache: it must ask the database.
+    const newcomer = await chat.user('outage-newcomer');
     const { client, closed } = wsClient(server.url, { authToken: user.token });
     // From seq 0: its first message (the replayed CHANNEL_CREATED) shows the socket acknowledged and it live.
     const before = new LiveSubscription(client, defaultChannelId('general'), 0);
@@ -31,7 +33,7 @@ describe.each(eachProfile)('graphql-ws while the database is unreachable (%s)', 
     expect(stillOpen).toBe(true);
 
     // A token that cannot be checked now: 1013 Try Again Later (retried by clients), not 4403 or 4500.
-    const fresh = wsClient(server.url, { authToken: user.token });
+    const fresh = wsClient(server.url, { authToken: newcomer.token });
     expect(await fresh.closed).toBe(1013);
     await before.close();
     await client.dispose();

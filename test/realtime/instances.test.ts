@@ -1,7 +1,7 @@
 import { DeleteChannel, RemoveMember } from '../../client/operations';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
-import { JOIN, type TestUser } from '../support/chat';
+import { JOIN, TestUser } from '../support/chat';
 import { codesOf, wsClient } from '../support/graphql';
 import { LiveSubscription } from '../support/live';
 import { TestMosquitto } from '../support/mosquitto';
@@ -84,6 +84,20 @@ describeReal('two instances on one broker and one database (%s)', (_name, profil
     await new Promise<void>((resolve) => client.on('connected', () => resolve()));
     expect(codesOf(await user.gql('mutation { logout }'))).toEqual([]);
     expect(await closed).toBe(4403);
+    await client.dispose();
+  });
+
+  it('refuses at once, on one instance, a token it has just served, once its session logged out through the other', async () => {
+    // b served the token, so b holds the session in its cache: the logout's notice must drop it there.
+    const user = await signedInUser(a, 'cached');
+    const onB = new TestUser(b, user.token, user.id, user.email);
+    expect((await onB.gql('{ me { id } }')).data!.me).toEqual({ id: user.id });
+    const { client, closed } = wsClient(b.url, { authToken: user.token });
+    await new Promise<void>((resolve) => client.on('connected', () => resolve()));
+    expect(codesOf(await user.gql('mutation { logout }'))).toEqual([]);
+    expect(await closed).toBe(4403); // b has heard of the logout
+    expect((await onB.gql('{ me { id } }')).data!.me).toBeNull();
+    expect(codesOf(await onB.gql('mutation { logout }'))).toEqual(['UNAUTHENTICATED']);
     await client.dispose();
   });
 
@@ -249,6 +263,26 @@ describeReal('a broker outage (%s)', (_name, profile) => {
     await broker?.stop();
   });
 
+  it('looks sessions up in the database while the broker is down: a logout through the other instance holds at once', async () => {
+    // `other` served the token (it holds the session in its cache); with the broker down, the logout's notice cannot
+    // reach it, so it must not trust its cache until the broker is back.
+    const user = await signedInUser(server, 'cached-outage');
+    const onOther = new TestUser(other, user.token, user.id, user.email);
+    expect((await onOther.gql('{ me { id } }')).data!.me).toEqual({ id: user.id });
+    await broker.kill();
+    await eventually(
+      async () => (await fetch(`${other.url}/readyz`)).status === 503,
+      'the other instance to lose the broker',
+    );
+    expect(codesOf(await user.gql('mutation { logout }'))).toEqual([]);
+    expect((await onOther.gql('{ me { id } }')).data!.me).toBeNull();
+    await broker.resume();
+    for (const instance of [server, other]) {
+      await eventually(async () => (await fetch(`${instance.url}/readyz`)).status === 200, 'the broker back');
+    }
+    expect((await onOther.gql('{ me { id } }')).data!.me).toBeNull();
+  });
+
   it('delivers sends acknowledged during the outage to the storing instance at once, and to the others afterwards, in order, once', async () => {
     const users = [await signedInUser(server, 'o1'), await signedInUser(server, 'o2')];
     const reader = await signedInUser(other, 'o3');
@@ -268,7 +302,8 @@ describeReal('a broker outage (%s)', (_name, profile) => {
       await Promise.all([local.received(all.length), remote.received(all.length)]);
       expectExactly(local, all);
       expectExactly(remote, all);
-      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      // The storing instance reconnects on its own schedule (every second): ready again once it has.
+      await eventually(async () => (await fetch(`${server.url}/readyz`)).status === 200, 'the instance to reconnect');
     } finally {
       await Promise.all([local.close(), remote.close()]);
     }
