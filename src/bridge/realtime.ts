@@ -14,6 +14,9 @@ import { Relay, type RelayOptions } from './relay';
 import { SessionBroadcast } from './session-broadcast';
 import type { StoredMessages } from './stored-messages';
 
+/** How often the sessions in the session cache are re-checked in the database. */
+export const SESSION_CACHE_RECHECK_MS = 5_000;
+
 /** Everything that carries stored messages and access changes out of this instance, and into its subscriptions. */
 export interface Realtime {
   readonly relay: Relay;
@@ -80,6 +83,16 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
   const sessionBroadcast = new SessionBroadcast(broker, topics, signer, accessEvents, logger, (listening) =>
     listening ? sessionCache.resume() : sessionCache.suspend(),
   );
+  // What a notice never sent leaves in the session cache (the instance where a session ended was cut off from the
+  // broker) is dropped within SESSION_CACHE_RECHECK_MS.
+  const recheck = setInterval(
+    () =>
+      void services.auth
+        .recheckCachedSessions()
+        .catch((err: unknown) => logger.warn({ err }, 'could not re-check the cached sessions')),
+    SESSION_CACHE_RECHECK_MS,
+  );
+  recheck.unref();
   if (broker.embedded) accessEvents.on(broker.embedded);
   if (dynsec) {
     // Failures degrade direct MQTT (DynamicSecurity logs them); the next reconcile repairs what was missed.
@@ -146,6 +159,7 @@ export async function startRealtime(messaging: Messaging, options: RealtimeOptio
       await live.close();
       viewerEvents.close();
       sessionBroadcast.close();
+      clearInterval(recheck);
       revocation?.close();
       await relay.stop();
     },

@@ -198,12 +198,26 @@ export class AuthService {
     const now = this.clock();
     let found = this.sessionCache.get(tokenHash, now);
     if (!found) {
+      const generation = this.sessionCache.generation;
       found = await this.sessions.live(tokenHash, now);
       if (!found) return null;
-      this.sessionCache.set(tokenHash, found);
+      this.sessionCache.set(tokenHash, found, generation);
     }
     await this.activity?.seen(found.user.id);
     return { user: found.user, session: { id: found.sessionId, expiresAt: found.expiresAt } };
+  }
+
+  /**
+   * Drops from the session cache the sessions that ended (or expired) without their notice reaching this instance:
+   * the instance where one ended may have been cut off from the broker. One query per 1,000 held sessions.
+   */
+  async recheckCachedSessions(): Promise<void> {
+    const ids = this.sessionCache.sessionIds();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const inForce = await this.activeSessions(chunk);
+      for (const id of chunk) if (!inForce.has(id)) this.sessionCache.endSession(id);
+    }
   }
 
   /** Ends a session at once; its token then authenticates nothing. */

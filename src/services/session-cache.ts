@@ -12,9 +12,11 @@ export interface SessionCacheOptions {
 
 /**
  * The sessions this instance looked up lately, by token hash, so that a signed-in request costs no database round
- * trip. Kept exact by events, not by time: a session that ends (logout, ban) is dropped when its `sessionEnded` event
- * arrives, from this instance or from another one through the broker, and the whole cache is dropped and left unused
- * while those events cannot arrive (the broker connection is down: see {@link suspend}). The time limit only bounds
+ * trip. Kept exact by events: a session that ends (logout, ban) is dropped when its `sessionEnded` event arrives, from
+ * this instance or from another one through the broker, and the whole cache is dropped and left unused while those
+ * events cannot arrive here (this instance's broker connection is down: see {@link suspend}). A notice the instance
+ * where the session ended could not send (its own broker connection was down) is made up for by a periodic re-check
+ * of the held sessions in the database (AuthService.recheckCachedSessions, every few seconds). The time limit bounds
  * what no event reports: a display name changed through another instance shows on this one's sends within `ttlMs`.
  * An entry is never served past its session's `expiresAt`.
  */
@@ -28,6 +30,8 @@ export class SessionCache {
    */
   private readonly ended: LRUCache<string, true> | undefined;
   private trusted = false;
+  /** Moves at every suspend and resume: a lookup that began before one must not fill the cache after it. */
+  private era = 0;
 
   constructor(options: SessionCacheOptions) {
     if (options.ttlMs <= 0) return;
@@ -50,9 +54,17 @@ export class SessionCache {
     return session && session.expiresAt > now ? session : undefined;
   }
 
-  /** Holds a session looked up now; not one that ended while it was looked up. */
-  set(tokenHash: string, session: LiveSession): void {
-    if (!this.trusted || !this.byToken || this.ended?.has(session.sessionId)) return;
+  /** The era to pass to {@link set}, taken before the lookup. */
+  get generation(): number {
+    return this.era;
+  }
+
+  /**
+   * Holds a session looked up since `generation`; not one that ended meanwhile, nor any when the broker connection
+   * dropped or came back meanwhile (a notice may have been missed between).
+   */
+  set(tokenHash: string, session: LiveSession, generation: number): void {
+    if (!this.trusted || !this.byToken || generation !== this.era || this.ended?.has(session.sessionId)) return;
     this.byToken.set(tokenHash, session);
     this.tokenOf.set(session.sessionId, tokenHash);
   }
@@ -73,14 +85,26 @@ export class SessionCache {
 
   /** Events of ended sessions can arrive again (the broker's notices are subscribed): caching starts afresh. */
   resume(): void {
+    this.era++;
     this.byToken?.clear();
     this.trusted = true;
   }
 
   /** Events of ended sessions may be missed (the broker connection is down): nothing is cached or served. */
   suspend(): void {
+    this.era++;
     this.trusted = false;
     this.byToken?.clear();
+  }
+
+  /** The ids of the sessions held now (re-checked in the database now and then: see AuthService). */
+  sessionIds(): string[] {
+    return [...this.tokenOf.keys()];
+  }
+
+  /** Whether the session of this token hash is held now. */
+  holds(tokenHash: string): boolean {
+    return this.byToken?.has(tokenHash) ?? false;
   }
 
   /** How many sessions are held now. */

@@ -20,7 +20,7 @@ describe('SessionCache', () => {
 
   it('serves a session it holds, and stops at its expiry and after its time limit', () => {
     const c = cache();
-    c.set('h1', session('s1', 'u1', new Date(50_000)));
+    c.set('h1', session('s1', 'u1', new Date(50_000)), c.generation);
     expect(c.get('h1', new Date(now))?.sessionId).toBe('s1');
     expect(c.get('h1', new Date(50_000))).toBeUndefined(); // the session expired
     now += 30_001;
@@ -29,20 +29,32 @@ describe('SessionCache', () => {
 
   it('drops an ended session, and does not take it back from a lookup that was in flight when it ended', () => {
     const c = cache();
-    c.set('h1', session('s1'));
+    c.set('h1', session('s1'), c.generation);
     c.endSession('s1');
     expect(c.get('h1', new Date(now))).toBeUndefined();
-    c.set('h1', session('s1')); // read from the database before the logout committed
+    c.set('h1', session('s1'), c.generation); // read from the database before the logout committed
     expect(c.get('h1', new Date(now))).toBeUndefined();
-    c.set('h2', session('s2'));
+    c.set('h2', session('s2'), c.generation);
     expect(c.get('h2', new Date(now))?.sessionId).toBe('s2');
+  });
+
+  it('does not take a session from a lookup that began before the broker connection dropped or came back', () => {
+    const c = cache();
+    const began = c.generation;
+    c.suspend();
+    c.resume(); // a notice may have been missed between the two
+    c.set('h1', session('s1'), began);
+    expect(c.get('h1', new Date(now))).toBeUndefined();
+    c.set('h1', session('s1'), c.generation);
+    expect(c.holds('h1')).toBe(true);
+    expect(c.sessionIds()).toEqual(['s1']);
   });
 
   it("forgets a renamed user's sessions and nobody else's", () => {
     const c = cache();
-    c.set('h1', session('s1', 'u1'));
-    c.set('h2', session('s2', 'u1'));
-    c.set('h3', session('s3', 'u2'));
+    c.set('h1', session('s1', 'u1'), c.generation);
+    c.set('h2', session('s2', 'u1'), c.generation);
+    c.set('h3', session('s3', 'u2'), c.generation);
     c.forgetUser('u1');
     expect([c.get('h1', new Date(now)), c.get('h2', new Date(now))]).toEqual([undefined, undefined]);
     expect(c.get('h3', new Date(now))?.sessionId).toBe('s3');
@@ -50,10 +62,10 @@ describe('SessionCache', () => {
 
   it('holds nothing and serves nothing while suspended (notices of ended sessions may be missed)', () => {
     const c = cache();
-    c.set('h1', session('s1'));
+    c.set('h1', session('s1'), c.generation);
     c.suspend();
     expect(c.get('h1', new Date(now))).toBeUndefined();
-    c.set('h2', session('s2'));
+    c.set('h2', session('s2'), c.generation);
     c.resume();
     expect([c.get('h1', new Date(now)), c.get('h2', new Date(now))]).toEqual([undefined, undefined]);
     expect(c.size).toBe(0);
@@ -61,16 +73,16 @@ describe('SessionCache', () => {
 
   it('serves nothing until first resumed, holds at most `max` sessions, and none with a time limit of 0', () => {
     const fresh = new SessionCache({ ttlMs: 30_000, max: 3, now: () => now });
-    fresh.set('h1', session('s1'));
+    fresh.set('h1', session('s1'), fresh.generation);
     expect(fresh.get('h1', new Date(now))).toBeUndefined();
 
     const c = cache();
-    for (let i = 1; i <= 5; i++) c.set(`h${i}`, session(`s${i}`));
+    for (let i = 1; i <= 5; i++) c.set(`h${i}`, session(`s${i}`), c.generation);
     expect(c.size).toBe(3);
     expect(c.get('h1', new Date(now))).toBeUndefined(); // the least recently used went first
 
     const off = cache(0);
-    off.set('h1', session('s1'));
+    off.set('h1', session('s1'), off.generation);
     expect(off.get('h1', new Date(now))).toBeUndefined();
   });
 });

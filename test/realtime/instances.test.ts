@@ -1,5 +1,7 @@
 import { DeleteChannel, RemoveMember } from '../../client/operations';
 import { Tier } from '../../src/entities';
+import { createHash } from 'node:crypto';
+import { SESSION_CACHE_RECHECK_MS } from '../../src/bridge/realtime';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { JOIN, TestUser } from '../support/chat';
 import { codesOf, wsClient } from '../support/graphql';
@@ -7,12 +9,13 @@ import { LiveSubscription } from '../support/live';
 import { TestMosquitto } from '../support/mosquitto';
 import { describeReal } from '../support/profiles';
 import { anotherSession, signedInUser } from '../support/chat-server';
-import { count } from '../support/db';
+import { count, rows } from '../support/db';
 import { eventually } from '../support/eventually';
 import { startTestServer, type TestServer } from '../support/test-server';
 import { listenToViewerEvents, markUntilHeard } from '../support/viewer-events';
 
 const env = { DEFAULT_CHANNELS: 'lobby' };
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 const lobby = defaultChannelId('lobby');
 
 /** Sends `perUser` messages from each user, users in parallel, and returns the stored messages. */
@@ -92,6 +95,7 @@ describeReal('two instances on one broker and one database (%s)', (_name, profil
     const user = await signedInUser(a, 'cached');
     const onB = new TestUser(b, user.token, user.id, user.email);
     expect((await onB.gql('{ me { id } }')).data!.me).toEqual({ id: user.id });
+    expect(b.app.services.auth.sessionCache.holds(tokenHash(user.token))).toBe(true);
     const { client, closed } = wsClient(b.url, { authToken: user.token });
     await new Promise<void>((resolve) => client.on('connected', () => resolve()));
     expect(codesOf(await user.gql('mutation { logout }'))).toEqual([]);
@@ -99,6 +103,21 @@ describeReal('two instances on one broker and one database (%s)', (_name, profil
     expect((await onB.gql('{ me { id } }')).data!.me).toBeNull();
     expect(codesOf(await onB.gql('mutation { logout }'))).toEqual(['UNAUTHENTICATED']);
     await client.dispose();
+  });
+
+  it('refuses, within seconds, a token whose logout notice never reached the instance that serves it', async () => {
+    // The instance where a session ends may be cut off from the broker when it ends: here it ends in the database
+    // alone, and the serving instance's periodic re-check must drop it.
+    const user = await signedInUser(a, 'unannounced');
+    const onB = new TestUser(b, user.token, user.id, user.email);
+    expect((await onB.gql('{ me { id } }')).data!.me).toEqual({ id: user.id });
+    expect(b.app.services.auth.sessionCache.holds(tokenHash(user.token))).toBe(true);
+    await rows(a, 'update sessions set revoked_at = ? where token_hash = ?', [new Date(), tokenHash(user.token)]);
+    await eventually(
+      async () => (await onB.gql('{ me { id } }')).data!.me === null,
+      'the re-check to drop it',
+      3 * SESSION_CACHE_RECHECK_MS,
+    );
   });
 
   it("tells a user's client on one instance of a read position marked through the other", async () => {
@@ -269,6 +288,7 @@ describeReal('a broker outage (%s)', (_name, profile) => {
     const user = await signedInUser(server, 'cached-outage');
     const onOther = new TestUser(other, user.token, user.id, user.email);
     expect((await onOther.gql('{ me { id } }')).data!.me).toEqual({ id: user.id });
+    expect(other.app.services.auth.sessionCache.holds(tokenHash(user.token))).toBe(true);
     await broker.kill();
     await eventually(
       async () => (await fetch(`${other.url}/readyz`)).status === 503,
