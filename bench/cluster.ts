@@ -13,12 +13,11 @@
  * of one channel, spread over the instances, one message sent through the first instance, timed to the last receipt.
  * BENCH_TOPOLOGIES=single or =cluster runs one of the two.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import { MikroORM } from '@mikro-orm/mysql';
 import { createConnection } from 'mysql2/promise';
 import { loadConfig } from '../src/config';
-import { Session, User } from '../src/entities';
 import { ormOptions } from '../src/mikro-orm.config';
 import { defaultChannelId } from '../src/services/channel.service';
 import { TestGalera } from '../test/support/galera';
@@ -27,6 +26,7 @@ import { TestRabbitCluster } from '../test/support/rabbitmq-cluster';
 import { ServerProcess } from '../test/support/server-process';
 import { fanout, fanoutShares, percentile, round, runTogether } from './harness';
 import { postGraphql } from './load-worker';
+import { benchSessions } from './sessions';
 
 const env = process.env;
 const SERVER_URL = env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
@@ -140,22 +140,7 @@ async function startInstances(
 async function seedSessions(databaseUrl: string): Promise<string[]> {
   const orm = await MikroORM.init(ormOptions(loadConfig({ DATABASE_URL: databaseUrl }).database));
   try {
-    const em = orm.em.fork();
-    const now = new Date();
-    const tokens: string[] = [];
-    for (let i = 0; i < USERS; i++) {
-      const token = randomBytes(32).toString('base64url');
-      tokens.push(token);
-      const user = em.create(User, { email: `bench-${i}@example.com`, displayName: `bench${i}`, createdAt: now });
-      em.create(Session, {
-        user,
-        tokenHash: createHash('sha256').update(token).digest('hex'),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + 86_400_000),
-      });
-    }
-    await em.flush();
-    return tokens;
+    return await benchSessions(orm.em.fork(), USERS);
   } finally {
     await orm.close();
   }

@@ -9,7 +9,7 @@
  * MQTT subscribers; 4 server RSS per subscribed socket (measured with the largest fan-out); 5 history page at the
  * newest end and deep in a long channel; 6 afterSeq replay of 1,000 messages vs paging them.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -21,11 +21,12 @@ import pino from 'pino';
 import { startApp } from '../src/app';
 import { disableNagle } from '../src/bridge/broker';
 import { loadConfig } from '../src/config';
-import { Message, MessageKind, Session, User } from '../src/entities';
+import { Message, MessageKind } from '../src/entities';
 import { defaultChannelId } from '../src/services/channel.service';
 import { encodeCursor } from '../src/services/cursor';
 import { cpuMicros, fanout, fanoutShares, median, percentile, round, runWorker } from './harness';
 import { postGraphql, type Result } from './load-worker';
+import { benchSessions } from './sessions';
 
 const env = process.env;
 const SERVER_URL = env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
@@ -152,19 +153,7 @@ async function main(): Promise<void> {
   try {
     const em = app.orm.em.fork() as SqlEntityManager;
     const now = new Date();
-    const tokens: string[] = [];
-    for (let i = 0; i < USERS; i++) {
-      const token = randomBytes(32).toString('base64url');
-      tokens.push(token);
-      const user = em.create(User, { email: `bench-${i}@example.com`, displayName: `bench${i}`, createdAt: now });
-      em.create(Session, {
-        user,
-        tokenHash: createHash('sha256').update(token).digest('hex'),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + 86_400_000),
-      });
-    }
-    await em.flush();
+    const tokens = await benchSessions(em, USERS);
     const channelIds = channelNames.map(defaultChannelId);
 
     if (SCENARIOS.has(1)) {
