@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { Channel } from './channel.entity';
 import { Message } from './message.entity';
 import { User } from './user.entity';
+import { timeOrderedId } from './ids';
 
 /**
  * One edit or deletion of a message. `rev` is the channel's change position: 1 for its first change, then +1 for
@@ -18,7 +18,7 @@ import { User } from './user.entity';
 @Index({ properties: ['publishedAt'] })
 export class MessageChange {
   @PrimaryKey({ type: 'string', length: 36 })
-  id: string = randomUUID();
+  id: string = timeOrderedId();
 
   @ManyToOne(() => Channel, { deleteRule: 'cascade' })
   channel!: Channel;

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Entity, Enum, Index, ManyToOne, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { Channel } from './channel.entity';
 import { MessageKind, SystemEvent } from './enums';
 import { User } from './user.entity';
+import { timeOrderedId } from './ids';
 
 /**
  * A stored message. `(channel, seq)` is unique and gap-free per channel; `(sender, clientMessageId)` makes a
@@ -22,7 +22,7 @@ export class Message {
   [OptionalProps]?: 'rev';
 
   @PrimaryKey({ type: 'string', length: 36 })
-  id: string = randomUUID();
+  id: string = timeOrderedId();
 
   @ManyToOne(() => Channel, { deleteRule: 'cascade' })
   channel!: Channel;

@@ -1,10 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { DeadlockException, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { DomainError, ErrorCode, notFound, rateLimited } from '../errors';
+import { badInput, DomainError, ErrorCode, notFound, rateLimited } from '../errors';
 import { accessRefusal, isChannelId } from './channel-access';
 import type { Step } from './store/plain-sql';
-import { ChannelSequence, lockedChannels, memberKeys, sendTimes, type MessageStore } from './store/message.store';
+import {
+  ChannelSequence,
+  earlierSends,
+  lockedChannels,
+  memberKeys,
+  sendKey,
+  sendTimes,
+  type EarlierSend,
+  type MessageStore,
+} from './store/message.store';
 import { userMessageView, type MessageView, type UserView } from './views';
+import { timeOrderedId } from '../entities/ids';
 
 /** One USER message waiting to be stored. */
 export interface PendingSend {
@@ -23,9 +32,15 @@ export interface SendRate {
 /** How often a batch rolled back as a deadlock (or a lost Galera certification) runs before its sends are refused. */
 const MAX_ATTEMPTS = 10;
 
+/** What a send came to: the message it stored (`stored`), or the one an earlier send with its clientMessageId did. */
+export interface SendOutcome {
+  message: MessageView;
+  stored: boolean;
+}
+
 interface Waiting extends PendingSend {
   channelId: string;
-  resolve: (message: MessageView) => void;
+  resolve: (outcome: SendOutcome) => void;
   reject: (error: unknown) => void;
 }
 
@@ -53,17 +68,20 @@ export class GroupCommit {
   ) {}
 
   /**
-   * Stores a message in the channel.
+   * Stores a message in the channel, or answers a retry: when the sender already stored a message under this
+   * clientMessageId (read under their row lock, so a retry racing the first send, on any instance, sees it), that
+   * message is the answer and nothing is stored.
    *
-   * @throws DomainError NOT_FOUND (unknown channel, or another user's PRIVATE one), FORBIDDEN (a PASSWORD channel
+   * @throws DomainError BAD_USER_INPUT when the clientMessageId was used for another message (see
+   * {@link retriedSend}); NOT_FOUND (unknown channel, or another user's PRIVATE one), FORBIDDEN (a PASSWORD channel
    * not joined), RATE_LIMITED (the sender's limit is reached, counted under their row lock in the storing
-   * transaction, so it holds however many sends run at once, on however many instances); UniqueConstraintViolation
-   * when the sender already used the clientMessageId.
+   * transaction, so it holds however many sends run at once, on however many instances); UNAVAILABLE when the
+   * batch kept losing to deadlocks.
    */
-  store(channelId: string, send: PendingSend): Promise<MessageView> {
+  store(channelId: string, send: PendingSend): Promise<SendOutcome> {
     // Refused before it joins a batch, where a query the store cannot run would fail every send in it.
     if (!isChannelId(channelId)) return Promise.reject(notFound());
-    return new Promise<MessageView>((resolve, reject) => {
+    return new Promise<SendOutcome>((resolve, reject) => {
       this.waiting.push({ ...send, channelId, resolve, reject });
       if (!this.running) void this.drain();
     });
@@ -109,9 +127,14 @@ export class GroupCommit {
         for (const send of batch) send.reject(busy);
         return;
       }
-      // One duplicate clientMessageId fails the whole shared transaction: store the others one by one.
+      // A clientMessageId stored since this batch read its senders' earlier sends (which the sender's lock should
+      // rule out): store the sends one by one, and a lone one again, where the earlier send is now read and answered.
       if (error instanceof UniqueConstraintViolationException && batch.length > 1) {
-        for (const send of batch) await this.commit([send]);
+        for (const send of batch) await this.commit([send], attempt + 1);
+        return;
+      }
+      if (error instanceof UniqueConstraintViolationException && attempt < MAX_ATTEMPTS) {
+        await this.commit(batch, attempt + 1);
         return;
       }
       for (const send of batch) send.reject(error);
@@ -119,29 +142,37 @@ export class GroupCommit {
   }
 
   /**
-   * Locks the channel rows, then the senders' rows, and reads the senders' memberships and their sends within the
-   * rate window (one round trip, which also begins the transaction), checks each send's access and rate, then
+   * Locks the channel rows, then the senders' rows, and reads the senders' memberships, their sends within the rate
+   * window and what they already stored under these clientMessageIds (one round trip, which also begins the
+   * transaction), answers each retry with its earlier message, checks each other send's access and rate, then
    * inserts the accepted messages, moves `last_seq` and commits (another). Both locks are taken in id order, channels
    * before users, so batches of several instances cannot deadlock on them; the sender's lock is what makes the rate
    * exact, as the sends that counted are committed before it is granted.
    */
-  private async insert(step: Step, batch: Waiting[]): Promise<(MessageView | Error)[]> {
+  private async insert(step: Step, batch: Waiting[]): Promise<(SendOutcome | Error)[]> {
     const channelIds = [...new Set(batch.map((s) => s.channelId))];
     const senderIds = [...new Set(batch.map((s) => s.sender.id))];
     const since = Math.min(...batch.map((s) => s.now.getTime())) - this.rate.windowMs;
-    const [channelRows, , memberRows, sendRows] = await step([
+    const [channelRows, , memberRows, sendRows, earlierRows] = await step([
       this.messageStore.lockChannels(channelIds),
       this.messageStore.lockUsers(senderIds),
       this.messageStore.memberships(channelIds, senderIds),
       this.messageStore.sendsSince(senderIds, new Date(since)),
+      this.messageStore.earlierSends(
+        batch.map((send) => ({ senderId: send.sender.id, clientMessageId: send.clientMessageId })),
+      ),
     ]);
     const locked = lockedChannels(channelRows);
     const channels = new Map(locked.map((channel) => [channel.id, channel]));
     const sequence = new ChannelSequence(locked);
     const members = memberKeys(memberRows);
     const sent = sendTimes(sendRows);
+    const earlier = earlierSends(earlierRows);
 
-    const outcomes = batch.map((send): MessageView | Error => {
+    const outcomes = batch.map((send): SendOutcome | Error => {
+      const key = sendKey(send.sender.id, send.clientMessageId);
+      const first = earlier.get(key);
+      if (first) return retriedSend(first, send);
       const channel = channels.get(send.channelId);
       if (!channel) return notFound();
       const refusal =
@@ -149,8 +180,8 @@ export class GroupCommit {
         this.overRate(sent.get(send.sender.id) ?? [], send.now.getTime());
       if (refusal) return refusal;
       sent.set(send.sender.id, [...(sent.get(send.sender.id) ?? []), send.now.getTime()]);
-      return userMessageView({
-        id: randomUUID(),
+      const message = userMessageView({
+        id: timeOrderedId(),
         channelId: channel.id,
         seq: sequence.next(channel.id),
         body: send.body,
@@ -158,8 +189,11 @@ export class GroupCommit {
         clientMessageId: send.clientMessageId,
         createdAt: send.now,
       });
+      // The same clientMessageId again in this batch is a retry of this send.
+      earlier.set(key, message);
+      return { message, stored: true };
     });
-    const stored = outcomes.filter((o): o is MessageView => !(o instanceof Error));
+    const stored = outcomes.flatMap((o) => (o instanceof Error || !o.stored ? [] : [o.message]));
     if (stored.length > 0) await step([this.messageStore.insert(stored), ...sequence.advance()], { commit: true });
     return outcomes;
   }
@@ -175,4 +209,19 @@ export class GroupCommit {
     const freesAt = recent[this.rate.sends - 1] + this.rate.windowMs;
     return rateLimited((freesAt - now) / 1000, 'You are sending too fast; wait a moment.');
   }
+}
+
+/**
+ * A retry must match the first send; a clientMessageId reused for something else is refused. Once the message has
+ * been edited or deleted its first body is gone, so a retry is matched on the channel alone and answered with the
+ * message as it is now. No access or rate check: the send was accepted when it was first stored.
+ *
+ * @returns BAD_USER_INPUT (as an error to answer with) for a clientMessageId used for another message.
+ */
+function retriedSend(earlier: EarlierSend, send: Waiting): SendOutcome | Error {
+  if (earlier.channelId !== send.channelId || (earlier.rev === 0 && earlier.body !== send.body)) {
+    return badInput('clientMessageId', 'This clientMessageId was already used for another message.');
+  }
+  const message = userMessageView({ ...earlier, sender: send.sender, clientMessageId: send.clientMessageId });
+  return { message, stored: false };
 }

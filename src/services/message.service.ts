@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Message } from '../entities';
 import { badInput } from '../errors';
@@ -7,18 +7,9 @@ import { accessibleChannel, findChannel } from './channel-access';
 import type { Clock } from './clock';
 import { decodeCursor, encodeCursor } from './cursor';
 import { GroupCommit } from './group-commit';
-import { refuseWhenFull } from './rate-window';
-import { MessageStore, type EarlierSend } from './store/message.store';
+import { MessageStore } from './store/message.store';
 import { clientMessageIdSchema, messageBodySchema, parseField } from './validation';
-import {
-  messageView,
-  userMessageView,
-  userView,
-  type MessagePage,
-  type MessageStored,
-  type MessageView,
-  type UserView,
-} from './views';
+import { messageView, userView, type MessagePage, type MessageStored, type MessageView } from './views';
 
 /** The contract's send limit and page sizes. */
 export const MESSAGE_RULES = {
@@ -98,23 +89,14 @@ export class MessageService {
     const body = parseField('body', messageBodySchema, input.body);
     const clientMessageId = parseField('clientMessageId', clientMessageIdSchema, input.clientMessageId);
     const sender = userView(viewer.user);
-    const now = this.clock();
-
-    const prior = await this.priorSends(sender.id, clientMessageId, now);
-    if (prior.earlier) return this.sameSend(prior.earlier, sender, input.channelId, body, clientMessageId);
-    this.checkSendRate(prior.recent, now);
-
-    try {
-      const view = await this.groupCommit.store(input.channelId, { sender, body, clientMessageId, now });
-      this.onStored(view);
-      return view;
-    } catch (error) {
-      // The same clientMessageId sent twice at once: the other one was stored first.
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
-      const { earlier } = await this.priorSends(sender.id, clientMessageId, now);
-      if (!earlier) throw error;
-      return this.sameSend(earlier, sender, input.channelId, body, clientMessageId);
-    }
+    const { message, stored } = await this.groupCommit.store(input.channelId, {
+      sender,
+      body,
+      clientMessageId,
+      now: this.clock(),
+    });
+    if (stored) this.onStored(message);
+    return message;
   }
 
   /**
@@ -192,42 +174,5 @@ export class MessageService {
     const em = this.orm.em.fork() as SqlEntityManager;
     const rows = await pageQuery(em, { channelId, after, before: upTo + 1, limit, from: 'asc' }).getResultList();
     return rows.map(messageView);
-  }
-
-  /**
-   * What a send must know of the sender's earlier sends, in one query: the message already stored under this
-   * clientMessageId (if any) and the times of their newest sends within the rate window (at most the limit).
-   */
-  private priorSends(userId: string, clientMessageId: string, now: Date) {
-    const { sendsPerWindow, sendWindowMs } = MESSAGE_RULES;
-    return this.store.priorSends(userId, clientMessageId, new Date(now.getTime() - sendWindowMs), sendsPerWindow);
-  }
-
-  /**
-   * A retry must match the first send; a reused clientMessageId for something else is refused. Once the message has
-   * been edited or deleted its first body is gone, so a retry is matched on the channel alone and answered with the
-   * message as it is now.
-   */
-  private sameSend(
-    earlier: EarlierSend,
-    sender: UserView,
-    channelId: string,
-    body: string,
-    clientMessageId: string,
-  ): MessageView {
-    if (earlier.channelId !== channelId || (earlier.rev === 0 && earlier.body !== body)) {
-      throw badInput('clientMessageId', 'This clientMessageId was already used for another message.');
-    }
-    return userMessageView({
-      ...earlier,
-      sender,
-      clientMessageId,
-    });
-  }
-
-  /** The contract's limit: at most `sendsPerWindow` sends in any `sendWindowMs`. */
-  private checkSendRate(recent: Date[], now: Date): void {
-    const rule = { limit: MESSAGE_RULES.sendsPerWindow, windowMs: MESSAGE_RULES.sendWindowMs };
-    refuseWhenFull(recent, rule, now, 'You are sending too fast; wait a moment.');
   }
 }

@@ -2,7 +2,7 @@ import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { SECOND, TestClock } from '../support/clock';
 import { CHANNEL, SEND, type TestUser, uniqueId } from '../support/chat';
-import { count } from '../support/db';
+import { count, rows } from '../support/db';
 import { eventually } from '../support/eventually';
 import { codesOf, gql } from '../support/graphql';
 import { eachProfile } from '../support/profiles';
@@ -54,6 +54,17 @@ describe.each(eachProfile)('sendMessage (%s)', (_name, profile) => {
       async () => (await count(server, 'messages', 'id = ? and published_at is not null', [message.id])) === 1,
       'published_at to be set',
     );
+  });
+
+  it('gives messages, SYSTEM ones too, time-ordered ids (UUIDv7), so new rows append to the primary key', async () => {
+    const channel = await ana.createChannel('PRIVATE');
+    for (let i = 0; i < 5; i++) expect(codesOf(await ana.send(channel, `in order ${i}`))).toEqual([]);
+    const ids = (
+      await rows<{ id: string }>(server, 'select id from messages where channel_id = ? order by seq', [channel])
+    ).map((row) => row.id);
+    expect(ids).toHaveLength(6); // CHANNEL_CREATED and the five sends
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect([...ids].sort()).toEqual(ids);
   });
 
   it('returns the first message for a retry with the same clientMessageId, storing nothing new', async () => {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { MessageKind, type ChannelKind, type SystemEvent } from '../../entities';
 import { notFound } from '../../errors';
@@ -6,6 +5,7 @@ import { isChannelId } from '../channel-access';
 import type { MessageView } from '../views';
 import { dateColumn, forUpdate } from './dialect';
 import { PlainSql, type Statement, type Step } from './plain-sql';
+import { timeOrderedId } from '../../entities/ids';
 
 /** A channel row read under its lock, as storing a message needs it. */
 export interface LockedChannel {
@@ -140,48 +140,21 @@ export class MessageStore {
   }
 
   /**
-   * In one query, outside any transaction: the message `userId` already stored under `clientMessageId` (if any) and
-   * the times of their newest sends after `since` (at most `limit`, newest first).
+   * The messages already stored under these (sender, clientMessageId) pairs; read its rows with
+   * {@link earlierSends}. One exact lookup of the unique index per pair, as a UNION ALL: MariaDB reads such lookups
+   * at once, where a range over the same pairs (a row-value IN) first estimates each range by reading the index
+   * pages around it, which cost about 8 page reads per send once the index outgrew the buffer pool (bench/RESULTS.md,
+   * "Growth").
    */
-  async priorSends(
-    userId: string,
-    clientMessageId: string,
-    since: Date,
-    limit: number,
-  ): Promise<{ earlier: EarlierSend | undefined; recent: Date[] }> {
-    type Row = {
-      id: string | null;
-      channel_id: string;
-      seq: number | string;
-      body: string;
-      created_at: RawDate;
-      edited_at: RawDate | null;
-      deleted_at: RawDate | null;
-      rev: number | string;
-    };
-    const rows = await this.sql.rows<Row>(
-      `select id, channel_id, seq, body, created_at, edited_at, deleted_at, rev from messages
-       where sender_id = ? and client_message_id = ?
-       union all
-       select null, null, null, null, created_at, null, null, null from (
-         select created_at from messages where sender_id = ? and created_at > ?
-         order by created_at desc limit ${Math.trunc(limit)}
-       ) recent`,
-      [userId, clientMessageId, userId, this.sql.date(since)],
-    );
-    const earlier = rows.find((row) => row.id !== null);
+  earlierSends(pairs: { senderId: string; clientMessageId: string }[]): Statement {
     return {
-      earlier: earlier && {
-        id: earlier.id!,
-        channelId: earlier.channel_id,
-        seq: Number(earlier.seq),
-        body: earlier.body,
-        createdAt: dateColumn(earlier.created_at),
-        editedAt: earlier.edited_at === null ? null : dateColumn(earlier.edited_at),
-        deletedAt: earlier.deleted_at === null ? null : dateColumn(earlier.deleted_at),
-        rev: Number(earlier.rev),
-      },
-      recent: rows.filter((row) => row.id === null).map((row) => dateColumn(row.created_at)),
+      sql: pairs
+        .map(
+          () =>
+            'select id, sender_id, client_message_id, channel_id, seq, body, created_at, edited_at, deleted_at, rev from messages where sender_id = ? and client_message_id = ?',
+        )
+        .join(' union all '),
+      params: pairs.flatMap((pair) => [pair.senderId, pair.clientMessageId]),
     };
   }
 
@@ -206,7 +179,7 @@ export class MessageStore {
     if (!channel) throw notFound();
     const sequence = new ChannelSequence([channel]);
     const message: MessageView = {
-      id: randomUUID(),
+      id: timeOrderedId(),
       channelId,
       seq: sequence.next(channelId),
       kind: MessageKind.SYSTEM,
@@ -239,6 +212,40 @@ export const lockedChannels = (rows: unknown[]): LockedChannel[] =>
 /** The rows of {@link MessageStore.memberships}, as `channelId userId` keys. */
 export const memberKeys = (rows: unknown[]): Set<string> =>
   new Set((rows as { channel_id: string; user_id: string }[]).map((row) => `${row.channel_id} ${row.user_id}`));
+
+/** The rows of {@link MessageStore.earlierSends}, keyed by {@link sendKey}. */
+export function earlierSends(rows: unknown[]): Map<string, EarlierSend> {
+  type Row = {
+    id: string;
+    sender_id: string;
+    client_message_id: string;
+    channel_id: string;
+    seq: number | string;
+    body: string;
+    created_at: RawDate;
+    edited_at: RawDate | null;
+    deleted_at: RawDate | null;
+    rev: number | string;
+  };
+  return new Map(
+    (rows as Row[]).map((row) => [
+      sendKey(row.sender_id, row.client_message_id),
+      {
+        id: row.id,
+        channelId: row.channel_id,
+        seq: Number(row.seq),
+        body: row.body,
+        createdAt: dateColumn(row.created_at),
+        editedAt: row.edited_at === null ? null : dateColumn(row.edited_at),
+        deletedAt: row.deleted_at === null ? null : dateColumn(row.deleted_at),
+        rev: Number(row.rev),
+      },
+    ]),
+  );
+}
+
+/** A sender's clientMessageId as one key: what the (sender, clientMessageId) unique index keeps unique. */
+export const sendKey = (senderId: string, clientMessageId: string) => `${senderId} ${clientMessageId}`;
 
 /** The rows of {@link MessageStore.sendsSince}: each sender's send times in epoch milliseconds. */
 export function sendTimes(rows: unknown[]): Map<string, number[]> {
