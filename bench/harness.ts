@@ -105,11 +105,12 @@ export async function runWorker(job: Job): Promise<Result> {
 
 /**
  * Runs jobs in load processes of their own at once and resolves with their results, in order. Jobs that wait for a
- * signal (`startOnSignal`) are told to go together, once every one of them is ready.
+ * signal (`startOnSignal`) are told to go together, once every one of them is ready; `onGo` runs just before, so a
+ * caller can measure from there.
  *
  * @throws Error (rejects) with the first job's failure.
  */
-export function runTogether(jobs: Job[]): Promise<Result[]> {
+export function runTogether(jobs: Job[], onGo?: () => void | Promise<void>): Promise<Result[]> {
   const children = jobs.map(() => fork(join(__dirname, 'load-worker.js')));
   const waiting = jobs.filter((job) => job.kind === 'send' && job.startOnSignal).length;
   let ready = 0;
@@ -118,8 +119,9 @@ export function runTogether(jobs: Job[]): Promise<Result[]> {
       (child, i) =>
         new Promise<Result>((resolve, reject) => {
           child.on('message', (message: { type?: string; ok?: boolean; result?: Result; error?: string }) => {
-            if (message.type === 'ready' && ++ready === waiting) for (const c of children) c.send({ type: 'go' });
-            else if (message.ok === true) resolve(message.result!);
+            if (message.type === 'ready' && ++ready === waiting) {
+              void Promise.resolve(onGo?.()).then(() => children.forEach((c) => c.send({ type: 'go' })), reject);
+            } else if (message.ok === true) resolve(message.result!);
             else if (message.ok === false) reject(new Error(message.error));
           });
           child.once('error', reject);

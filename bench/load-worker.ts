@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { createClient, type ClientOptions } from 'graphql-ws';
+import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import Database from 'libsql';
 import mqtt from 'mqtt';
 import { createPool } from 'mysql2/promise';
@@ -24,6 +24,13 @@ export type Job =
       expectDelivered?: number;
       /** Once warm, answer `ready` and send only on `go` (so jobs on several instances start together). */
       startOnSignal?: boolean;
+      /**
+       * `http` (the default): each send is a POST on a keep-alive connection, with the next token in turn. `ws`: each
+       * token's user holds a graphql-ws socket, opened before the load, and sends over it (the next user in turn).
+       */
+      transport?: 'http' | 'ws';
+      /** Set in every clientMessageId, so that a second run with the same users sends new messages, not retries. */
+      runId?: string;
     }
   | { kind: 'floor'; url: string; concurrency: number; total: number }
   | {
@@ -173,10 +180,15 @@ async function paced(
 async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
   const query = 'mutation ($input: SendMessageInput!) { sendMessage(input: $input) { seq } }';
   let retries = 0;
+  const sockets = job.transport === 'ws' ? await openSockets(job.url, job.tokens) : undefined;
+  const operation = (i: number, variables: Record<string, unknown>) =>
+    sockets
+      ? overSocket(sockets[i % sockets.length], query, variables)
+      : postGraphql(job.url, job.tokens[i % job.tokens.length], query, variables);
   /** Sends until acknowledged: a refusal that says to send again (UNAVAILABLE) is retried, as clients do. */
   const post = async (i: number, body: string, clientMessageId: string): Promise<void> => {
     for (;;) {
-      const answer = await postGraphql(job.url, job.tokens[i % job.tokens.length], query, {
+      const answer = await operation(i, {
         input: { channelId: job.channelIds[i % job.channelIds.length], body, clientMessageId },
       });
       const error = answer.errors?.[0] as { extensions?: { code?: string; retryAfterSeconds?: number } } | undefined;
@@ -222,7 +234,9 @@ async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
   for (let round = 0; warmed.size < job.channelIds.length; round++) {
     const arrived = until(() => warmed.size === job.channelIds.length);
     await Promise.all(
-      job.channelIds.map((_, i) => post(i + round * job.channelIds.length, 'warm', `warm-${round}-${i}`)),
+      job.channelIds.map((_, i) =>
+        post(i + round * job.channelIds.length, 'warm', `warm-${job.runId ?? ''}-${round}-${i}`),
+      ),
     );
     await Promise.race([arrived, pause(1000)]);
   }
@@ -241,7 +255,7 @@ async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
     Array.from({ length: job.concurrency }, async (_, worker) => {
       for (let i = next++; i < job.total; i = next++) {
         const t = performance.now();
-        await post(i, `bench ${worker}/${i}`, `b-${i}`);
+        await post(i, `bench ${worker}/${i}`, `b-${job.runId ?? ''}-${i}`);
         latenciesMs.push(performance.now() - t);
       }
     }),
@@ -255,7 +269,50 @@ async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
   });
   await Promise.race([until(() => delivered >= expected), late]).finally(() => clearTimeout(timer));
   await subscriber.dispose();
+  await Promise.all((sockets ?? []).map((socket) => socket.dispose()));
   return { count: job.total, seconds, latenciesMs, deliveredSeconds: (lastDelivery - start) / 1000, retries };
+}
+
+/** One graphql-ws socket per token, each signed in and open (`connection_ack`) when this resolves. */
+async function openSockets(url: string, tokens: string[]): Promise<Client[]> {
+  const sockets: Client[] = [];
+  // A hundred at a time: the server signs each socket in, and a burst of thousands is not what is measured.
+  for (let start = 0; start < tokens.length; start += 100) {
+    const batch = tokens.slice(start, start + 100).map(
+      (token) =>
+        new Promise<Client>((resolve, reject) => {
+          const client = wsClient(url, token, { lazy: false, retryAttempts: 0, onNonLazyError: reject });
+          client.on('connected', () => resolve(client));
+        }),
+    );
+    sockets.push(...(await Promise.all(batch)));
+  }
+  return sockets;
+}
+
+/**
+ * Runs a query or mutation over a graphql-ws socket and resolves with its answer, as `postGraphql` does.
+ *
+ * @throws the socket's error (a closed socket, or errors graphql-ws reports as an `error` message).
+ */
+function overSocket(
+  client: Client,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<{ data?: unknown; errors?: unknown[] }> {
+  return new Promise((resolve, reject) => {
+    let answer: { data?: unknown; errors?: unknown[] } = {};
+    client.subscribe(
+      { query, variables },
+      {
+        next: (result) => {
+          answer = result as typeof answer;
+        },
+        error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),
+        complete: () => resolve(answer),
+      },
+    );
+  });
 }
 
 /** Scenario 1's floor: the same closed-loop load on an operation that touches no database (`{ __typename }`). */

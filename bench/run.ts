@@ -4,10 +4,12 @@
  * and the broker at BENCH_MQTT_URL. BENCH_PROFILE=embedded: a SQLite file and the in-process Aedes broker, as
  * `npm start` runs, for scenarios 1 and 2. Load comes from separate processes over loopback (bench/load-worker.ts).
  *
- * Scenarios (BENCH_SCENARIOS=1,2,3,4,5,6 by default): 1 send throughput vs raw INSERT; 2 end-to-end latency at
- * 200 msg/s vs raw INSERT + raw MQTT; 3 fan-out to BENCH_FANOUT (1000,10000) graphql-ws subscribers vs as many raw
+ * Scenarios (BENCH_SCENARIOS=1,2,3,4,5,6,7 by default): 1 send throughput over HTTP and over graphql-ws vs the
+ * floor of any request and raw INSERT; 2 end-to-end latency at a quarter (BENCH_LATENCY_LOAD) of the send rate 1
+ * measured vs raw INSERT + raw MQTT; 3 fan-out to BENCH_FANOUT (1000,10000) graphql-ws subscribers vs as many raw
  * MQTT subscribers; 4 server RSS per subscribed socket (measured with the largest fan-out); 5 history page at the
- * newest end and deep in a long channel; 6 afterSeq replay of 1,000 messages vs paging them.
+ * newest end and deep in a long channel; 6 afterSeq replay of 1,000 messages vs paging them; 7 (run right after 1,
+ * real profile) the cost of a send with BENCH_GROWTH_MESSAGES (2,000,000) more messages stored vs without.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,7 +26,9 @@ import { loadConfig } from '../src/config';
 import { Message, MessageKind } from '../src/entities';
 import { defaultChannelId } from '../src/services/channel.service';
 import { encodeCursor } from '../src/services/cursor';
-import { cpuMicros, fanout, fanoutShares, median, percentile, round, runWorker } from './harness';
+import { databaseCost, type DatabaseCost, type Sql } from './database-cost';
+import { prefillMessages } from './growth';
+import { cpuMicros, fanout, fanoutShares, median, percentile, round, runTogether, runWorker } from './harness';
 import { postGraphql, type Result } from './load-worker';
 import { benchSessions } from './sessions';
 
@@ -40,12 +44,16 @@ const PROFILE = env.BENCH_PROFILE === 'embedded' ? 'embedded' : 'real';
 /** The embedded profile (one SQLite writer, a broker in the server's process) is measured on sends and latency. */
 const EMBEDDED_SCENARIOS = [1, 2];
 const SCENARIOS = new Set(
-  (env.BENCH_SCENARIOS ?? '1,2,3,4,5,6')
+  (env.BENCH_SCENARIOS ?? '1,2,3,4,5,6,7')
     .split(',')
     .map(Number)
     .filter((n) => PROFILE === 'real' || EMBEDDED_SCENARIOS.includes(n)),
 );
 const FANOUT = (env.BENCH_FANOUT ?? '1000,10000').split(',').map(Number);
+/** Scenario 2 sends at this share of the send rate scenario 1 measured over HTTP. */
+const LATENCY_LOAD = Number(env.BENCH_LATENCY_LOAD ?? 0.25);
+/** Scenario 7: how many messages the table holds when scenario 1's load runs again. */
+const GROWTH_MESSAGES = Number(env.BENCH_GROWTH_MESSAGES ?? 2_000_000);
 
 /** Where the bench server keeps its messages, and how the raw baseline reaches the same database. */
 interface BenchStore {
@@ -149,26 +157,44 @@ async function main(): Promise<void> {
   // The raw MQTT baselines use the server's broker: Mosquitto, or the embedded one with the server's own account.
   const mqttUrl = app.broker.embedded ? `mqtt://127.0.0.1:${app.broker.embedded.port}` : MQTT_URL;
   const mqttAccount = app.broker.embedded?.serverCredentials;
-  const sql = (statement: string) => app.orm.em.getConnection().execute<unknown[]>(statement);
+  const sql: Sql = (statement) => app.orm.em.getConnection().execute<unknown[]>(statement);
   try {
     const em = app.orm.em.fork() as SqlEntityManager;
     const now = new Date();
     const tokens = await benchSessions(em, USERS);
     const channelIds = channelNames.map(defaultChannelId);
 
-    if (SCENARIOS.has(1)) {
-      // 1. Send throughput: stored and published, 32 concurrent senders over HTTP on 8 channels, beside raw INSERTs.
-      const sendStart = Date.now();
-      const sendCpu = process.cpuUsage();
-      const sent = await runWorker({
-        kind: 'send',
-        url: app.url,
-        tokens,
-        channelIds,
-        concurrency: CONCURRENCY,
-        total: SENDS,
-      });
-      const sendCpuUs = cpuMicros(sendCpu) / SENDS;
+    /**
+     * Scenario 1's load: SENDS sends by 32 closed-loop senders over `transport`, and what they cost, measured from
+     * when the warm load process starts sending until the subscriber has every message: this process's CPU (the
+     * server's), and the database's.
+     */
+    const measureSends = async (transport: 'http' | 'ws', runId: string) => {
+      let cpuStart = process.cpuUsage();
+      let startedAt = Date.now();
+      let database: ((units: number) => Promise<DatabaseCost>) | undefined;
+      const [sent] = await runTogether(
+        [
+          {
+            kind: 'send',
+            url: app.url,
+            tokens,
+            channelIds,
+            concurrency: CONCURRENCY,
+            total: SENDS,
+            startOnSignal: true,
+            transport,
+            runId,
+          },
+        ],
+        async () => {
+          database = PROFILE === 'real' ? await databaseCost(sql) : undefined;
+          cpuStart = process.cpuUsage();
+          startedAt = Date.now();
+        },
+      );
+      const serverCpuPerSendMs = cpuMicros(cpuStart) / SENDS / 1000;
+      const databaseCostPerSend = await database?.(SENDS);
       for (;;) {
         const [row] = await em
           .getConnection()
@@ -176,10 +202,38 @@ async function main(): Promise<void> {
         if (Number(row.n) === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const storedAndPublished = SENDS / ((Date.now() - sendStart) / 1000);
+      return {
+        transport,
+        storedPerSecond: round(sent.count / sent.seconds),
+        storedAndPublishedPerSecond: round(SENDS / ((Date.now() - startedAt) / 1000)),
+        deliveredPerSecond: round(SENDS / sent.deliveredSeconds!),
+        sendP50Ms: round(percentile(sent.latenciesMs, 50)),
+        sendP99Ms: round(percentile(sent.latenciesMs, 99)),
+        serverCpuPerSendMs: round(serverCpuPerSendMs, 2),
+        databaseCpuPerSendMs:
+          databaseCostPerSend?.cpuPerUnitMs === undefined ? undefined : round(databaseCostPerSend.cpuPerUnitMs, 2),
+        databasePageReadsPerSend: databaseCostPerSend && round(databaseCostPerSend.pageReadsPerUnit, 2),
+      };
+    };
+    type SendFigures = Awaited<ReturnType<typeof measureSends>>;
+    let atZero: SendFigures | undefined;
+    // The server's code paths compiled (V8 optimises what runs hot) before any send is measured: the first load of
+    // a process would pay for it.
+    if (SCENARIOS.has(1) || SCENARIOS.has(7)) {
+      await measureSends('http', 'warm-http');
+      await measureSends('ws', 'warm-ws');
+    }
+
+    if (SCENARIOS.has(1)) {
+      // 1. Send throughput: stored and published, 32 concurrent senders over HTTP, then over graphql-ws, on 8
+      // channels, beside the same load on `{ __typename }` (the floor of any request) and raw INSERTs.
+      const overHttp = await measureSends('http', 'http');
+      atZero = overHttp;
+      const overSocket = await measureSends('ws', 'ws');
       const floorCpu = process.cpuUsage();
       const floor = await runWorker({ kind: 'floor', url: app.url, concurrency: CONCURRENCY, total: SENDS });
-      const floorCpuUs = cpuMicros(floorCpu) / SENDS;
+      const floorCpuMs = cpuMicros(floorCpu) / SENDS / 1000;
+      const floorPerSecond = floor.count / floor.seconds;
       await store.createRawTable(sql);
       const raw = await runWorker({
         kind: 'raw-insert',
@@ -188,24 +242,47 @@ async function main(): Promise<void> {
         concurrency: CONCURRENCY,
         total: SENDS,
       });
+      const rawPerSecond = raw.count / raw.seconds;
       results.sendThroughput = {
         messages: SENDS,
-        storedPerSecond: round(sent.count / sent.seconds),
-        storedAndPublishedPerSecond: round(storedAndPublished),
-        deliveredPerSecond: round(SENDS / sent.deliveredSeconds!),
-        sendP50Ms: round(percentile(sent.latenciesMs, 50)),
-        sendP99Ms: round(percentile(sent.latenciesMs, 99)),
-        rawInsertPerSecond: round(raw.count / raw.seconds),
+        overHttp,
+        overSocket,
+        // The same load on `{ __typename }` (HTTP + Apollo, no database), what bounds any operation.
+        floorPerSecond: round(floorPerSecond),
+        serverCpuPerFloorRequestMs: round(floorCpuMs, 2),
+        rawInsertPerSecond: round(rawPerSecond),
         rawInsertP50Ms: round(percentile(raw.latenciesMs, 50)),
-        ratioToRaw: round(sent.count / sent.seconds / (raw.count / raw.seconds), 2),
-        // Not a target: the same load on `{ __typename }` (HTTP + Apollo, no database), what bounds any operation.
-        graphqlFloorPerSecond: round(floor.count / floor.seconds),
-        // The server runs in this process: its CPU time per send, and per `{ __typename }`, over each phase.
-        serverCpuPerSendMs: round(sendCpuUs / 1000, 2),
-        serverCpuPerFloorRequestMs: round(floorCpuUs / 1000, 2),
-        target: '>= 0.5 of raw',
+        httpRateToFloor: round(overHttp.storedPerSecond / floorPerSecond, 2),
+        httpCpuToFloor: round(overHttp.serverCpuPerSendMs / floorCpuMs, 2),
+        socketRateToFloor: round(overSocket.storedPerSecond / floorPerSecond, 2),
+        socketCpuToFloor: round(overSocket.serverCpuPerSendMs / floorCpuMs, 2),
+        httpRateToRawInsert: round(overHttp.storedPerSecond / rawPerSecond, 2),
+        target: 'CPU per send <= 2 x the floor request, send rate >= 0.4 x the floor; the socket better than HTTP',
       };
       process.stdout.write(`send throughput: ${JSON.stringify(results.sendThroughput)}\n`);
+    }
+
+    if (SCENARIOS.has(7) && PROFILE === 'real') {
+      // 7. Growth: scenario 1's HTTP load again with GROWTH_MESSAGES more messages stored (as random-id rows, as a
+      // deployment that ran before time-ordered ids left them), beside the same load on the table as it was.
+      atZero ??= await measureSends('http', 'zero');
+      const prefillStart = Date.now();
+      await prefillMessages(sql, GROWTH_MESSAGES);
+      const prefillSeconds = (Date.now() - prefillStart) / 1000;
+      const grown = await measureSends('http', 'grown');
+      const ratio = (at: number | undefined, zero: number | undefined) =>
+        at === undefined || zero === undefined ? undefined : round(at / zero, 2);
+      results.growth = {
+        messages: GROWTH_MESSAGES,
+        prefillSeconds: round(prefillSeconds),
+        atZero,
+        grown,
+        serverCpuPerSendRatio: ratio(grown.serverCpuPerSendMs, atZero.serverCpuPerSendMs),
+        databaseCpuPerSendRatio: ratio(grown.databaseCpuPerSendMs, atZero.databaseCpuPerSendMs),
+        rateRatio: ratio(grown.storedPerSecond, atZero.storedPerSecond),
+        target: 'cost per send with the messages <= 1.2 x without',
+      };
+      process.stdout.write(`growth: ${JSON.stringify(results.growth)}\n`);
     }
 
     let tokenTurn = 0;
@@ -217,13 +294,14 @@ async function main(): Promise<void> {
         if (answer.errors) throw new Error(JSON.stringify(answer.errors));
       });
 
-    // 2. End-to-end latency at a fixed 200 msg/s, beside a raw INSERT's and a raw MQTT publish's at the same rate.
+    // 2. End-to-end latency at a share (LATENCY_LOAD) of the send rate scenario 1 has just measured (200 msg/s when it
+    // did not run), beside a raw INSERT's and a raw MQTT publish's at the same rate: latency, not queueing.
     if (SCENARIOS.has(2)) {
       await store.createRawTable(sql);
-      const rate = 200;
-      const total = 2000;
+      const rate = atZero ? Math.max(10, Math.round(atZero.storedPerSecond * LATENCY_LOAD)) : 200;
+      const total = rate * 10;
       // Each series starts with 2 s at the same rate that is not measured: pools fill, code is compiled.
-      const warmup = 400;
+      const warmup = rate * 2;
       // The subscriber on the storing instance gets each message locally; one on a second instance (same database
       // and broker) gets it through the broker, the path the baseline's INSERT + MQTT publish stands for.
       const other = PROFILE === 'real' ? await startInstance({ MIGRATE_ON_START: 'false' }) : undefined;
@@ -257,6 +335,7 @@ async function main(): Promise<void> {
       const p99 = (r: Result) => percentile(r.latenciesMs, 99);
       results.latency = {
         ratePerSecond: rate,
+        shareOfMeasuredSendRate: atZero ? LATENCY_LOAD : undefined,
         messages: total,
         endToEndP50Ms: round(percentile(e2e.latenciesMs, 50), 2),
         endToEndP99Ms: round(p99(e2e), 2),
