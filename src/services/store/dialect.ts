@@ -17,6 +17,16 @@ export function dialectOf(orm: MikroORM): Dialect {
 export const forUpdate = (dialect: Dialect): string => (dialect === 'mysql' ? ' for update' : '');
 
 /**
+ * The hint that a read uses this index and no other: ` force index (name)` on MySQL, nothing on SQLite. Where two
+ * indexes share a leading column (messages' `(sender_id, …)` ones), MySQL prices each one it could use by reading
+ * the index pages its range spans; for a sender with a long history that is the whole of their range in the other
+ * index, about 9 page reads per send once it outgrew the buffer pool (bench/RESULTS.md, "Growth"). SQLite's planner
+ * reads no pages to choose.
+ */
+export const onlyIndex = (dialect: Dialect, index: string): string =>
+  dialect === 'mysql' ? ` force index (${index})` : '';
+
+/**
  * A DATETIME column read back: epoch milliseconds from SQLite; from MySQL, text in UTC without a zone (the ORM runs
  * with `forceUtcTimezone` and `dateStrings`), which `new Date` alone would read in the server's own zone.
  */
