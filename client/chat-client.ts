@@ -32,7 +32,7 @@ export interface ChatClientOptions {
   fetch?: typeof fetch;
   /** A WebSocket class for runtimes without a global one (Node 20: `import WebSocket from 'ws'`). */
   webSocketImpl?: unknown;
-  /** How long an HTTP request may take before it fails with NETWORK_ERROR (default 15 s). */
+  /** How long a request (HTTP, or a send over the socket) may take before it fails with NETWORK_ERROR (default 15 s). */
   requestTimeoutMs?: number;
   /** Delay before the n-th reconnect attempt (default: 0.5 s doubling to 10 s, with jitter). */
   reconnectDelayMs?: (attempt: number) => number;
@@ -53,7 +53,8 @@ const defaultReconnectDelay = (attempt: number) => Math.min(10_000, 500 * 2 ** a
 
 /**
  * The chat server's API for a frontend: typed operations over HTTP, subscriptions over one graphql-ws socket that
- * reconnects by itself, and the session token.
+ * reconnects by itself, and the session token. `sendMessage` goes over that socket while it is open (cheaper for the
+ * server than a request), over HTTP otherwise.
  *
  * Every method rejects with a {@link ChatError}: the contract's code when the server refused, NETWORK_ERROR when
  * no answer came (the request may or may not have taken effect; sends are safe to retry with the same
@@ -95,10 +96,15 @@ export class ChatClient {
    * Sends one operation over HTTP and resolves with its data.
    * @throws ChatError with the first error's code, or NETWORK_ERROR when no GraphQL answer arrived.
    */
-  async request<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
+  request<R, V>(document: TypedDocumentString<R, V>, variables: V): Promise<R> {
+    return this.inTurn(() => this.send(document, variables));
+  }
+
+  /** Runs `operation` once its turn comes (see maxConcurrentRequests), HTTP and socket operations alike. */
+  private async inTurn<R>(operation: () => Promise<R>): Promise<R> {
     await this.turn();
     try {
-      return await this.send(document, variables);
+      return await operation();
     } finally {
       // The place goes to the next request waiting, if any.
       const next = this.waiting.shift();
@@ -285,7 +291,49 @@ export class ChatClient {
    * @throws ChatError FORBIDDEN, NOT_FOUND, BAD_USER_INPUT (permanent); RATE_LIMITED, NETWORK_ERROR (retry).
    */
   async sendMessage(input: SendMessageInput): Promise<Message> {
-    return (await this.request(ops.SendMessage, { input })).sendMessage;
+    // Over the socket when it is open (a subscription holds it): no HTTP request, and the server already knows the
+    // session. A send is the one mutation this may carry, as a retry of it stores nothing twice: graphql-ws sends
+    // an operation again on the new socket after a reconnect.
+    const socket = this.state === 'connected' ? this.socket : undefined;
+    const answer = socket
+      ? await this.inTurn(() => this.overSocket(socket, ops.SendMessage, { input }))
+      : await this.request(ops.SendMessage, { input });
+    return answer.sendMessage;
+  }
+
+  /**
+   * Runs one query or mutation over the open socket and resolves with its data.
+   * @throws ChatError with the first error's code; NETWORK_ERROR when the socket failed, or when no answer came
+   * within `requestTimeoutMs` (the operation is then stopped).
+   */
+  private overSocket<R, V>(socket: Client, document: TypedDocumentString<R, V>, variables: V): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const timeoutMs = this.options.requestTimeoutMs ?? 15_000;
+      const timer = setTimeout(() => {
+        stop();
+        reject(ChatError.network(new Error(`no answer over the socket in ${timeoutMs} ms`)));
+      }, timeoutMs);
+      const settle = (outcome: () => void) => {
+        clearTimeout(timer);
+        outcome();
+      };
+      const stop = socket.subscribe<R>(
+        { query: document.toString(), variables: variables as Record<string, unknown> },
+        {
+          next: (result) =>
+            settle(() => {
+              if (result.errors?.length) {
+                const error = ChatError.fromGraphql(result.errors);
+                if (error.code === 'UNAUTHENTICATED' && this.currentToken) this.setToken(null);
+                reject(error);
+              } else if (result.data) resolve(result.data);
+              else reject(ChatError.network(new Error('an answer without data')));
+            }),
+          error: (error) => settle(() => reject(toChatError(error))),
+          complete: () => settle(() => reject(ChatError.network(new Error('the operation ended without an answer')))),
+        },
+      );
+    });
   }
 
   /**

@@ -1,13 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { ChannelView, ChatClient, ChatError, DELETED_TEXT, displayRows, type Message, SendQueue } from '../../client';
+import {
+  ChannelView,
+  ChatClient,
+  ChatError,
+  DELETED_TEXT,
+  displayRows,
+  type Message,
+  newClientMessageId,
+  SendQueue,
+} from '../../client';
 import { FileQueueStorage } from '../../client/node';
 import { Tier } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
 import { TestUser, uniqueEmail, uniqueId } from '../support/chat';
 import { FlakyNetwork, signInClient, socketState, until } from '../support/client';
+import { count } from '../support/db';
 import { eventually } from '../support/eventually';
 import { markUntilHeard } from '../support/viewer-events';
 import { eachProfile } from '../support/profiles';
@@ -107,6 +118,38 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
     const answers = await Promise.allSettled(Array.from({ length: 12 }, () => counting.channels()));
     expect(answers.filter((a) => a.status === 'rejected')).toEqual([]);
     expect(most).toBe(4);
+  });
+
+  it('sends over the socket it holds once one is open, over HTTP without one, each message stored once', async () => {
+    const posted: string[] = [];
+    const client = await connect('socket-sender', {
+      fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+        posted.push(String(init?.body));
+        return fetch(input, init);
+      },
+    });
+    const channelId = await room(client);
+    const viaHttp = await client.sendMessage({ channelId, body: 'over HTTP', clientMessageId: newClientMessageId() });
+    expect(posted.filter((body) => body.includes('sendMessage'))).toHaveLength(1);
+
+    const connected = new Promise<void>((resolve) =>
+      client.onConnectionChange((state) => state === 'connected' && resolve()),
+    );
+    const stop = client.followReadPositions(() => undefined);
+    await connected;
+    const clientMessageId = newClientMessageId();
+    const viaSocket = await client.sendMessage({ channelId, body: 'over the socket', clientMessageId });
+    expect(viaSocket).toMatchObject({ channelId, seq: viaHttp.seq + 1, body: 'over the socket', clientMessageId });
+    // A retry over the socket is answered with the stored message, as over HTTP.
+    expect(await client.sendMessage({ channelId, body: 'over the socket', clientMessageId })).toEqual(viaSocket);
+    // A refusal keeps its code.
+    const refused = await client
+      .sendMessage({ channelId: randomUUID(), body: 'nowhere', clientMessageId: newClientMessageId() })
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'NOT_FOUND' });
+    expect(posted.filter((body) => body.includes('sendMessage'))).toHaveLength(1);
+    stop();
+    expect(await count(server, 'messages', 'channel_id = ? and kind = ?', [channelId, 'USER'])).toBe(2);
   });
 
   it('reports a server that cannot be reached as a transient NETWORK_ERROR', async () => {
