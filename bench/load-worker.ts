@@ -269,7 +269,7 @@ async function send(job: Extract<Job, { kind: 'send' }>): Promise<Result> {
   });
   await Promise.race([until(() => delivered >= expected), late]).finally(() => clearTimeout(timer));
   await subscriber.dispose();
-  await Promise.all((sockets ?? []).map((socket) => socket.dispose()));
+  for (const socket of sockets ?? []) await socket.dispose();
   return { count: job.total, seconds, latenciesMs, deliveredSeconds: (lastDelivery - start) / 1000, retries };
 }
 

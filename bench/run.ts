@@ -8,8 +8,8 @@
  * floor of any request and raw INSERT; 2 end-to-end latency at a quarter (BENCH_LATENCY_LOAD) of the send rate 1
  * measured vs raw INSERT + raw MQTT; 3 fan-out to BENCH_FANOUT (1000,10000) graphql-ws subscribers vs as many raw
  * MQTT subscribers; 4 server RSS per subscribed socket (measured with the largest fan-out); 5 history page at the
- * newest end and deep in a long channel; 6 afterSeq replay of 1,000 messages vs paging them; 7 (run right after 1,
- * real profile) the cost of a send with BENCH_GROWTH_MESSAGES (2,000,000) more messages stored vs without.
+ * newest end and deep in a long channel; 6 afterSeq replay of 1,000 messages vs paging them; 7 (run before 5, real
+ * profile) the cost of a send with BENCH_GROWTH_MESSAGES (2,000,000) more messages stored vs without.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -216,7 +216,8 @@ async function main(): Promise<void> {
       };
     };
     type SendFigures = Awaited<ReturnType<typeof measureSends>>;
-    let atZero: SendFigures | undefined;
+    /** Scenario 1's HTTP figures: what scenario 2 paces itself by. */
+    let capacity: SendFigures | undefined;
     // The server's code paths compiled (V8 optimises what runs hot) before any send is measured: the first load of
     // a process would pay for it.
     if (SCENARIOS.has(1) || SCENARIOS.has(7)) {
@@ -228,7 +229,7 @@ async function main(): Promise<void> {
       // 1. Send throughput: stored and published, 32 concurrent senders over HTTP, then over graphql-ws, on 8
       // channels, beside the same load on `{ __typename }` (the floor of any request) and raw INSERTs.
       const overHttp = await measureSends('http', 'http');
-      atZero = overHttp;
+      capacity = overHttp;
       const overSocket = await measureSends('ws', 'ws');
       const floorCpu = process.cpuUsage();
       const floor = await runWorker({ kind: 'floor', url: app.url, concurrency: CONCURRENCY, total: SENDS });
@@ -262,29 +263,6 @@ async function main(): Promise<void> {
       process.stdout.write(`send throughput: ${JSON.stringify(results.sendThroughput)}\n`);
     }
 
-    if (SCENARIOS.has(7) && PROFILE === 'real') {
-      // 7. Growth: scenario 1's HTTP load again with GROWTH_MESSAGES more messages stored (as random-id rows, as a
-      // deployment that ran before time-ordered ids left them), beside the same load on the table as it was.
-      atZero ??= await measureSends('http', 'zero');
-      const prefillStart = Date.now();
-      await prefillMessages(sql, GROWTH_MESSAGES);
-      const prefillSeconds = (Date.now() - prefillStart) / 1000;
-      const grown = await measureSends('http', 'grown');
-      const ratio = (at: number | undefined, zero: number | undefined) =>
-        at === undefined || zero === undefined ? undefined : round(at / zero, 2);
-      results.growth = {
-        messages: GROWTH_MESSAGES,
-        prefillSeconds: round(prefillSeconds),
-        atZero,
-        grown,
-        serverCpuPerSendRatio: ratio(grown.serverCpuPerSendMs, atZero.serverCpuPerSendMs),
-        databaseCpuPerSendRatio: ratio(grown.databaseCpuPerSendMs, atZero.databaseCpuPerSendMs),
-        rateRatio: ratio(grown.storedPerSecond, atZero.storedPerSecond),
-        target: 'cost per send with the messages <= 1.2 x without',
-      };
-      process.stdout.write(`growth: ${JSON.stringify(results.growth)}\n`);
-    }
-
     let tokenTurn = 0;
     const nextToken = () => tokens[tokenTurn++ % tokens.length];
     const sendVia = (channelId: string, body: string) =>
@@ -298,7 +276,7 @@ async function main(): Promise<void> {
     // did not run), beside a raw INSERT's and a raw MQTT publish's at the same rate: latency, not queueing.
     if (SCENARIOS.has(2)) {
       await store.createRawTable(sql);
-      const rate = atZero ? Math.max(10, Math.round(atZero.storedPerSecond * LATENCY_LOAD)) : 200;
+      const rate = capacity ? Math.max(10, Math.round(capacity.storedPerSecond * LATENCY_LOAD)) : 200;
       const total = rate * 10;
       // Each series starts with 2 s at the same rate that is not measured: pools fill, code is compiled.
       const warmup = rate * 2;
@@ -335,7 +313,7 @@ async function main(): Promise<void> {
       const p99 = (r: Result) => percentile(r.latenciesMs, 99);
       results.latency = {
         ratePerSecond: rate,
-        shareOfMeasuredSendRate: atZero ? LATENCY_LOAD : undefined,
+        shareOfMeasuredSendRate: capacity ? LATENCY_LOAD : undefined,
         messages: total,
         endToEndP50Ms: round(percentile(e2e.latenciesMs, 50), 2),
         endToEndP99Ms: round(p99(e2e), 2),
@@ -416,6 +394,29 @@ async function main(): Promise<void> {
         serverRssPerSocketKiB: largest.serverRssPerSocketKiB,
         target: '<= 64 KiB per idle subscribed socket',
       };
+    }
+
+    if (SCENARIOS.has(7) && PROFILE === 'real') {
+      // 7. Growth: scenario 1's HTTP load on the table as it is (the bench's own tens of thousands of messages), then
+      // again with GROWTH_MESSAGES more stored (bench/growth.ts).
+      const atZero = await measureSends('http', 'zero');
+      const prefillStart = Date.now();
+      await prefillMessages(sql, GROWTH_MESSAGES);
+      const prefillSeconds = (Date.now() - prefillStart) / 1000;
+      const grown = await measureSends('http', 'grown');
+      const ratio = (at: number | undefined, zero: number | undefined) =>
+        at === undefined || zero === undefined ? undefined : round(at / zero, 2);
+      results.growth = {
+        messages: GROWTH_MESSAGES,
+        prefillSeconds: round(prefillSeconds),
+        atZero,
+        grown,
+        serverCpuPerSendRatio: ratio(grown.serverCpuPerSendMs, atZero.serverCpuPerSendMs),
+        databaseCpuPerSendRatio: ratio(grown.databaseCpuPerSendMs, atZero.databaseCpuPerSendMs),
+        rateRatio: ratio(grown.storedPerSecond, atZero.storedPerSecond),
+        target: 'cost per send with the messages <= 1.2 x without',
+      };
+      process.stdout.write(`growth: ${JSON.stringify(results.growth)}\n`);
     }
 
     if (SCENARIOS.has(5) || SCENARIOS.has(6)) {
