@@ -124,7 +124,7 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
     const posted: string[] = [];
     const client = await connect('socket-sender', {
       fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-        posted.push(String(init?.body));
+        posted.push(typeof init?.body === 'string' ? init.body : '');
         return fetch(input, init);
       },
     });
