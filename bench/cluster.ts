@@ -232,12 +232,12 @@ async function measure(topology: Topology) {
   // Fan-out: FANOUT subscribers of one channel spread over the instances, the message sent through the first.
   const channelId = CHANNEL_IDS[2];
   const jobs = instances.flatMap((server, i) =>
-    fanoutShares(split(FANOUT, k)[i]).map((count) => ({
+    fanoutShares(split(FANOUT, k)[i]).map((share) => ({
       kind: 'fanout-graphql' as const,
       url: server.url,
       tokens,
       channelId,
-      count,
+      count: share.count,
     })),
   );
   let turn = 0;

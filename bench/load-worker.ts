@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { createConnection } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client, type ClientOptions } from 'graphql-ws';
 import Database from 'libsql';
@@ -66,8 +67,16 @@ export type Job =
     }
   | { kind: 'resume'; url: string; token: string; channelId: string; afterSeq: number; count: number }
   | { kind: 'page'; url: string; token: string; channelId: string; before: string; pages: number; pageSize: number }
-  | { kind: 'fanout-graphql'; url: string; tokens: string[]; channelId: string; count: number }
-  | { kind: 'fanout-mqtt'; mqttUrl: string; topic: string; count: number };
+  | {
+      kind: 'fanout-graphql';
+      url: string;
+      tokens: string[];
+      channelId: string;
+      count: number;
+      /** The loopback address the sockets come from (one address holds at most ~28,000 connections to a port). */
+      localAddress?: string;
+    }
+  | { kind: 'fanout-mqtt'; mqttUrl: string; topic: string; count: number; localAddress?: string };
 
 /** Epoch milliseconds with sub-millisecond precision, comparable across processes. */
 export const now = () => performance.timeOrigin + performance.now();
@@ -561,6 +570,7 @@ async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt'
   for (let i = 0; i < job.count; i++) {
     if (job.kind === 'fanout-graphql') {
       const client = wsClient(job.url, job.tokens[i % job.tokens.length], {
+        webSocketImpl: job.localAddress ? fromAddress(job.localAddress) : WebSocket,
         lazy: false,
         retryAttempts: 10,
         retryWait: async () => {
@@ -584,7 +594,7 @@ async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt'
       closers.push(async () => client.dispose());
       if (i % 50 === 49) await pause(250); // about 200 new sockets a second per worker: a burst resets some
     } else {
-      const client = await mqtt.connectAsync(job.mqttUrl, { reconnectPeriod: 0 });
+      const client = await mqttFrom(job.mqttUrl, job.localAddress);
       await client.subscribeAsync(job.topic, { qos: 1 });
       client.on('message', (_topic, payload) => arrive(String(JSON.parse(payload.toString()).body)));
       closers.push(async () => client.endAsync(true));
@@ -594,6 +604,28 @@ async function fanout(job: Extract<Job, { kind: 'fanout-graphql' | 'fanout-mqtt'
   process.on('message', (message: { type: string }) => {
     if (message.type !== 'stop') return;
     void Promise.all(closers.map((close) => close())).finally(() => process.exit(0));
+  });
+}
+
+/** A WebSocket class whose connections come from `localAddress`. */
+const fromAddress = (localAddress: string) =>
+  class extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { localAddress });
+    }
+  };
+
+/** An MQTT client connected (CONNACK) from `localAddress`, or from any address when none is given. */
+function mqttFrom(url: string, localAddress: string | undefined): Promise<mqtt.MqttClient> {
+  if (!localAddress) return mqtt.connectAsync(url, { reconnectPeriod: 0 });
+  const { hostname, port } = new URL(url);
+  const client = new mqtt.MqttClient(() => createConnection({ host: hostname, port: Number(port), localAddress }), {
+    reconnectPeriod: 0,
+    protocolVersion: 4,
+  });
+  return new Promise((resolve, reject) => {
+    client.once('connect', () => resolve(client));
+    client.once('error', reject);
   });
 }
 
