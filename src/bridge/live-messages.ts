@@ -21,8 +21,12 @@ export interface LiveMessagesOptions {
   gapWaitMs?: number;
   /** Live messages held per subscriber before it reads from the database instead (default 16). */
   subscriberBuffer?: number;
-  /** Messages a subscriber reads from the database at a time (default 16). */
+  /**
+   * Messages a subscriber reads from the database at a time (default 100, the longest history page), of which it
+   * holds at most `replayPageCharacters` of bodies (default 64,000: 16 messages of the longest body; at least one).
+   */
   replayPage?: number;
+  replayPageCharacters?: number;
   /** Subscriptions one user may hold on this instance, over all their sockets (default 50). */
   maxSubscriptionsPerUser?: number;
 }
@@ -36,6 +40,8 @@ interface Stream<T> {
   /** How a client catches up when it missed more than a replay serves. */
   catchUp: string;
   positionOf: (item: T) => number;
+  /** The length of the item's message body: what a replay page holds is bounded by it. */
+  weightOf: (item: T) => number;
   between(channelId: string, after: number, upTo: number, limit?: number): Promise<T[]>;
   last(channelId: string): Promise<number>;
   /** @throws DomainError NOT_FOUND / FORBIDDEN as for history. */
@@ -81,7 +87,8 @@ export class LiveMessages {
     this.options = {
       gapWaitMs: options.gapWaitMs ?? 250,
       subscriberBuffer: options.subscriberBuffer ?? 16,
-      replayPage: options.replayPage ?? 16,
+      replayPage: options.replayPage ?? MESSAGE_RULES.maxPage,
+      replayPageCharacters: options.replayPageCharacters ?? 64_000,
       maxSubscriptionsPerUser: options.maxSubscriptionsPerUser ?? 50,
     };
     this.messageStream = {
@@ -89,6 +96,7 @@ export class LiveMessages {
       items: 'messages',
       catchUp: 'load them with Query.messages, then subscribe from the newest',
       positionOf: (message) => message.seq,
+      weightOf: (message) => message.body.length,
       between: (channelId, after, upTo, limit) => messages.between(channelId, after, upTo, limit),
       last: (channelId) => messages.lastSeq(channelId),
       readableLast: (viewer, channelId) => messages.readableLastSeq(viewer, channelId),
@@ -99,6 +107,7 @@ export class LiveMessages {
       items: 'changes',
       catchUp: "read the channel's lastRev, reload its history, then subscribe from that rev",
       positionOf: (change) => change.rev,
+      weightOf: (change) => change.message.body.length,
       between: (channelId, after, upTo, limit) => changes.between(channelId, after, upTo, limit),
       last: (channelId) => changes.lastRev(channelId),
       readableLast: (viewer, channelId) => changes.readableLastRev(viewer, channelId),
@@ -193,9 +202,15 @@ export class LiveMessages {
             return opened.delivered;
           },
           positionOf: stream.positionOf,
+          weightOf: stream.weightOf,
         },
-        // Twice the longest replay: a subscriber that starts a full replay behind has as much again to catch up.
-        { buffer: this.options.subscriberBuffer, page: this.options.replayPage, maxLag: 2 * MESSAGE_RULES.maxReplay },
+        {
+          buffer: this.options.subscriberBuffer,
+          page: this.options.replayPage,
+          pageWeight: this.options.replayPageCharacters,
+          // Twice the longest replay: a subscriber that starts a full replay behind has as much again to catch up.
+          maxLag: 2 * MESSAGE_RULES.maxReplay,
+        },
         () =>
           new DomainError(
             ErrorCode.SLOW_CONSUMER,

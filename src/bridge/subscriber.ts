@@ -6,6 +6,8 @@ export interface ReplaySource<T> {
   readonly position: number;
   /** An item's position (its seq, or its rev). */
   positionOf: (item: T) => number;
+  /** What an item weighs against `SubscriberLimits.pageWeight` (its message's body length). */
+  weightOf: (item: T) => number;
 }
 
 export interface SubscriberLimits {
@@ -13,6 +15,11 @@ export interface SubscriberLimits {
   buffer: number;
   /** Messages read from the database at a time, as the consumer asks for them. */
   page: number;
+  /**
+   * What a page read from the database may weigh (`ReplaySource.weightOf`) once held: the items past it are let go
+   * and read again with the next page (a page holds at least one item).
+   */
+  pageWeight: number;
   /** How far behind the feed a consumer may fall before its subscription ends with `lagError`. */
   maxLag: number;
 }
@@ -21,8 +28,9 @@ export interface SubscriberLimits {
  * One subscriber's ordered stream of a channel (messages by seq, or changes by rev): an async iterator that yields
  * each position once, in increasing order, and only positions above where it started.
  *
- * It holds little, however slowly its consumer reads. Behind the live feed it reads the database a page at a time,
- * and only when its consumer asks for the next message (a replay is not materialised). Once it has caught up it
+ * It holds little, however slowly its consumer reads. Behind the live feed it reads the database a page at a time
+ * (at most `page` items, and what weighs more than `pageWeight` of them is let go), and only when its consumer asks
+ * for the next message (a replay is not materialised). Once it has caught up it
  * takes the feed's messages as they come, holding at most `buffer` of them; a consumer that lets more wait falls
  * back to the database, where they are stored anyway. A consumer more than `maxLag` behind is ended with `lagError`
  * (it would be refused a replay that long, too).
@@ -110,7 +118,12 @@ export class Subscriber<T> implements AsyncIterableIterator<T> {
       }
       const page = await this.source.between(this.yielded, upTo, this.limits.page);
       if (this.done || this.live) continue;
-      for (const read of page) if (this.source.positionOf(read) === this.tail() + 1) this.queue.push(read);
+      let weight = 0;
+      for (const read of page) {
+        weight += this.source.weightOf(read);
+        if (this.queue.length > 0 && weight > this.limits.pageWeight) break;
+        if (this.source.positionOf(read) === this.tail() + 1) this.queue.push(read);
+      }
       // Nothing to read although the feed is ahead: wait for the feed rather than ask again at once.
       if (this.queue.length === 0) this.live = true;
     }

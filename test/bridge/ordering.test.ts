@@ -27,6 +27,7 @@ class FakeChannel {
   position = 0;
   pagesRead: [number, number][] = [];
   positionOf = seqOf;
+  weightOf = (m: MessageView) => m.body.length;
   between = async (after: number, upTo: number, limit: number) => {
     this.pagesRead.push([after, Math.min(upTo, after + limit)]);
     const seqs = [];
@@ -35,7 +36,7 @@ class FakeChannel {
   };
 }
 
-const limits = { buffer: 3, page: 2, maxLag: 10 };
+const limits = { buffer: 3, page: 2, pageWeight: 1000, maxLag: 10 };
 
 async function take(subscriber: Subscriber<MessageView>, n: number): Promise<number[]> {
   const seqs = [];
@@ -60,6 +61,33 @@ describe('Subscriber', () => {
     expect(channel.pagesRead).toEqual([
       [2, 4],
       [4, 6],
+    ]);
+  });
+
+  it('holds no more of a page than its weight allows, and reads the rest again with the next page', async () => {
+    const channel = new FakeChannel();
+    channel.position = 20;
+    // Bodies are "body N", 6 characters up to seq 9: a weight of 12 holds two of them.
+    const subscriber = new Subscriber(
+      'u',
+      0,
+      channel,
+      { ...limits, page: 10, pageWeight: 12 },
+      lagging,
+      () => undefined,
+    );
+    expect(await take(subscriber, 4)).toEqual([1, 2, 3, 4]);
+    expect(channel.pagesRead).toEqual([
+      [0, 10],
+      [2, 12],
+    ]);
+    // One item heavier than the whole weight still comes, alone.
+    const heavy = new Subscriber('u', 0, channel, { ...limits, page: 10, pageWeight: 1 }, lagging, () => undefined);
+    channel.pagesRead = [];
+    expect(await take(heavy, 2)).toEqual([1, 2]);
+    expect(channel.pagesRead).toEqual([
+      [0, 10],
+      [1, 11],
     ]);
   });
 
