@@ -149,7 +149,7 @@ export class MessageStore {
    * {@link earlierSends}. One exact lookup of the unique index per pair, as a UNION ALL, which MySQL reads at once.
    * As a range (a row-value IN over the pairs) it would also price the (sender_id, created_at) index, reading the
    * pages of each sender's range there: about 8 page reads per send once it outgrew the buffer pool (bench/RESULTS.md,
-   * "Growth"; see {@link onlyIndex}).
+   * "Growth"; see {@link onlyIndex}). A batch has at most 200 sends; SQLite takes up to 500 SELECTs in one UNION.
    */
   earlierSends(pairs: { senderId: string; clientMessageId: string }[]): Statement {
     return {
