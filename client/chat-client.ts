@@ -293,21 +293,27 @@ export class ChatClient {
   async sendMessage(input: SendMessageInput): Promise<Message> {
     // Over the socket when it is open (a subscription holds it): no HTTP request, and the server already knows the
     // session. A send is the one mutation this may carry, as a retry of it stores nothing twice: graphql-ws sends
-    // an operation again on the new socket after a reconnect.
-    const socket = this.state === 'connected' ? this.socket : undefined;
-    const answer = socket
-      ? await this.inTurn(() => this.overSocket(socket, ops.SendMessage, { input }))
-      : await this.request(ops.SendMessage, { input });
-    return answer.sendMessage;
+    // an operation again on the new socket after a reconnect. Over HTTP when no socket is open, or when the socket
+    // did not run it.
+    const overSocket =
+      this.state === 'connected'
+        ? await this.inTurn(() => {
+            const socket = this.state === 'connected' ? this.socket : undefined;
+            return socket ? this.overSocket(socket, ops.SendMessage, { input }) : Promise.resolve(undefined);
+          })
+        : undefined;
+    return (overSocket ?? (await this.request(ops.SendMessage, { input }))).sendMessage;
   }
 
   /**
-   * Runs one query or mutation over the open socket and resolves with its data.
-   * @throws ChatError with the first error's code; NETWORK_ERROR when the socket failed, or when no answer came
+   * Runs one query or mutation over the open socket and resolves with its data, or with undefined when the socket did
+   * not run it: the server refused it before it ran (the socket's limit of operations at once) or the socket ended
+   * it without an answer.
+   * @throws ChatError with the first error's code when it ran and was refused; NETWORK_ERROR when no answer came
    * within `requestTimeoutMs` (the operation is then stopped).
    */
-  private overSocket<R, V>(socket: Client, document: TypedDocumentString<R, V>, variables: V): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
+  private overSocket<R, V>(socket: Client, document: TypedDocumentString<R, V>, variables: V): Promise<R | undefined> {
+    return new Promise<R | undefined>((resolve, reject) => {
       const timeoutMs = this.options.requestTimeoutMs ?? 15_000;
       const timer = setTimeout(() => {
         stop();
@@ -326,11 +332,10 @@ export class ChatClient {
                 const error = ChatError.fromGraphql(result.errors);
                 if (error.code === 'UNAUTHENTICATED' && this.currentToken) this.setToken(null);
                 reject(error);
-              } else if (result.data) resolve(result.data);
-              else reject(ChatError.network(new Error('an answer without data')));
+              } else resolve(result.data ?? undefined);
             }),
-          error: (error) => settle(() => reject(toChatError(error))),
-          complete: () => settle(() => reject(ChatError.network(new Error('the operation ended without an answer')))),
+          error: () => settle(() => resolve(undefined)),
+          complete: () => settle(() => resolve(undefined)),
         },
       );
     });

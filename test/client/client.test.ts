@@ -152,6 +152,34 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
     expect(await count(server, 'messages', 'channel_id = ? and kind = ?', [channelId, 'USER'])).toBe(2);
   });
 
+  describe('on a server that takes one operation at a time per socket', () => {
+    const strict = useChatServer(profile, { env: { MAX_OPERATIONS_PER_SOCKET: '1' } });
+
+    it('sends over HTTP what the socket refuses to run (its operations limit), and stores it once', async () => {
+      const posted: string[] = [];
+      const client = await signInClient(strict.server, strict.sink, 'socket-full', {
+        fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+          posted.push(typeof init?.body === 'string' ? init.body : '');
+          return fetch(input, init);
+        },
+      });
+      clients.push(client);
+      const channelId = defaultChannelId('general');
+      const connected = new Promise<void>((resolve) =>
+        client.onConnectionChange((state) => state === 'connected' && resolve()),
+      );
+      // The subscription takes the socket's one place.
+      const stop = client.followReadPositions(() => undefined);
+      await connected;
+      const clientMessageId = newClientMessageId();
+      const sent = await client.sendMessage({ channelId, body: 'past a full socket', clientMessageId });
+      expect(sent).toMatchObject({ channelId, body: 'past a full socket', clientMessageId });
+      expect(posted.filter((body) => body.includes('sendMessage'))).toHaveLength(1);
+      stop();
+      expect(await count(strict.server, 'messages', 'client_message_id = ?', [clientMessageId])).toBe(1);
+    });
+  });
+
   it('reports a server that cannot be reached as a transient NETWORK_ERROR', async () => {
     const client = new ChatClient({ url: 'http://127.0.0.1:9' });
     const error = await client.channels().catch((e: unknown) => e);
