@@ -57,7 +57,7 @@ const ASKED_FANOUT = (env.BENCH_FANOUT ?? '1000,10000,50000').split(',').map(Num
  * less 2,000 for everything else; a larger size asked for is measured at that size, and the summary says so.
  */
 const FANOUT_CAP = Math.floor((openFileLimit() - 2000) / 1000) * 1000;
-const FANOUT = [...new Set(ASKED_FANOUT.map((n) => Math.min(n, FANOUT_CAP)))];
+const FANOUT = [...new Set(ASKED_FANOUT.map((n) => Math.min(n, FANOUT_CAP)))].filter((n) => n > 0);
 /** Scenario 2 sends at this share of the send rate scenario 1 measured over HTTP. */
 const LATENCY_LOAD = Number(env.BENCH_LATENCY_LOAD ?? 0.25);
 /** Scenario 7: how many messages the table holds when scenario 1's load runs again. */
@@ -146,6 +146,9 @@ function sqliteStore(): BenchStore {
 }
 
 async function main(): Promise<void> {
+  if ((SCENARIOS.has(3) || SCENARIOS.has(4)) && FANOUT.length === 0) {
+    throw new Error(`the open-file limit (${openFileLimit()}) leaves no room for a fan-out: raise it (ulimit -n)`);
+  }
   const store = PROFILE === 'embedded' ? sqliteStore() : await mysqlStore();
   const databaseUrl = store.databaseUrl;
   const topicPrefix = `bench${randomBytes(4).toString('hex')}`;
@@ -162,9 +165,11 @@ async function main(): Promise<void> {
         DEFAULT_CHANNELS: channelNames.join(','),
         // The fan-out's sockets come from a few loopback addresses and USERS users, far more of them than the
         // per-address and per-user limits let one client hold.
-        MAX_SOCKETS_PER_ADDRESS: String(Math.max(...FANOUT.flatMap((n) => fanoutShares(n).map((s) => s.count))) + 100),
-        MAX_SOCKETS_PER_USER: String(Math.ceil(Math.max(...FANOUT) / USERS) + 20),
-        MAX_SUBSCRIPTIONS_PER_USER: String(Math.ceil(Math.max(...FANOUT) / USERS) + 20),
+        MAX_SOCKETS_PER_ADDRESS: String(
+          Math.max(100, ...FANOUT.flatMap((n) => fanoutShares(n).map((s) => s.count))) + 100,
+        ),
+        MAX_SOCKETS_PER_USER: String(Math.ceil(Math.max(0, ...FANOUT) / USERS) + 20),
+        MAX_SUBSCRIPTIONS_PER_USER: String(Math.ceil(Math.max(0, ...FANOUT) / USERS) + 20),
         // BENCH_SESSION_CACHE_SECONDS=0 measures without the session cache.
         ...(env.BENCH_SESSION_CACHE_SECONDS ? { SESSION_CACHE_SECONDS: env.BENCH_SESSION_CACHE_SECONDS } : {}),
         ...extra,

@@ -13,6 +13,9 @@ import { decodePayload, type PayloadSigner } from './payload';
 import { Subscriber } from './subscriber';
 import type { Topics } from './topics';
 
+/** The longest message body (messageBodySchema), what the first read of a replay is sized by. */
+const MAX_BODY_CHARACTERS = 4000;
+
 /** SYSTEM events after which someone may no longer read the channel: their subscriptions are checked again. */
 const LOSES_ACCESS = new Set<SystemEvent | null>([SystemEvent.MEMBER_LEFT, SystemEvent.MEMBER_REMOVED]);
 
@@ -22,8 +25,9 @@ export interface LiveMessagesOptions {
   /** Live messages held per subscriber before it reads from the database instead (default 16). */
   subscriberBuffer?: number;
   /**
-   * Messages a subscriber reads from the database at a time (default 100, the longest history page), of which it
-   * holds at most `replayPageCharacters` of bodies (default 64,000: 16 messages of the longest body; at least one).
+   * Messages a subscriber reads from the database at a time (default 100, the longest history page: 16 the first
+   * time, and fewer after a page of long ones), of which it keeps at most `replayPageCharacters` of bodies (default
+   * 64,000: 16 messages of the longest body; at least one).
    */
   replayPage?: number;
   replayPageCharacters?: number;
@@ -208,6 +212,8 @@ export class LiveMessages {
           buffer: this.options.subscriberBuffer,
           page: this.options.replayPage,
           pageWeight: this.options.replayPageCharacters,
+          // As many of the longest bodies as the weight holds: a first read never loads more than that of them.
+          firstPage: Math.max(1, Math.floor(this.options.replayPageCharacters / MAX_BODY_CHARACTERS)),
           // Twice the longest replay: a subscriber that starts a full replay behind has as much again to catch up.
           maxLag: 2 * MESSAGE_RULES.maxReplay,
         },

@@ -15,9 +15,12 @@ export interface SubscriberLimits {
   buffer: number;
   /** Messages read from the database at a time, as the consumer asks for them. */
   page: number;
+  /** What the first read asks for, before the weight of the items is known (then see `pageWeight`). */
+  firstPage: number;
   /**
    * What a page read from the database may weigh (`ReplaySource.weightOf`) once held: the items past it are let go
-   * and read again with the next page (a page holds at least one item).
+   * and read again with the next page (a page holds at least one item). The next read asks for no more items than
+   * this weight holds of the heaviest item of the last one, so heavy items are not read many times over.
    */
   pageWeight: number;
   /** How far behind the feed a consumer may fall before its subscription ends with `lagError`. */
@@ -29,7 +32,8 @@ export interface SubscriberLimits {
  * each position once, in increasing order, and only positions above where it started.
  *
  * It holds little, however slowly its consumer reads. Behind the live feed it reads the database a page at a time
- * (at most `page` items, and what weighs more than `pageWeight` of them is let go), and only when its consumer asks
+ * (`firstPage` items first, then as many as `pageWeight` holds of the heaviest of the last page, at most `page`;
+ * what weighs more than `pageWeight` of a page is let go), and only when its consumer asks
  * for the next message (a replay is not materialised). Once it has caught up it
  * takes the feed's messages as they come, holding at most `buffer` of them; a consumer that lets more wait falls
  * back to the database, where they are stored anyway. A consumer more than `maxLag` behind is ended with `lagError`
@@ -45,6 +49,8 @@ export class Subscriber<T> implements AsyncIterableIterator<T> {
   private failure: Error | undefined;
   private done = false;
   private wake: (() => void) | undefined;
+  /** How many items the next database read asks for (see SubscriberLimits.pageWeight). */
+  private pageSize: number;
 
   constructor(
     readonly userId: string,
@@ -55,6 +61,7 @@ export class Subscriber<T> implements AsyncIterableIterator<T> {
     private readonly onClose: () => void,
   ) {
     this.yielded = after;
+    this.pageSize = Math.min(limits.firstPage, limits.page);
   }
 
   /** An item from the channel's feed, which hands them out gap-free and in order. */
@@ -116,7 +123,7 @@ export class Subscriber<T> implements AsyncIterableIterator<T> {
         this.live = true;
         continue;
       }
-      const page = await this.source.between(this.yielded, upTo, this.limits.page);
+      const page = await this.source.between(this.yielded, upTo, this.pageSize);
       if (this.done || this.live) continue;
       let weight = 0;
       for (const read of page) {
@@ -124,6 +131,8 @@ export class Subscriber<T> implements AsyncIterableIterator<T> {
         if (this.queue.length > 0 && weight > this.limits.pageWeight) break;
         if (this.source.positionOf(read) === this.tail() + 1) this.queue.push(read);
       }
+      const heaviest = Math.max(1, ...page.map((read) => this.source.weightOf(read)));
+      this.pageSize = Math.max(1, Math.min(this.limits.page, Math.floor(this.limits.pageWeight / heaviest)));
       // Nothing to read although the feed is ahead: wait for the feed rather than ask again at once.
       if (this.queue.length === 0) this.live = true;
     }

@@ -7,7 +7,8 @@ import { v7 } from 'uuid';
  * (bench/RESULTS.md, "Growth"). Rows stored before with v4 ids keep them: ids are public, clients hold them, and
  * the v7 ids of new rows still append, within the one 1/4096th of the index their common prefix falls in.
  *
- * Still 74 random bits per id, so ids cannot be guessed; they tell when the row was made, which `createdAt` tells
- * anyway.
+ * Ids made in the same millisecond by one process count up from a random start, so they are less random than v4
+ * ones; they are not secrets (reading a message goes by its channel's access), and they tell when the row was made,
+ * which `createdAt` tells anyway.
  */
 export const timeOrderedId = (): string => v7();

@@ -117,16 +117,6 @@ export class GroupCommit {
         await this.commit(batch, attempt + 1);
         return;
       }
-      if (error instanceof DeadlockException) {
-        const busy = new DomainError(
-          ErrorCode.UNAVAILABLE,
-          'The channel is too busy right now; send again.',
-          { retryAfterSeconds: 1 },
-          error,
-        );
-        for (const send of batch) send.reject(busy);
-        return;
-      }
       // A clientMessageId stored since this batch read its senders' earlier sends (which the sender's lock should
       // rule out): store the sends one by one, and a lone one again, where the earlier send is now read and answered.
       if (error instanceof UniqueConstraintViolationException && batch.length > 1) {
@@ -135,6 +125,16 @@ export class GroupCommit {
       }
       if (error instanceof UniqueConstraintViolationException && attempt < MAX_ATTEMPTS) {
         await this.commit(batch, attempt + 1);
+        return;
+      }
+      if (error instanceof DeadlockException || error instanceof UniqueConstraintViolationException) {
+        const busy = new DomainError(
+          ErrorCode.UNAVAILABLE,
+          'The channel is too busy right now; send again.',
+          { retryAfterSeconds: 1 },
+          error,
+        );
+        for (const send of batch) send.reject(busy);
         return;
       }
       for (const send of batch) send.reject(error);

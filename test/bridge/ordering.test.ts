@@ -36,7 +36,7 @@ class FakeChannel {
   };
 }
 
-const limits = { buffer: 3, page: 2, pageWeight: 1000, maxLag: 10 };
+const limits = { buffer: 3, page: 2, firstPage: 2, pageWeight: 1000, maxLag: 10 };
 
 async function take(subscriber: Subscriber<MessageView>, n: number): Promise<number[]> {
   const seqs = [];
@@ -72,22 +72,48 @@ describe('Subscriber', () => {
       'u',
       0,
       channel,
-      { ...limits, page: 10, pageWeight: 12 },
+      { ...limits, page: 8, firstPage: 8, pageWeight: 12 },
+      lagging,
+      () => undefined,
+    );
+    expect(await take(subscriber, 4)).toEqual([1, 2, 3, 4]);
+    // After a page whose items weigh 6, the next read asks for the two that a weight of 12 holds, not 8.
+    expect(channel.pagesRead).toEqual([
+      [0, 8],
+      [2, 4],
+    ]);
+    // One item heavier than the whole weight still comes, alone.
+    const heavy = new Subscriber(
+      'u',
+      0,
+      channel,
+      { ...limits, page: 10, firstPage: 10, pageWeight: 1 },
+      lagging,
+      () => undefined,
+    );
+    channel.pagesRead = [];
+    expect(await take(heavy, 2)).toEqual([1, 2]);
+    expect(channel.pagesRead).toEqual([
+      [0, 10],
+      [1, 2],
+    ]);
+  });
+
+  it('asks for firstPage items first, then for as many as the weight holds of what it read, at most page', async () => {
+    const channel = new FakeChannel();
+    channel.position = 30;
+    const subscriber = new Subscriber(
+      'u',
+      0,
+      channel,
+      { ...limits, page: 8, firstPage: 2, pageWeight: 1000 },
       lagging,
       () => undefined,
     );
     expect(await take(subscriber, 4)).toEqual([1, 2, 3, 4]);
     expect(channel.pagesRead).toEqual([
-      [0, 10],
-      [2, 12],
-    ]);
-    // One item heavier than the whole weight still comes, alone.
-    const heavy = new Subscriber('u', 0, channel, { ...limits, page: 10, pageWeight: 1 }, lagging, () => undefined);
-    channel.pagesRead = [];
-    expect(await take(heavy, 2)).toEqual([1, 2]);
-    expect(channel.pagesRead).toEqual([
-      [0, 10],
-      [1, 11],
+      [0, 2],
+      [2, 10],
     ]);
   });
 
