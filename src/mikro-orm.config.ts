@@ -48,8 +48,7 @@ export function ormOptions(database: Config['database'], log: (message: string) 
     forceUtcTimezone: true,
     charset: 'utf8mb4',
     // The send path's transaction goes as two multi-statement queries (PlainSql.transaction; one statement per query
-    // on a Galera node). Every parameter is
-    // escaped by the ORM before it reaches the text, as in any of its queries.
+    // on a Galera node). Every parameter is escaped by the ORM before it reaches the text, as in any of its queries.
     multipleStatements: true,
     pool: { min: 0, max: 16, afterCreate: sessionSettings },
   });

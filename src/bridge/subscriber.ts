@@ -125,13 +125,14 @@ export class Subscriber<T> implements AsyncIterableIterator<T> {
       }
       const page = await this.source.between(this.yielded, upTo, this.pageSize);
       if (this.done || this.live) continue;
+      const weights = page.map((read) => this.source.weightOf(read));
       let weight = 0;
-      for (const read of page) {
-        weight += this.source.weightOf(read);
+      for (const [i, read] of page.entries()) {
+        weight += weights[i];
         if (this.queue.length > 0 && weight > this.limits.pageWeight) break;
         if (this.source.positionOf(read) === this.tail() + 1) this.queue.push(read);
       }
-      const heaviest = Math.max(1, ...page.map((read) => this.source.weightOf(read)));
+      const heaviest = Math.max(1, ...weights);
       this.pageSize = Math.max(1, Math.min(this.limits.page, Math.floor(this.limits.pageWeight / heaviest)));
       // Nothing to read although the feed is ahead: wait for the feed rather than ask again at once.
       if (this.queue.length === 0) this.live = true;

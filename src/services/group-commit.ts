@@ -4,7 +4,7 @@ import { accessRefusal, isChannelId } from './channel-access';
 import type { Step } from './store/plain-sql';
 import {
   ChannelSequence,
-  earlierSends,
+  earlierSendsByKey,
   lockedChannels,
   memberKeys,
   sendKey,
@@ -167,7 +167,7 @@ export class GroupCommit {
     const sequence = new ChannelSequence(locked);
     const members = memberKeys(memberRows);
     const sent = sendTimes(sendRows);
-    const earlier = earlierSends(earlierRows);
+    const earlier = earlierSendsByKey(earlierRows);
 
     const outcomes = batch.map((send): SendOutcome | Error => {
       const key = sendKey(send.sender.id, send.clientMessageId);

@@ -30,6 +30,28 @@ const seqsOf = (messages: readonly Message[]) => messages.map((m) => m.seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const isContiguous = (seqs: number[]) => seqs.every((seq, i) => i === 0 || seq === seqs[i - 1] + 1);
 
+/** A `fetch` that records what it posts; `sendsPosted()` are the sendMessage requests among them. */
+function recordingFetch() {
+  const posted: string[] = [];
+  return {
+    fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+      posted.push(typeof init?.body === 'string' ? init.body : '');
+      return fetch(input, init);
+    },
+    sendsPosted: () => posted.filter((body) => body.includes('sendMessage')),
+  };
+}
+
+/** Opens the client's socket with a subscription and resolves, once it is connected, with what ends it. */
+async function holdSocket(client: ChatClient): Promise<() => void> {
+  const connected = new Promise<void>((resolve) =>
+    client.onConnectionChange((state) => state === 'connected' && resolve()),
+  );
+  const stop = client.followReadPositions(() => undefined);
+  await connected;
+  return stop;
+}
+
 describe.each(eachProfile)('client library (%s)', (_name, profile) => {
   let server: TestServer;
   /** The owner of the current test's room (a user of its own: sends are limited to 30 per 10 s per user). */
@@ -121,22 +143,13 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
   });
 
   it('sends over the socket it holds once one is open, over HTTP without one, each message stored once', async () => {
-    const posted: string[] = [];
-    const client = await connect('socket-sender', {
-      fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-        posted.push(typeof init?.body === 'string' ? init.body : '');
-        return fetch(input, init);
-      },
-    });
+    const recorder = recordingFetch();
+    const client = await connect('socket-sender', { fetch: recorder.fetch });
     const channelId = await room(client);
     const viaHttp = await client.sendMessage({ channelId, body: 'over HTTP', clientMessageId: newClientMessageId() });
-    expect(posted.filter((body) => body.includes('sendMessage'))).toHaveLength(1);
+    expect(recorder.sendsPosted()).toHaveLength(1);
 
-    const connected = new Promise<void>((resolve) =>
-      client.onConnectionChange((state) => state === 'connected' && resolve()),
-    );
-    const stop = client.followReadPositions(() => undefined);
-    await connected;
+    const stop = await holdSocket(client);
     const clientMessageId = newClientMessageId();
     const viaSocket = await client.sendMessage({ channelId, body: 'over the socket', clientMessageId });
     expect(viaSocket).toMatchObject({ channelId, seq: viaHttp.seq + 1, body: 'over the socket', clientMessageId });
@@ -147,7 +160,7 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
       .sendMessage({ channelId: randomUUID(), body: 'nowhere', clientMessageId: newClientMessageId() })
       .catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'NOT_FOUND' });
-    expect(posted.filter((body) => body.includes('sendMessage'))).toHaveLength(1);
+    expect(recorder.sendsPosted()).toHaveLength(1);
     stop();
     expect(await count(server, 'messages', 'channel_id = ? and kind = ?', [channelId, 'USER'])).toBe(2);
   });
@@ -156,25 +169,16 @@ describe.each(eachProfile)('client library (%s)', (_name, profile) => {
     const strict = useChatServer(profile, { env: { MAX_OPERATIONS_PER_SOCKET: '1' } });
 
     it('sends over HTTP what the socket refuses to run (its operations limit), and stores it once', async () => {
-      const posted: string[] = [];
-      const client = await signInClient(strict.server, strict.sink, 'socket-full', {
-        fetch: (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-          posted.push(typeof init?.body === 'string' ? init.body : '');
-          return fetch(input, init);
-        },
-      });
+      const recorder = recordingFetch();
+      const client = await signInClient(strict.server, strict.sink, 'socket-full', { fetch: recorder.fetch });
       clients.push(client);
       const channelId = defaultChannelId('general');
-      const connected = new Promise<void>((resolve) =>
-        client.onConnectionChange((state) => state === 'connected' && resolve()),
-      );
       // The subscription takes the socket's one place.
-      const stop = client.followReadPositions(() => undefined);
-      await connected;
+      const stop = await holdSocket(client);
       const clientMessageId = newClientMessageId();
       const sent = await client.sendMessage({ channelId, body: 'past a full socket', clientMessageId });
       expect(sent).toMatchObject({ channelId, body: 'past a full socket', clientMessageId });
-      expect(posted.filter((body) => body.includes('sendMessage'))).toHaveLength(1);
+      expect(recorder.sendsPosted()).toHaveLength(1);
       stop();
       expect(await count(strict.server, 'messages', 'client_message_id = ?', [clientMessageId])).toBe(1);
     });

@@ -219,7 +219,7 @@ export const memberKeys = (rows: unknown[]): Set<string> =>
   new Set((rows as { channel_id: string; user_id: string }[]).map((row) => `${row.channel_id} ${row.user_id}`));
 
 /** The rows of {@link MessageStore.earlierSends}, keyed by {@link sendKey}. */
-export function earlierSends(rows: unknown[]): Map<string, EarlierSend> {
+export function earlierSendsByKey(rows: unknown[]): Map<string, EarlierSend> {
   type Row = {
     id: string;
     sender_id: string;
