@@ -205,12 +205,21 @@ describe.each(eachProfile)('edits and deletions (%s)', (_name, profile) => {
       `${chat.server.topicPrefix}/channel/${room}`,
     );
     try {
-      // A deletion committed by a process that died before publishing it: rev taken, published_at null.
-      const em = chat.server.app.orm.em.fork();
+      // A deletion committed by a process that died before publishing it: rev taken, published_at null. One
+      // transaction, as the server commits a change: a subscriber that opens meanwhile never sees the channel's rev
+      // moved without its change stored.
       const now = new Date(Date.now() - 1000);
-      await em.nativeUpdate(Channel, { id: room }, { lastRev: 1 });
-      await em.nativeUpdate(Message, { id: message.id }, { body: '', deletedAt: now, rev: 1 });
-      await em.insert(MessageChange, { id: randomUUID(), channel: room, rev: 1, message: message.id, createdAt: now });
+      await chat.server.app.orm.em.fork().transactional(async (em) => {
+        await em.nativeUpdate(Channel, { id: room }, { lastRev: 1 });
+        await em.nativeUpdate(Message, { id: message.id }, { body: '', deletedAt: now, rev: 1 });
+        await em.insert(MessageChange, {
+          id: randomUUID(),
+          channel: room,
+          rev: 1,
+          message: message.id,
+          createdAt: now,
+        });
+      });
       await Promise.all([live.received(1), listener.received(1)]);
       const deleted = { ...message, body: '', deletedAt: now.toISOString(), rev: 1 };
       expect(live.messages).toEqual([{ rev: 1, type: 'DELETED', message: deleted }]);
