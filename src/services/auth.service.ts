@@ -248,11 +248,8 @@ export class AuthService {
    * Of these sessions, the ones still in force (not logged out, not expired), with their users. Sockets and broker
    * connections use it to notice logout and expiry.
    */
-  async activeSessions(ids: string[]): Promise<Map<string, string>> {
-    const sessions = await this.orm.em
-      .fork()
-      .find(Session, { id: { $in: ids }, ...this.inForce() }, { fields: ['id', 'user'] });
-    return new Map(sessions.map((s) => [s.id, s.user.id]));
+  activeSessions(ids: string[]): Promise<Map<string, string>> {
+    return this.sessions.inForce(ids, this.clock());
   }
 
   /** The sessions that expired (and were not logged out) after `since` and up to now; none when `since` is null. */
