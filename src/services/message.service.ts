@@ -171,8 +171,6 @@ export class MessageService {
     limit: number = MESSAGE_RULES.maxReplay,
   ): Promise<MessageView[]> {
     if (upTo <= after) return [];
-    const em = this.orm.em.fork() as SqlEntityManager;
-    const rows = await pageQuery(em, { channelId, after, before: upTo + 1, limit, from: 'asc' }).getResultList();
-    return rows.map(messageView);
+    return this.store.between(channelId, after, upTo, limit);
   }
 }

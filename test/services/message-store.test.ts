@@ -1,6 +1,9 @@
 import { ChannelKind, SystemEvent } from '../../src/entities';
 import { defaultChannelId } from '../../src/services/channel.service';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { pageQuery } from '../../src/services/message.service';
 import { ChannelSequence, MessageStore } from '../../src/services/store/message.store';
+import { messageView } from '../../src/services/views';
 import { lockingTransaction } from '../../src/services/transaction';
 import { useChatServer } from '../support/chat-server';
 import { rows } from '../support/db';
@@ -43,6 +46,35 @@ describe.each(eachProfile)('the channel sequence (%s)', (_name, profile) => {
     // A USER message after it takes the seq after it: both kinds share the one sequence.
     const user = await chat.user('writer');
     expect((await user.send(lobby, 'next')).data!.sendMessage.seq).toBe(before + 2);
+  });
+
+  it('reads a range of messages as the entities read it: USER and SYSTEM, edited and deleted, with their senders', async () => {
+    const store = new MessageStore(chat.server.app.orm);
+    const writer = await chat.user('range-writer');
+    const first = (await writer.send(lobby, 'first')).data!.sendMessage;
+    const edited = (await writer.send(lobby, 'to edit')).data!.sendMessage;
+    const deleted = (await writer.send(lobby, 'to delete')).data!.sendMessage;
+    await writer.edit(edited.id, 'edited');
+    await writer.delete(deleted.id);
+    await lockingTransaction(chat.server.app.orm, (em) =>
+      store.appendSystemMessage(em, lobby, SystemEvent.MEMBER_JOINED, 'someone joined', new Date()),
+    );
+    const last = await lastSeq();
+    const em = chat.server.app.orm.em.fork() as SqlEntityManager;
+    const asEntities = async (after: number, upTo: number, limit: number) =>
+      (await pageQuery(em, { channelId: lobby, after, before: upTo + 1, limit, from: 'asc' }).getResultList()).map(
+        messageView,
+      );
+
+    const range = await store.between(lobby, first.seq - 1, last, 100);
+    expect(range.map((m) => m.kind)).toEqual(['USER', 'USER', 'USER', 'SYSTEM']);
+    expect(range[1]).toMatchObject({ body: 'edited', editedAt: expect.any(Date) });
+    expect(range[2]).toMatchObject({ body: '', deletedAt: expect.any(Date) });
+    expect(range[3]).toMatchObject({ sender: null, systemEvent: 'MEMBER_JOINED', clientMessageId: null });
+    expect(range).toEqual(await asEntities(first.seq - 1, last, 100));
+    // The bounds: after is left out, upTo kept, at most limit, in seq order.
+    expect((await store.between(lobby, first.seq, last, 2)).map((m) => m.seq)).toEqual([first.seq + 1, first.seq + 2]);
+    expect(await store.between(lobby, last, last + 5, 100)).toEqual([]);
   });
 
   it('answers NOT_FOUND for a channel that does not exist, writing nothing', async () => {
