@@ -13,6 +13,7 @@ import type { Quota } from '../quota';
 import { sharedSubscribe, subscriptionKey } from './shared-subscribe';
 import { type DocumentNode, execute, getOperationAST, GraphQLError, OperationTypeNode } from 'graphql';
 import { isAsyncIterable } from '../schema/async-iterable';
+import { coalesceWrites } from './coalesced-writes';
 import { ErrorCode } from '../errors';
 
 interface SocketState {
@@ -71,6 +72,8 @@ export function serveGraphqlWs(wss: WebSocketServer, options: GraphqlWsOptions):
   /** Documents parsed and validated once per source text (a socket's sends repeat one mutation). */
   const check = checkedDocuments(options.schema, options.validationRules);
 
+  // Before graphql-ws's own listener: the frames of one turn go out together (see coalesceWrites).
+  wss.on('connection', (socket) => coalesceWrites(socket));
   const cleanup = useServer<Record<string, unknown> | undefined, { state?: SocketState }>(
     {
       schema: options.schema,
