@@ -313,7 +313,6 @@ async function main(): Promise<void> {
       const warmup = rate * 2;
       // The subscriber on the storing instance gets each message locally; one on a second instance (same database
       // and broker) gets it through the broker, the path the baseline's INSERT + MQTT publish stands for.
-      const other = PROFILE === 'real' ? await startInstance({ MIGRATE_ON_START: 'false' }) : undefined;
       // What scenario 1 left for InnoDB to write back is written back before each series (bench/settle.ts).
       const settled: SettleReport[] = [];
       const settle = async () => {
@@ -321,6 +320,7 @@ async function main(): Promise<void> {
         if (report) settled.push(report);
       };
       await settle();
+      const other = PROFILE === 'real' ? await startInstance({ MIGRATE_ON_START: 'false' }) : undefined;
       const e2e = await runWorker({
         kind: 'latency',
         url: app.url,

@@ -31,9 +31,14 @@ async function innoDbState(db: Connection): Promise<{ dirty: number; checkpointA
   return { dirty: value('Innodb_buffer_pool_pages_dirty'), checkpointAge: value('Innodb_checkpoint_age') };
 }
 
+/** A few pages the idle server instances may dirty meanwhile (their periodic reads and writes). */
+const SETTLED_DIRTY_PAGES = 16;
+
 /**
- * Flushes InnoDB's dirty pages and waits (at most `timeoutMs`) until none is left and the checkpoint has caught up.
- * Never rejects for a server that will not settle: the report says so, and the series runs anyway.
+ * Flushes InnoDB's dirty pages and waits (at most `timeoutMs`) until (almost) none is left and the checkpoint has
+ * caught up, then puts `innodb_max_dirty_pages_pct` and its low-water mark back as they were, also when the bench is
+ * interrupted meanwhile. A server that will not settle, or refuses the setting (no SUPER privilege), is reported as
+ * not settled and the series runs anyway; a failed query rejects.
  */
 export async function settleInnoDb(db: Connection, timeoutMs = 120_000): Promise<SettleReport> {
   const started = Date.now();
@@ -44,22 +49,34 @@ export async function settleInnoDb(db: Connection, timeoutMs = 120_000): Promise
     seconds: Math.round((Date.now() - started) / 100) / 10,
     settled,
   });
-  const [[{ pct }]] = (await db.query('select @@innodb_max_dirty_pages_pct as pct')) as unknown as [
-    { pct: number | string }[],
-  ];
+  const [[saved]] = (await db.query(
+    'select @@innodb_max_dirty_pages_pct as pct, @@innodb_max_dirty_pages_pct_lwm as lwm',
+  )) as unknown as [{ pct: number | string; lwm: number | string }[]];
+  const restore = () =>
+    db.query(
+      `set global innodb_max_dirty_pages_pct = ${Number(saved.pct)}, innodb_max_dirty_pages_pct_lwm = ${Number(saved.lwm)}`,
+    );
+  const onSignal = (signal: NodeJS.Signals) => void restore().finally(() => process.kill(process.pid, signal));
   try {
-    await db.query('set global innodb_max_dirty_pages_pct = 0');
+    await db.query('set global innodb_max_dirty_pages_pct_lwm = 0, innodb_max_dirty_pages_pct = 0');
   } catch {
     return report(false);
   }
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     for (;;) {
       const { dirty, checkpointAge } = await innoDbState(db);
-      if (dirty === 0 && checkpointAge < SETTLED_CHECKPOINT_AGE) return report(true);
+      if (dirty <= SETTLED_DIRTY_PAGES && checkpointAge < SETTLED_CHECKPOINT_AGE) return report(true);
       if (Date.now() - started > timeoutMs) return report(false);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {
-    await db.query(`set global innodb_max_dirty_pages_pct = ${Number(pct)}`);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await restore().catch((error: unknown) => {
+      const set = `set global innodb_max_dirty_pages_pct = ${Number(saved.pct)}, innodb_max_dirty_pages_pct_lwm = ${Number(saved.lwm)}`;
+      process.stderr.write(`could not put InnoDB's flushing back (${String(error)}); run: ${set}\n`);
+    });
   }
 }

@@ -64,10 +64,23 @@ describe('coalesceWrites', () => {
     }
   });
 
-  it('answers a send at once while little is unsent, and only once it is written when the client reads too slowly', async () => {
+  it('answers a send on a closing socket with the error ws gives, not at once', async () => {
     const pair = await connectedPair();
     try {
-      // Answered before the frame was written: it waits, corked, for the end of the turn.
+      pair.server.close();
+      await expect(sendAwaited(pair.server, 'too late')).rejects.toThrow('WebSocket is not open');
+    } finally {
+      await pair.close();
+    }
+  });
+
+  it('writes the first frame of a turn at once, answers the next ones at once while little is unsent, and only once written when the client reads too slowly', async () => {
+    const pair = await connectedPair();
+    try {
+      // A socket's first frame of a turn is written at once (a message fanned out reaches the first sockets first).
+      pair.server.send('first');
+      expect(pair.raw.writableLength).toBe(0);
+      // The next one is answered before it is written: it waits, corked, for the end of the turn.
       let answered = false;
       pair.server.send('early', () => (answered = true));
       await Promise.resolve();
@@ -82,6 +95,7 @@ describe('coalesceWrites', () => {
         await nextTurn();
       }
       let written = false;
+      pair.server.send('first of this turn');
       const late = sendAwaited(pair.server, 'late').then(() => (written = true));
       await nextTurn();
       await nextTurn();
